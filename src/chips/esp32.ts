@@ -1,0 +1,37 @@
+import { ESP32_FLASH_FREQS, ESP32_FLASH_SIZES, STUB_DIALECT } from './dialects.js';
+import type { ChipSpec } from './types.js';
+
+export const ESP32: ChipSpec = {
+  id: 'esp32',
+  name: 'ESP32',
+  mcuName: 'ESP32',
+  imageFormat: 'esp32',
+  magicValues: [0x00f01d83],
+  imageChipId: 0,
+  bootloaderOffset: 0x1000,
+  appOffset: 0x10000,
+  rom: {
+    statusBytes: 4,
+    flashBeginWords: 4,
+    spiAttachWords: 2,
+    supportsDeflate: true,
+    supportsMd5: true,
+    md5Format: 'hex',
+    supportsChangeBaud: true,
+    supportsSecurityInfo: false,
+    supportsStubCommands: false,
+    flashBlockSize: 0x400,
+    eraseSizeBug: false,
+    deflateSizeRoundedToBlocks: true,
+  },
+  stub: STUB_DIALECT,
+  stubFile: 'esp32.json',
+  flashSizes: ESP32_FLASH_SIZES,
+  flashFrequencies: ESP32_FLASH_FREQS,
+  spi: { base: 0x3ff42000, usr: 0x1c, usr1: 0x20, usr2: 0x24, mosiDlen: 0x28, misoDlen: 0x2c, w0: 0x80 },
+  uartClkdivReg: 0x3ff40014,
+  mac: { layout: 'esp32', regs: [0x3ff5a004, 0x3ff5a008] },
+  crystalsMHz: [40, 26],
+  defaultFlashBytes: 4 * 1024 * 1024,
+  micropython: { board: 'ESP32_GENERIC', boardName: 'Generic ESP32 module' },
+};

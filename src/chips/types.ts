@@ -1,0 +1,81 @@
+/**
+ * Everything upyflash knows about one chip family, as data. Code asks these fields
+ * (`chip.rom.supportsDeflate`), it never branches on a chip's name.
+ */
+
+export type ChipId = 'esp8266' | 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c3' | 'esp32c6';
+
+export interface LoaderDialect {
+  /** Status bytes at the end of every reply: ESP8266 ROM and all stubs 2, ESP32-family ROMs 4. */
+  readonly statusBytes: 2 | 4;
+  /** Words in FLASH_BEGIN / FLASH_DEFL_BEGIN: ESP32 and ESP8266 ROMs take 4, the rest (and stubs) 5. */
+  readonly flashBeginWords: 4 | 5;
+  /** Words in SPI_ATTACH; 0 = no SPI_ATTACH (ESP8266 ROM: FLASH_BEGIN with size 0 stands in). */
+  readonly spiAttachWords: 0 | 1 | 2;
+  readonly supportsDeflate: boolean;
+  /** SPI_FLASH_MD5; `md5Format` says how the digest comes back. */
+  readonly supportsMd5: boolean;
+  readonly md5Format: 'hex' | 'raw';
+  readonly supportsChangeBaud: boolean;
+  readonly supportsSecurityInfo: boolean;
+  /** ERASE_FLASH, ERASE_REGION, READ_FLASH (0xD0..0xD2). */
+  readonly supportsStubCommands: boolean;
+  /** Flash data block size. */
+  readonly flashBlockSize: number;
+  /** FLASH_BEGIN erase size needs esptool's get_erase_size workaround (ESP8266 ROM bug). */
+  readonly eraseSizeBug: boolean;
+  /** ROM deflate BEGIN takes the uncompressed size rounded up to whole blocks (it erases that much). */
+  readonly deflateSizeRoundedToBlocks: boolean;
+}
+
+export interface SpiRegisters {
+  readonly base: number;
+  readonly usr: number;
+  readonly usr1: number;
+  readonly usr2: number;
+  /** MOSI/MISO bit-length registers; undefined on ESP8266 where the lengths live in USR1. */
+  readonly mosiDlen?: number;
+  readonly misoDlen?: number;
+  readonly w0: number;
+}
+
+export interface ChipSpec {
+  readonly id: ChipId;
+  /** As Espressif writes it: 'ESP32-S3'. */
+  readonly name: string;
+  /** As MicroPython's banner writes it: 'ESP32S3'. */
+  readonly mcuName: string;
+  readonly imageFormat: 'esp8266' | 'esp32';
+  /** Values of READ_REG(0x40001000) that identify the chip (ROMs without GET_SECURITY_INFO chip id). */
+  readonly magicValues: readonly number[];
+  /** chip_id in GET_SECURITY_INFO and in the image extended header; undefined for ESP8266. */
+  readonly imageChipId: number | undefined;
+  /** Where the full (bootloader-first) image goes: MicroPython's .bin is written here. */
+  readonly bootloaderOffset: number;
+  /** Where a MicroPython .app-bin goes. */
+  readonly appOffset: number;
+  readonly rom: LoaderDialect;
+  readonly stub: LoaderDialect;
+  /** File name under esptool-js's lib/targets/stub_flasher/. */
+  readonly stubFile: string;
+  /** Flash size name -> header nibble (high nibble of byte 3). */
+  readonly flashSizes: Readonly<Record<string, number>>;
+  /** Flash frequency name -> header nibble (low nibble of byte 3). */
+  readonly flashFrequencies: Readonly<Record<string, number>>;
+  readonly spi: SpiRegisters;
+  readonly uartClkdivReg: number;
+  /**
+   * Where the factory MAC lives. 'words': two registers, low word then high word (big-endian MAC in
+   * the last 6 bytes of high:low). 'esp32': eFuse words 1 and 2 of the ESP32 layout. 'esp8266-otp':
+   * OTP words MAC0, MAC1, MAC3 from which the ESP8266 derives its MAC (with Espressif's OUI).
+   */
+  readonly mac: { readonly layout: 'words' | 'esp32' | 'esp8266-otp'; readonly regs: readonly number[] };
+  /** Crystal frequencies the chip can have (MHz); the first is the usual one. */
+  readonly crystalsMHz: readonly number[];
+  /** Flash in a typical module, for the virtual board. */
+  readonly defaultFlashBytes: number;
+  /** MicroPython generic board id and the board name its banner prints. */
+  readonly micropython: { readonly board: string; readonly boardName: string };
+}
+
+export const ROM_MAGIC_REG = 0x40001000;

@@ -1,0 +1,15 @@
+import type { ControlLines } from '../transport/transport.js';
+
+/**
+ * The board's side of a UART: what a host (in-process transport, TCP server, RFC 2217 server, the web
+ * page's demo) plugs into. Bytes from the host go in through `write`; bytes from the chip come out
+ * through the `onData` listener. Control lines and baud rate are the host's, as a USB-serial bridge
+ * would present them to the board.
+ */
+export interface BoardEndpoint {
+  write(data: Uint8Array): void;
+  setSignals(lines: ControlLines): void;
+  setBaud(baud: number): void;
+  onData(listener: (data: Uint8Array) => void): void;
+  close(): void;
+}
