@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+
+/**
+ * Each verb lives in its own module and registers itself here. One line per module, in the order
+ * `upyflash --help` lists them.
+ */
+type Register = (program: Command) => void;
+
+export async function registerAll(program: Command): Promise<void> {
+  const modules: Array<Promise<{ register: Register }>> = [
+    // flasher verbs: flash, erase, detect, verify, read-flash, image-info, ports, virtual-board, demo
+    // firmware: firmware list / download
+    // after the flash: repl, run, fs
+  ];
+  for (const m of await Promise.all(modules)) m.register(program);
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerAll } from './commands/index.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command();
+program
+  .name('upyflash')
+  .description('Get MicroPython onto ESP32 and ESP8266 boards: find the board, fetch the firmware, flash it fast and verified.')
+  .version(pkg.version)
+  .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
+  .option('-v, --verbose', 'more detail, including protocol traffic summaries')
+  .showHelpAfterError();
+
+await registerAll(program);
+await program.parseAsync(process.argv);
