@@ -1,0 +1,13 @@
+import type { ChipSpec } from '../chips/types.js';
+import type { FirmwareChoice } from './api.js';
+
+/**
+ * What the local server needs from the firmware catalog: the images published for a chip's generic
+ * board, and one image's bytes. The Node adapter over src/firmware implements it (catalog-node.ts);
+ * the seam keeps the HTTP code free of catalog details.
+ */
+export interface FirmwareCatalogPort {
+  list(chip: ChipSpec): Promise<{ board: string; choices: FirmwareChoice[]; offline: boolean }>;
+  /** `source` says where the bytes came from: 'cache' or 'download'. */
+  fetch(file: string): Promise<{ bytes: Uint8Array; source: 'cache' | 'download' }>;
+}
