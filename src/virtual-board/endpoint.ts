@@ -12,4 +12,9 @@ export interface BoardEndpoint {
   setBaud(baud: number): void;
   onData(listener: (data: Uint8Array) => void): void;
   close(): void;
+  /**
+   * The board side ended the link (another host took the board over, or a test fault cut the cable);
+   * optional so that simple endpoints need not implement it.
+   */
+  onClose?(listener: () => void): void;
 }

@@ -1,0 +1,380 @@
+import { chipById } from '../chips/index.js';
+import type { ChipId, ChipSpec } from '../chips/types.js';
+import { UpyflashError } from '../errors.js';
+import { SlipDecoder, slipEncode } from '../protocol/slip.js';
+import type { ControlLines } from '../transport/transport.js';
+import type { AppContext, AppFactory, AppRuntime, FlashView } from './app-runtime.js';
+import { readBootImage } from './boot-image.js';
+import { defaultIdentity, type ChipIdentity } from './chip-identity.js';
+import { realClock, TimerGroup, type Clock } from './clock.js';
+import type { BoardEndpoint } from './endpoint.js';
+import { LineFaults, type FaultOptions } from './faults.js';
+import { FlashMemory, SECTOR_SIZE, type FlashStore } from './flash-memory.js';
+import { HostPort, type PortOwner } from './host-port.js';
+import { DownloadModeLoader, type LoaderHost } from './loader/loader.js';
+import { AutoResetCircuit } from './reset-circuit.js';
+import { ROM_MESSAGES, type ResetCause, type RomMessages } from './rom-messages.js';
+import { Wire } from './wire.js';
+
+/**
+ * A virtual ESP board: UART with line timing, the DTR/RTS auto-reset circuit, the ROM's boot decision
+ * and boot text, the ROM download loader (loader/), and an application runtime booted from flash.
+ * Hosts reach it only through a BoardEndpoint (in-process transport, TCP or RFC 2217 server), so the
+ * client meets the same bytes, delays and failures it would meet on hardware. Browser-safe.
+ */
+
+export type { FaultOptions } from './faults.js';
+
+export type BoardState = 'reset' | 'download' | 'app' | 'halted';
+
+export interface VirtualBoardOptions {
+  chip: ChipId;
+  flashBytes?: number;
+  store?: FlashStore;
+  /** 'download' = GPIO0 held low, as if BOOT were held. */
+  bootMode?: 'normal' | 'download';
+  app?: AppFactory;
+  /** Default true: bytes take 10 bits/baud each way. */
+  linkModel?: boolean;
+  /** Default true: flash erase/program take the flash chip's typical times. */
+  flashTiming?: boolean;
+  faults?: FaultOptions;
+  identity?: Partial<ChipIdentity>;
+  /** Misbehaving boards for diagnostics tests. */
+  behaviour?: 'normal' | 'silent' | 'no-sync' | 'ignore-reset';
+  /** The flasher stub image (esptool-js JSON) the loader recognises when it is uploaded. */
+  stubImage?: unknown;
+  /**
+   * Time from EN rising to the chip sampling GPIO0 (the RC on EN). Default 10 ms: inside esptool's
+   * 50 ms; boards with a larger capacitor need esptool's 550 ms retry.
+   */
+  resetDelayMs?: number;
+  /** Time source; tests may pass a manual clock. */
+  clock?: Clock;
+}
+
+const DEFAULT_RESET_DELAY_MS = 10;
+
+export class VirtualBoard {
+  readonly chip: ChipSpec;
+  readonly flash: FlashMemory;
+  readonly identity: ChipIdentity;
+  private readonly rom: RomMessages;
+  private readonly clock: Clock;
+  private readonly behaviour: NonNullable<VirtualBoardOptions['behaviour']>;
+  private readonly circuit: AutoResetCircuit;
+  private readonly toChip: Wire;
+  private readonly toHost: Wire;
+  private readonly faults: LineFaults;
+  /** Timers of the current boot; a reset cancels them all. */
+  private readonly bootTimers: TimerGroup;
+  private readonly slip = new SlipDecoder();
+  private loader: DownloadModeLoader | undefined;
+  private app: AppRuntime | undefined;
+  private host: HostPort | undefined;
+  private currentState: BoardState = 'reset';
+  private chipBaud: number;
+  private nextCause: ResetCause = 'power-on';
+  /** Counts chip restarts, so output of a loader or app from before a reset is dropped. */
+  private bootId = 0;
+  private powered = false;
+  private closed = false;
+  private readonly stateListeners: ((s: string) => void)[] = [];
+  private readonly portOwner: PortOwner;
+
+  constructor(private readonly opts: VirtualBoardOptions) {
+    const chip = chipById(opts.chip);
+    if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip for the virtual board: ${opts.chip}`);
+    this.chip = chip;
+    this.rom = ROM_MESSAGES[chip.id];
+    this.clock = opts.clock ?? realClock;
+    this.behaviour = opts.behaviour ?? 'normal';
+    const flashBytes = opts.flashBytes ?? chip.defaultFlashBytes;
+    this.flash = new FlashMemory(flashBytes, {
+      ...(opts.store ? { store: opts.store } : {}),
+      ...(opts.flashTiming === false ? { timing: false as const } : {}),
+    });
+    this.identity = { ...defaultIdentity(chip, flashBytes), ...opts.identity };
+    this.chipBaud = this.rom.textBaud;
+    this.bootTimers = new TimerGroup(this.clock);
+    this.faults = new LineFaults(opts.faults);
+    const timed = opts.linkModel ?? true;
+    const seed = opts.faults?.seed ?? 1;
+    this.toChip = new Wire({ clock: this.clock, timed, noiseSeed: seed * 7 + 1, deliver: (d) => this.chipReceive(d) });
+    this.toHost = new Wire({ clock: this.clock, timed, noiseSeed: seed * 7 + 2, deliver: (d) => this.host?.deliver(d) });
+    this.circuit = new AutoResetCircuit({
+      clock: this.clock,
+      rcDelayMs: opts.resetDelayMs ?? DEFAULT_RESET_DELAY_MS,
+      gpio0StrappedLow: opts.bootMode === 'download',
+      wired: this.behaviour !== 'ignore-reset',
+      onHold: () => this.hold(),
+      onStart: (gpio0Low) => this.start(gpio0Low),
+    });
+    this.portOwner = {
+      hostWrite: (port, data) => this.hostWrite(port, data),
+      hostLines: (port, lines) => this.hostLines(port, lines),
+      hostClosed: (port) => this.detachHost(port),
+    };
+    this.powerOn();
+  }
+
+  get state(): BoardState {
+    return this.currentState;
+  }
+
+  /** The chip's current UART rate. */
+  get baud(): number {
+    return this.chipBaud;
+  }
+
+  /** Bytes that went over each direction of the link (after faults and garbling). */
+  get linkBytes(): { hostToChip: number; chipToHost: number } {
+    return { hostToChip: this.toChip.bytesSent, chipToHost: this.toHost.bytesSent };
+  }
+
+  on(event: 'state', fn: (s: string) => void): void {
+    if (event === 'state') this.stateListeners.push(fn);
+  }
+
+  /** Plugs a host in; one host at a time, so a new one detaches the previous. */
+  connect(): BoardEndpoint {
+    if (this.closed) throw new UpyflashError('DISCONNECTED', 'The virtual board is closed');
+    if (this.host) this.detachHost(this.host);
+    const port = new HostPort(this.portOwner);
+    this.host = port;
+    return port;
+  }
+
+  /** Powers the board on (the constructor does); on a running board, a power cycle. */
+  powerOn(): void {
+    if (this.closed) throw new UpyflashError('DISCONNECTED', 'The virtual board is closed');
+    if (this.powered) {
+      this.circuit.powerOff();
+      this.stopChip();
+    }
+    this.powered = true;
+    this.nextCause = 'power-on';
+    this.setState('reset');
+    this.circuit.powerOn();
+  }
+
+  /** Powers off for good and writes the flash to its store. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.circuit.powerOff();
+    this.stopChip();
+    this.powered = false;
+    if (this.host) this.detachHost(this.host);
+    this.toChip.close();
+    this.toHost.close();
+    this.flash.flush();
+    this.setState('halted');
+  }
+
+  // --- host side -------------------------------------------------------------------------------
+
+  private hostWrite(port: HostPort, data: Uint8Array): void {
+    if (port !== this.host) return;
+    const { data: onWire, cut } = this.faults.onHostWrite(data);
+    if (onWire.length) this.toChip.send(onWire, port.baud, this.chipBaud);
+    if (cut) this.detachHost(port);
+  }
+
+  private hostLines(port: HostPort, lines: ControlLines): void {
+    if (port === this.host) this.circuit.setLines(lines);
+  }
+
+  private detachHost(port: HostPort): void {
+    if (port !== this.host) return;
+    this.host = undefined;
+    port.detach();
+    // A closed port lets go of DTR and RTS; if that releases EN, the chip starts.
+    if (!this.closed) this.circuit.setLines({ dtr: false, rts: false });
+  }
+
+  // --- chip side -------------------------------------------------------------------------------
+
+  private chipReceive(data: Uint8Array): void {
+    const resetAt = this.faults.resetPoint(data.length);
+    if (resetAt !== undefined) {
+      this.dispatch(data.subarray(0, resetAt));
+      this.circuit.glitch();
+      return;
+    }
+    this.dispatch(data);
+  }
+
+  private dispatch(data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.currentState === 'app') {
+      this.app?.input(data);
+    } else if (this.currentState === 'download' && this.loader && this.behaviour !== 'no-sync') {
+      for (const item of this.slip.push(data)) {
+        if (item.kind !== 'frame') continue; // the ROM ignores anything between frames
+        this.loader?.receive(item.data);
+      }
+      this.flash.flush();
+    }
+  }
+
+  private uartWrite(data: Uint8Array): void {
+    if (this.behaviour === 'silent' || data.length === 0) return;
+    this.toHost.send(data, this.chipBaud, this.host?.baud ?? this.chipBaud);
+  }
+
+  private print(text: string): void {
+    if (text) this.uartWrite(latin1(text));
+  }
+
+  /** EN went low: everything stops. */
+  private hold(): void {
+    this.stopChip();
+    if (this.nextCause !== 'power-on') this.nextCause = 'external';
+    this.setState('reset');
+  }
+
+  private stopChip(): void {
+    this.bootId++;
+    this.bootTimers.cancelAll();
+    const app = this.app;
+    this.app = undefined;
+    this.loader = undefined;
+    app?.stop();
+    this.slip.reset();
+    this.toHost.abortUnsent();
+    this.flash.flush();
+  }
+
+  /** The chip leaves reset and the ROM runs, with the strapping it latched. */
+  private start(gpio0Low: boolean): void {
+    const cause = this.nextCause;
+    this.nextCause = 'external';
+    this.stopChip();
+    if (this.behaviour === 'silent') {
+      this.setState('halted');
+      return;
+    }
+    this.chipBaud = this.rom.textBaud;
+    this.print(this.rom.banner(cause, gpio0Low, this.identity.revision));
+    if (gpio0Low) this.enterDownloadMode();
+    else this.bootFromFlash();
+  }
+
+  private enterDownloadMode(): void {
+    this.print(this.rom.waitingForDownload);
+    this.chipBaud = this.rom.loaderBaud;
+    this.loader = new DownloadModeLoader({
+      chip: this.chip,
+      flash: this.flash,
+      identity: this.identity,
+      host: this.loaderHost(),
+      ...(this.opts.stubImage !== undefined ? { stubImage: this.opts.stubImage } : {}),
+    });
+    this.setState('download');
+  }
+
+  private loaderHost(): LoaderHost {
+    const id = this.bootId;
+    return {
+      // Replies of a loader that has since been reset must not reach the wire.
+      send: (packet) => {
+        if (id === this.bootId) this.uartWrite(slipEncode(packet));
+      },
+      changeBaud: (baud) => {
+        if (id === this.bootId) this.chipBaud = baud;
+      },
+      runUserCode: () => {
+        // The loader calls this from inside its command handling; boot once it has returned.
+        this.bootTimers.schedule(0, () => {
+          this.stopChip();
+          this.bootFromFlash();
+        });
+      },
+      now: () => this.clock.now(),
+      schedule: (ms, fn) =>
+        this.bootTimers.schedule(ms, () => {
+          fn();
+          this.flash.flush();
+        }),
+    };
+  }
+
+  /** The ROM's flash boot: load the image at the bootloader offset, or complain and let the watchdog reset. */
+  private bootFromFlash(): void {
+    const check = readBootImage(this.chip, this.flash);
+    if (check.ok) {
+      const pending: Uint8Array[] = [];
+      let live = false;
+      const id = this.bootId;
+      const runtime = this.opts.app?.(
+        this.appContext((d) => {
+          if (id !== this.bootId) return; // an app stopped by a reset may still have timers running
+          if (live) this.uartWrite(d);
+          else pending.push(d.slice());
+        }),
+      );
+      if (runtime) {
+        this.print(this.rom.imageLoad(check.image));
+        this.chipBaud = this.rom.appBaud;
+        this.app = runtime;
+        live = true;
+        for (const d of pending) this.uartWrite(d);
+        this.setState('app');
+        return;
+      }
+    }
+    this.setState('halted');
+    const complaint = this.rom.invalidHeader;
+    if (!complaint) return;
+    const firstWord = check.ok ? 0xffffffff : check.firstWord;
+    let attempts = 0;
+    const attempt = (): void => {
+      this.print(complaint.line(firstWord));
+      attempts++;
+      if (attempts < complaint.attempts) this.bootTimers.schedule(complaint.intervalMs, attempt);
+      else
+        this.bootTimers.schedule(complaint.intervalMs, () => {
+          // The RTC watchdog resets the chip, which latches the strapping pins afresh.
+          this.nextCause = 'rtc-watchdog';
+          this.start(this.circuit.gpio0Low);
+        });
+    };
+    attempt();
+  }
+
+  private appContext(write: (d: Uint8Array) => void): AppContext {
+    const flash = this.flash;
+    const view: FlashView = {
+      size: flash.size,
+      read: (offset, length) => flash.read(offset, length),
+      write: (offset, data) => {
+        // An application's flash driver: erase the touched sectors, keeping what it does not rewrite.
+        const start = offset - (offset % SECTOR_SIZE);
+        const end = Math.ceil((offset + data.length) / SECTOR_SIZE) * SECTOR_SIZE;
+        const merged = flash.read(start, end - start);
+        merged.set(data, offset - start);
+        for (let at = start; at < end; at += SECTOR_SIZE) flash.eraseSector(at);
+        flash.program(start, merged);
+        flash.flush();
+      },
+    };
+    return {
+      chip: this.chip,
+      flash: view,
+      uartWrite: write,
+    };
+  }
+
+  private setState(s: BoardState): void {
+    if (s === this.currentState) return;
+    this.currentState = s;
+    for (const l of this.stateListeners) l(s);
+  }
+}
+
+function latin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}
