@@ -10,6 +10,7 @@ export async function registerAll(program: Command): Promise<void> {
   const modules: Array<Promise<{ register: Register }>> = [
     // flasher verbs: flash, erase, detect, verify, read-flash, image-info, ports, virtual-board, demo
     // firmware: firmware list / download
+    import('./firmware.js'),
     // after the flash: repl, run, fs
   ];
   for (const m of await Promise.all(modules)) m.register(program);
