@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { writeFile, rename, unlink } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { CHIP_IDS, chipById, type ChipSpec } from '../../chips/index.js';
+import { UpyflashError } from '../../errors.js';
+import type { FirmwareListing } from '../../firmware/list.js';
+import { listFirmwareOnSite, resolveFirmware } from '../../firmware/node/resolve.js';
+import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
+
+interface CatalogCliOptions extends GlobalOptions {
+  chip?: string;
+  board?: string;
+  baseUrl?: string;
+  refresh?: boolean;
+}
+
+interface DownloadCliOptions extends CatalogCliOptions {
+  variant?: string;
+  version?: string;
+  flashSize?: string;
+  output?: string;
+}
+
+export function register(program: Command): void {
+  const firmware = program.command('firmware').description('find and download MicroPython firmware from micropython.org (cached for offline use)');
+
+  withCatalogOptions(
+    firmware
+      .command('list')
+      .description('list boards and MicroPython versions (the chip\'s generic board, a --board, or every chip\'s generic board)'),
+  ).action(async (_opts: CatalogCliOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals<CatalogCliOptions>();
+    await runCommand(opts, async (io) => {
+      const chip = parseChip(opts.chip);
+      const listing = await listFirmwareOnSite(
+        {
+          ...(chip ? { chip } : {}),
+          ...(opts.board ? { board: opts.board } : {}),
+          ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+          ...(opts.refresh ? { refresh: true } : {}),
+        },
+        io.reporter,
+      );
+      printListing(io, listing);
+      return { result: listing };
+    });
+  });
+
+  withCatalogOptions(
+    firmware
+      .command('download')
+      .description('download the MicroPython .bin that `flash` would pick, without flashing')
+      .option('--variant <id>', 'board variant, e.g. SPIRAM, FLASH_1M; "standard" for the plain build')
+      .option('--version <v>', 'latest, preview or a release such as 1.24.1', 'latest')
+      .option('--flash-size <size>', 'flash size of the board (e.g. 1M, 512K): picks size-specific variants')
+      .option('-o, --output <file>', 'where to save it (default: the file name from the site, in the current folder)'),
+  ).action(async (_opts: DownloadCliOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals<DownloadCliOptions>();
+    await runCommand(opts, async (io) => {
+      const chip = parseChip(opts.chip);
+      if (!chip && !opts.board) throw new UpyflashError('BAD_ARGUMENT', 'firmware download needs --chip (e.g. esp32) or --board (e.g. ESP32_GENERIC)');
+      const fw = await resolveFirmware(
+        {
+          ...(chip ? { chip } : {}),
+          ...(opts.board ? { board: opts.board } : {}),
+          ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
+          ...(opts.version ? { version: opts.version } : {}),
+          ...(opts.flashSize ? { flashBytes: parseSize(opts.flashSize, '--flash-size') } : {}),
+          ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+          ...(opts.refresh ? { refresh: true } : {}),
+        },
+        io.reporter,
+      );
+      const path = resolvePath(opts.output ?? fw.fileName);
+      await saveAtomically(path, fw.bytes);
+      io.print(`Saved ${path} (${fw.bytes.length} bytes, sha256 ${fw.sha256})`);
+      const { bytes: _bytes, ...provenance } = fw;
+      return { result: { path, size: fw.bytes.length, ...provenance } };
+    });
+  });
+}
+
+function withCatalogOptions(cmd: Command): Command {
+  return cmd
+    .option('--chip <chip>', `chip: ${CHIP_IDS.join(', ')}`)
+    .option('--board <id>', 'MicroPython board id, e.g. ESP32_GENERIC_S3')
+    .option('--base-url <url>', 'download site (default https://micropython.org, or UPYFLASH_BASE_URL)')
+    .option('--refresh', 'fetch again even when a cached copy exists');
+}
+
+function parseChip(text: string | undefined): ChipSpec | undefined {
+  if (text === undefined) return undefined;
+  const chip = chipById(text);
+  if (!chip) throw new UpyflashError('BAD_ARGUMENT', `--chip: "${text}" is not one of ${CHIP_IDS.join(', ')}`);
+  return chip;
+}
+
+async function saveAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  } catch (e) {
+    await unlink(temp).catch(() => undefined);
+    throw new UpyflashError('FILE_ERROR', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function printListing(io: CommandIo, listing: FirmwareListing): void {
+  if (listing.boards.length > 0) {
+    io.print(`Boards (${listing.boards.length}):`);
+    const width = Math.max(...listing.boards.map((b) => b.id.length));
+    for (const b of listing.boards) io.print(`  ${b.id.padEnd(width)}  ${[b.name, b.vendor].filter(Boolean).join(' — ')}`);
+    io.print('');
+  }
+  for (const board of listing.firmware) {
+    const from = board.source === 'cache' ? ' (cached listing: offline)' : board.source === 'fallback-table' ? ' (built-in release table)' : '';
+    io.print(`${board.board}${board.title ? ` — ${board.title}` : ''}${from}`);
+    if (board.files.length === 0) io.print('  no .bin files listed');
+    const variantWidth = Math.max(8, ...board.files.map((f) => (f.variant ?? 'standard').length));
+    for (const f of board.files) {
+      const flags = [f.preview ? 'preview' : '', f.legacy ? 'legacy name' : '', f.cached ? 'cached' : ''].filter(Boolean).join(', ');
+      io.print(`  ${(f.variant ?? 'standard').padEnd(variantWidth)}  v${f.version.padEnd(10)} ${f.buildDate}  ${f.fileName}${flags ? `  [${flags}]` : ''}`);
+    }
+    io.print('');
+  }
+}
