@@ -12,6 +12,7 @@ export async function registerAll(program: Command): Promise<void> {
     // firmware: firmware list / download
     import('./firmware.js'),
     // after the flash: repl, run, fs
+    import('./ui.js'),
   ];
   for (const m of await Promise.all(modules)) m.register(program);
 }

@@ -1,0 +1,10 @@
+/** Typed element lookup: a missing or mistyped element is a bug in index.html, so fail loudly. */
+export function byId<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T {
+  const el = document.getElementById(id);
+  if (!(el instanceof type)) throw new Error(`index.html: #${id} is missing or not a ${type.name}`);
+  return el;
+}
+
+export function show(el: HTMLElement, visible: boolean): void {
+  el.hidden = !visible;
+}
