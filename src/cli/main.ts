@@ -8,10 +8,13 @@ const program = new Command();
 program
   .name('upyflash')
   .description('Get MicroPython onto ESP32 and ESP8266 boards: find the board, fetch the firmware, flash it fast and verified.')
-  .version(pkg.version)
   .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
   .option('-v, --verbose', 'more detail, including protocol traffic summaries')
   .showHelpAfterError();
+
+// `upyflash --version` prints ours; after a verb, `--version` belongs to the verb (`flash --version 1.24.1`,
+// `firmware download --version preview`). Commander would otherwise let the root option win anywhere.
+if (!process.argv.slice(2).some((arg) => !arg.startsWith('-'))) program.version(pkg.version);
 
 await registerAll(program);
 await program.parseAsync(process.argv);
