@@ -26,6 +26,8 @@ export interface VariantChoice {
   readonly variant: string | undefined;
   /** Why, in words for the report line. */
   readonly reason: string;
+  /** Picked from detected facts rather than asked for or defaulted. */
+  readonly automatic: boolean;
 }
 
 /** Spellings that mean "the standard build, no variant". */
@@ -34,15 +36,15 @@ const STANDARD_WORDS = new Set(['', 'standard', 'none', 'default', 'generic']);
 export function chooseVariant(board: string, requested: string | undefined, flashBytes: number | undefined): VariantChoice {
   if (requested !== undefined) {
     const v = requested.trim();
-    if (STANDARD_WORDS.has(v.toLowerCase())) return { variant: undefined, reason: 'as requested' };
+    if (STANDARD_WORDS.has(v.toLowerCase())) return { variant: undefined, reason: 'as requested', automatic: false };
     if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new UpyflashError('BAD_ARGUMENT', `--variant: "${requested}" is not a variant id (like SPIRAM or FLASH_1M)`);
-    return { variant: v.toUpperCase(), reason: 'as requested' };
+    return { variant: v.toUpperCase(), reason: 'as requested', automatic: false };
   }
   if (flashBytes !== undefined) {
     const rule = (FLASH_SIZE_VARIANTS[board] ?? []).find((r) => flashBytes <= r.maxFlashBytes);
-    if (rule) return { variant: rule.variant, reason: `detected flash is ${formatBytes(flashBytes)}` };
+    if (rule) return { variant: rule.variant, reason: `detected flash is ${formatBytes(flashBytes)}`, automatic: true };
   }
-  return { variant: undefined, reason: 'standard build' };
+  return { variant: undefined, reason: 'standard build', automatic: false };
 }
 
 function formatBytes(n: number): string {

@@ -63,7 +63,7 @@ export async function resolveFirmwareWith(deps: ResolveDeps, req: FirmwareReques
   const board = checkBoardId(boardArg);
   const variantChoice = chooseVariant(board, req.variant, req.flashBytes);
   const want: FirmwareWanted = { board, variant: variantChoice.variant, version: parseVersionRequest(req.version) };
-  reporter.phase('download', `Looking for the ${describeWanted(want)} (${variantChoice.reason})`);
+  reporter.phase('download', `Looking for the ${describeWanted(want)}${variantChoice.automatic ? ` (${variantChoice.reason})` : ''}`);
 
   const picked = await pick(deps, want, req, reporter);
   const entry = picked.entry;
