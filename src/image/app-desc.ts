@@ -53,7 +53,7 @@ export function parseBootloaderDescription(seg: Uint8Array): BootloaderDescripti
   return { version: readU32(seg, 4), idfVersion: readCString(seg, 8, 32), dateTime: readCString(seg, 40, 24) };
 }
 
-export function encodeAppDescription(d: AppDescription, elfSha256: Uint8Array): Uint8Array {
+export function encodeAppDescription(d: Omit<AppDescription, 'elfSha256'>, elfSha256: Uint8Array): Uint8Array {
   const out = new Uint8Array(APP_DESC_LEN);
   writeU32(out, 0, APP_DESC_MAGIC);
   writeU32(out, 4, d.secureVersion);
