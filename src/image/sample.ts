@@ -161,7 +161,7 @@ function buildBootloader(chip: ChipSpec, layout: SampleLayout, c: Content, idf: 
   return buildEspImage({
     format: 'esp32',
     ...flashCodes(chip, layout),
-    entry: boot.iram[0] + boot.entryOffset,
+    entry: boot.iram[1] + boot.entryOffset,
     extended: { chipId: chip.imageChipId!, ...rev, hashAppended: true },
     segments,
   });
