@@ -32,6 +32,10 @@ export const ESP32: ChipSpec = {
   uartClkdivReg: 0x3ff40014,
   mac: { layout: 'esp32', regs: [0x3ff5a004, 0x3ff5a008] },
   crystalsMHz: [40, 26],
+  romBaudCorrection: { rtcCaliReg: 0x3ff5f06c, caliShift: 7, caliMask: 0x1ffffff, ck8mEfuseReg: 0x3ff5a010 },
+  revision: { layout: 'esp32', efuseBase: 0x3ff5a000, apbCtlDateReg: 0x3ff6607c },
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC', boardName: 'Generic ESP32 module' },
+  // APB_CTL_DATE (esptool reads bit 31 for the revision-3 check), as the ROM trace shows it.
+  romRegisters: { 0x3ff6607c: 0x96042000, 0x3ff44038: 0x0000000f },
 };
