@@ -12,6 +12,7 @@ import { LineFaults, type FaultOptions } from './faults.js';
 import { FlashMemory, SECTOR_SIZE, type FlashStore } from './flash-memory.js';
 import { HostPort, type PortOwner } from './host-port.js';
 import { DownloadModeLoader, type LoaderHost } from './loader/loader.js';
+import type { StubImage } from './loader/stub-image.js';
 import { AutoResetCircuit } from './reset-circuit.js';
 import { ROM_MESSAGES, type ResetCause, type RomMessages } from './rom-messages.js';
 import { Wire } from './wire.js';
@@ -42,8 +43,11 @@ export interface VirtualBoardOptions {
   identity?: Partial<ChipIdentity>;
   /** Misbehaving boards for diagnostics tests. */
   behaviour?: 'normal' | 'silent' | 'no-sync' | 'ignore-reset';
-  /** The flasher stub image (esptool-js JSON) the loader recognises when it is uploaded. */
-  stubImage?: unknown;
+  /**
+   * Espressif's flasher stub for this chip, so the loader recognises its upload (Node:
+   * node/stub-images.ts `loadStubImage`). Without it an uploaded stub counts as user code.
+   */
+  stubImage?: StubImage | (() => StubImage | undefined);
   /**
    * Time from EN rising to the chip sampling GPIO0 (the RC on EN). Default 10 ms: inside esptool's
    * 50 ms; boards with a larger capacitor need esptool's 550 ms retry.
@@ -142,6 +146,7 @@ export class VirtualBoard {
     if (this.host) this.detachHost(this.host);
     const port = new HostPort(this.portOwner);
     this.host = port;
+    this.faults.newHost();
     return port;
   }
 
@@ -269,6 +274,7 @@ export class VirtualBoard {
       flash: this.flash,
       identity: this.identity,
       host: this.loaderHost(),
+      initialBaud: this.rom.loaderBaud,
       ...(this.opts.stubImage !== undefined ? { stubImage: this.opts.stubImage } : {}),
     });
     this.setState('download');

@@ -12,7 +12,7 @@ export interface FaultOptions {
   /** Host -> chip bytes lost at this rate. */
   dropRate?: number;
   seed?: number;
-  /** The endpoint closes after this many host bytes. */
+  /** The endpoint closes after this many host bytes (counted per connection). */
   disconnectAfterBytes?: number;
   /** The chip resets (as if EN glitched) after this many host bytes. */
   resetAfterBytes?: number;
@@ -27,6 +27,12 @@ export class LineFaults {
 
   constructor(private readonly opts: FaultOptions = {}) {
     this.rng = new Prng(opts.seed ?? 1);
+  }
+
+  /** A host plugged in: the byte count towards a disconnect starts again (each connection dies after N). */
+  newHost(): void {
+    this.sent = 0;
+    this.disconnected = false;
   }
 
   /**
