@@ -29,8 +29,9 @@ export class LoaderLink {
   private noiseChunks: Uint8Array[] = [];
   /** Raw frames (non-reply data such as READ_FLASH blocks or OHAI) are read through here too. */
   dialect: LoaderDialect | undefined;
-  /** Counters for the bench and diagnostics. */
+  /** Counters for the bench and diagnostics: SLIP-framed bytes sent, raw bytes received. */
   bytesWritten = 0;
+  bytesRead = 0;
 
   constructor(readonly transport: Transport, dialect?: LoaderDialect) {
     this.dialect = dialect;
@@ -77,7 +78,7 @@ export class LoaderLink {
         continue;
       }
       const reply = this.parse(raw.op, raw.value, raw.body, c.replyDataLength);
-      if (reply.status !== 0) throw this.failure(c.op, reply.error);
+      if (reply.status !== 0) throw this.failure(c.op, failureCode(reply));
       return reply;
     }
   }
@@ -113,6 +114,7 @@ export class LoaderLink {
   }
 
   private feed(chunk: Uint8Array): void {
+    this.bytesRead += chunk.length;
     for (const item of this.decoder.push(chunk)) {
       if (item.kind === 'frame') this.frames.push(item.data);
       else this.noiseChunks.push(item.data);
@@ -158,6 +160,15 @@ export class LoaderLink {
     this.noiseChunks = [];
     this.decoder.reset();
   }
+}
+
+/**
+ * ROMs answer a failure as (1, error code). The stub sends its error code in the FIRST status byte and
+ * a zero after it (stub_flasher.c: `SLIP_send_frame_data(error); SLIP_send_frame_data(status)`), e.g.
+ * `ff 00` for an unimplemented command (traces/esp32-stub-read-flash, GET_SECURITY_INFO).
+ */
+function failureCode(reply: Reply): number {
+  return reply.status === 1 ? reply.error : reply.status;
 }
 
 function looksUnsupported(body: Uint8Array): boolean {

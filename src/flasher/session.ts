@@ -1,0 +1,509 @@
+import type { ChipSpec } from '../chips/index.js';
+import { UpyflashError, isUpyflashError } from '../errors.js';
+import type { Reporter } from '../progress.js';
+import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
+import { commands } from '../protocol/commands.js';
+import type { LoaderLink } from '../protocol/loader-link.js';
+import type { Transport } from '../transport/transport.js';
+import { DEFAULT_FAST_BAUD, changeBaud } from './baud.js';
+import { connectLoader } from './connect.js';
+import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
+import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
+import { readFlashRange } from './read.js';
+import { type AfterMode, type BeforeMode, hardReset as pulseReset } from './reset.js';
+import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
+import { type StubProvider, runStub } from './stub.js';
+import { eraseChip, isRetryable, writeRegion } from './write.js';
+
+export interface SessionOptions {
+  readonly before?: BeforeMode;
+  readonly after?: AfterMode;
+  /** Expected chip (--chip); undefined = detect. */
+  readonly chip?: ChipSpec;
+  /** Upload the flasher stub when a job needs it (default true; --no-stub sets false). */
+  readonly stub?: boolean;
+  /** Where the stub comes from (Node: esptool-js in node_modules). Without it the ROM loader is used. */
+  readonly stubProvider?: StubProvider;
+  /** --baud: exact rate; undefined = 921600 with automatic fallback. */
+  readonly baud?: number;
+  readonly deflate?: Deflate;
+  /** Unacknowledged data blocks allowed through the stub (ROMs always get 1). */
+  readonly maxInFlight?: number;
+  readonly connectAttempts?: number;
+  /** Times a failed or unverified region is written again. */
+  readonly writeRetries?: number;
+}
+
+/** What to flash. `prepare` runs after the chip is known and BEFORE anything is erased or written. */
+export interface FlashPlan {
+  readonly image?: Uint8Array;
+  readonly address?: number;
+  /** Validates and patches the image for the detected chip; throw to refuse (nothing has changed yet). */
+  readonly prepare?: (target: TargetInfo) => Promise<{ bytes: Uint8Array; address: number }> | { bytes: Uint8Array; address: number };
+  /** Erase the whole chip first (--erase). */
+  readonly eraseAll?: boolean;
+  /** Compare per 64 KiB and write only what differs (default true; --no-skip sets false). */
+  readonly skipUnchanged?: boolean;
+  /** Receives the whole flash, read before anything is erased (--backup FILE). */
+  readonly backup?: (flash: Uint8Array) => Promise<void>;
+}
+
+export interface TargetInfo {
+  readonly chip: ChipSpec;
+  readonly flashSizeBytes: number | undefined;
+  readonly secureDownload: boolean;
+}
+
+export interface FlashResult {
+  readonly chip: string;
+  readonly address: number;
+  readonly imageBytes: number;
+  readonly md5: string;
+  /** true only when the chip's MD5 of every written or skipped span matched the file. */
+  readonly verified: boolean;
+  readonly written: readonly Range[];
+  readonly writtenBytes: number;
+  readonly skippedBytes: number;
+  readonly erasedChip: boolean;
+  readonly backupBytes: number;
+  readonly retries: number;
+  /** Host->chip bytes after SLIP framing during the write phase. */
+  readonly wireBytes: number;
+  readonly compressedBytes: number;
+  readonly stub: boolean;
+  readonly baud: number;
+}
+
+export interface VerifyResult {
+  readonly address: number;
+  readonly length: number;
+  readonly match: boolean;
+  readonly fileMd5: string;
+  readonly flashMd5: string;
+  /** 64 KiB chunks that differ (only computed on a mismatch). */
+  readonly differing: readonly Range[];
+}
+
+const DEFAULT_WRITE_RETRIES = 6;
+const MIN_RETRY_BLOCK = 0x400;
+const RECOVER_DRAIN_MS = 150;
+
+/** Opens the transport, enters the ROM loader and identifies the chip. Everything else happens on demand. */
+export async function connect(transport: Transport, opts: SessionOptions, reporter: Reporter): Promise<FlasherSession> {
+  await transport.open();
+  reporter.phase('connect', `Connecting to ${transport.name}...`);
+  const conn = await connectLoader(
+    transport,
+    { ...(opts.before ? { before: opts.before } : {}), ...(opts.connectAttempts ? { attempts: opts.connectAttempts } : {}) },
+    reporter,
+  );
+  const statusBytes = conn.statusBytes;
+  reporter.phase('detect', 'Detecting chip type...');
+  const detection = await detectChip(conn.link, {
+    statusBytes,
+    stubRunning: conn.stubRunning,
+    ...(opts.chip ? { expected: opts.chip } : {}),
+  });
+  const session = new FlasherSession(transport, conn.link, detection, conn.stubRunning, opts, reporter);
+  reporter.info(`Chip is ${detection.chip.name}${detection.secureDownload ? ' (Secure Download Mode)' : ''}`);
+  await session.attachFlash();
+  return session;
+}
+
+export class FlasherSession {
+  private stubActive: boolean;
+  private baudSettled = false;
+  private flashId: FlashId | undefined;
+  private readonly deflate: Deflate;
+  /** Host->chip wire bytes for the whole session (SLIP framed). */
+  get wireBytesOut(): number {
+    return this.link.bytesWritten;
+  }
+
+  constructor(
+    readonly transport: Transport,
+    readonly link: LoaderLink,
+    readonly detection: Detection,
+    stubAlreadyRunning: boolean,
+    private readonly opts: SessionOptions,
+    private readonly reporter: Reporter,
+  ) {
+    this.stubActive = stubAlreadyRunning;
+    this.deflate = opts.deflate ?? compressionStreamDeflate;
+  }
+
+  get chip(): ChipSpec {
+    return this.detection.chip;
+  }
+
+  get usingStub(): boolean {
+    return this.stubActive;
+  }
+
+  get flashSizeBytes(): number | undefined {
+    return this.flashId?.sizeBytes;
+  }
+
+  get target(): TargetInfo {
+    return { chip: this.chip, flashSizeBytes: this.flashSizeBytes, secureDownload: this.detection.secureDownload };
+  }
+
+  /** SPI attach and flash id (RDID through the SPI registers), then tell the loader the flash size. */
+  async attachFlash(): Promise<void> {
+    const d = this.link.dialect!;
+    if (!this.stubActive) {
+      if (d.spiAttachWords === 0) await this.link.command(commands.flashBegin(d, 0, 0, d.flashBlockSize, 0));
+      else await this.link.command(commands.spiAttach(d));
+    }
+    if (this.detection.secureDownload) return;
+    this.flashId = await readFlashId(this.link, this.chip);
+    await this.setFlashParams();
+  }
+
+  private async setFlashParams(): Promise<void> {
+    const size = this.flashId?.sizeBytes;
+    if (size === undefined) return;
+    try {
+      await this.link.command(commands.spiSetParams(size));
+    } catch (e) {
+      if (!isUpyflashError(e, 'UNSUPPORTED_COMMAND')) throw e;
+    }
+  }
+
+  /** esptool's chip_id + flash_id in one: description, MAC, crystal, revision, flash id and size. */
+  async detect(): Promise<ChipDetails> {
+    const chip = this.chip;
+    let facts: Awaited<ReturnType<typeof readChipFacts>> | undefined;
+    if (!this.detection.secureDownload) facts = await readChipFacts(this.link, chip, this.transport.baud);
+    const rev = facts?.revision;
+    return {
+      chip: chip.name,
+      description: rev ? `${chip.name} (revision v${rev.major}.${rev.minor})` : chip.name,
+      revision: rev,
+      mac: facts?.mac,
+      crystalMHz: facts?.crystalMHz,
+      flashId: this.flashId,
+      flashSizeBytes: this.flashId?.sizeBytes,
+      secureDownload: this.detection.secureDownload,
+    };
+  }
+
+  /** Uploads the stub once, if allowed; falls back to the ROM (with a warning) when it will not start. */
+  async ensureStub(): Promise<void> {
+    if (this.stubActive || this.opts.stub === false || !this.opts.stubProvider) return;
+    if (this.detection.secureDownload) {
+      this.reporter.warn('Secure Download Mode: the flasher stub cannot run; using the ROM loader.');
+      return;
+    }
+    this.reporter.phase('stub', 'Uploading flasher stub...');
+    try {
+      const image = await this.opts.stubProvider(this.chip);
+      await runStub(this.link, this.chip, image, this.reporter);
+      this.stubActive = true;
+      this.reporter.info('Stub running');
+      await this.setFlashParams();
+    } catch (e) {
+      if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
+      this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
+      await this.resyncRom();
+    }
+  }
+
+  /** After a failed stub start the chip may have jumped into garbage: reconnect to the ROM. */
+  private async resyncRom(): Promise<void> {
+    this.link.dialect = this.chip.rom;
+    await this.link.drain(RECOVER_DRAIN_MS);
+    this.link.reset();
+    try {
+      await this.link.command(commands.readReg(0x40001000));
+      return;
+    } catch {
+      // fall through to a full reconnect
+    }
+    await connectLoader(this.transport, { ...(this.opts.before ? { before: this.opts.before } : {}) }, this.reporter, this.link);
+    this.link.dialect = this.chip.rom;
+    await this.attachFlash();
+  }
+
+  /** Moves to the fast rate once (921600 by default, or --baud), dropping lower by itself if needed. */
+  async ensureBaud(): Promise<void> {
+    if (this.baudSettled) return;
+    this.baudSettled = true;
+    if (!this.transport.capabilities.baudRate) return;
+    const target = this.opts.baud ?? DEFAULT_FAST_BAUD;
+    if (target === this.transport.baud) return;
+    this.reporter.phase('baud', `Changing baud rate to ${target}...`);
+    await changeBaud(
+      this.link,
+      target,
+      { chip: this.chip, stub: this.stubActive, exact: this.opts.baud !== undefined, secureDownload: this.detection.secureDownload },
+      this.reporter,
+    );
+  }
+
+  private get canVerify(): boolean {
+    return Boolean(this.link.dialect?.supportsMd5) && !this.detection.secureDownload;
+  }
+
+  async flash(plan: FlashPlan): Promise<FlashResult> {
+    // 1. Validate first: a refused image leaves the flash exactly as it was.
+    const prepared = plan.prepare
+      ? await plan.prepare(this.target)
+      : plan.image && plan.address !== undefined
+        ? { bytes: plan.image, address: plan.address }
+        : undefined;
+    if (!prepared) throw new UpyflashError('INTERNAL', 'flash() needs an image and an address, or prepare()');
+    const { bytes, address } = prepared;
+    const whole: Range = { offset: address, length: bytes.length };
+    const md5 = fileMd5(bytes);
+
+    let backupBytes = 0;
+    if (plan.backup) {
+      const size = this.requireFlashSize('--backup');
+      this.reporter.phase('backup', `Backing up ${formatSize(size)} of flash...`);
+      const data = await this.readFlash(0, size, 'backup');
+      await plan.backup(data);
+      backupBytes = data.length;
+    }
+    if (plan.eraseAll) await this.erase();
+
+    // 2. What differs? Cheapest loader that can tell: the ROM's MD5 where it has one.
+    let todo: Range[] = [whole];
+    if (!plan.eraseAll && plan.skipUnchanged !== false) {
+      if (!this.canVerify) await this.ensureStub();
+      if (this.canVerify) {
+        this.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
+        todo = await changedRanges(this.link, bytes, address, whole, (done, total) => this.reporter.progress('compare', done, total));
+        const skipped = bytes.length - sum(todo);
+        if (todo.length === 0) this.reporter.info(`Flash already holds this image (MD5 ${md5}): nothing to write.`);
+        else if (skipped > 0) this.reporter.info(`Skipping ${formatSize(skipped)} that already match; writing ${describeRanges(todo)}.`);
+      }
+    }
+
+    // 3. Write what differs, verify every written region, retry cleanly.
+    let wireBytes = 0;
+    let compressedBytes = 0;
+    let retries = 0;
+    const written: Range[] = [];
+    if (todo.length) {
+      await this.ensureStub();
+      await this.ensureBaud();
+      const d = this.link.dialect!;
+      let blockSize = d.flashBlockSize;
+      const window = this.stubActive ? (this.opts.maxInFlight ?? 2) : 1;
+      const retriesAllowed = this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES;
+      for (;;) {
+        const total = sum(todo);
+        let base = 0;
+        this.reporter.phase('write', `Writing ${formatSize(total)} at 0x${todo[0]!.offset.toString(16)}${retries ? ` (retry ${retries})` : ''}...`);
+        const failed: Range[] = [];
+        let lastError: unknown;
+        for (const r of todo) {
+          const slice = bytes.subarray(r.offset - address, r.offset - address + r.length);
+          try {
+            const stats = await writeRegion(this.link, r, slice, {
+              deflate: this.deflate,
+              maxInFlight: window,
+              blockSize,
+              sendEnd: this.stubActive,
+              onProgress: (done) => this.reporter.progress('write', base + done, total),
+            });
+            wireBytes += stats.wireBytes;
+            compressedBytes += stats.compressedBytes;
+            if (this.canVerify) {
+              this.reporter.progress('verify', 0, r.length);
+              const got = await flashMd5(this.link, r);
+              this.reporter.progress('verify', r.length, r.length);
+              if (got !== fileMd5(slice)) {
+                throw new UpyflashError('VERIFY_FAILED', `MD5 mismatch at 0x${r.offset.toString(16)} (+${r.length})`);
+              }
+            }
+            written.push(r);
+          } catch (e) {
+            if (!isRetryable(e)) throw e;
+            lastError = e;
+            failed.push(r);
+            this.reporter.debug(`region 0x${r.offset.toString(16)} failed: ${(e as Error).message}`);
+            await this.recover();
+          }
+          base += r.length;
+        }
+        if (!failed.length) break;
+        retries++;
+        if (retries > retriesAllowed) {
+          const err = lastError as UpyflashError;
+          throw new UpyflashError(err.kind === 'VERIFY_FAILED' ? 'VERIFY_FAILED' : 'WRITE_FAILED', `${err.message} (after ${retries - 1} retries)`, {
+            cause: err,
+            details: { failed },
+          });
+        }
+        blockSize = Math.max(MIN_RETRY_BLOCK, blockSize >> 1);
+        this.reporter.warn(`Write of ${describeRanges(failed)} failed (${(lastError as Error).message}); restarting it (retry ${retries}).`);
+        todo = [];
+        for (const f of failed) {
+          todo.push(...(this.canVerify ? await this.retryCompare(bytes, address, f) : [f]));
+        }
+        if (!todo.length) break;
+      }
+    }
+
+    // 4. The final word: one MD5 over the whole image where the loader can do it.
+    let verified = false;
+    if (this.canVerify) {
+      this.reporter.phase('verify', 'Verifying...');
+      const got = await this.md5WithRetry(whole);
+      if (got !== md5) {
+        throw new UpyflashError('VERIFY_FAILED', `The flash MD5 ${got} differs from the file's ${md5}`, { details: { address, length: bytes.length } });
+      }
+      verified = true;
+      this.reporter.info(`Verified: MD5 ${md5} over ${formatSize(bytes.length)} at 0x${address.toString(16)}`);
+    } else {
+      this.reporter.warn(
+        `Written but NOT verified: the ${this.chip.name} ${this.detection.secureDownload ? 'Secure Download Mode' : 'ROM loader'} cannot compute checksums${this.opts.stub === false ? ' (run without --no-stub to verify)' : ''}.`,
+      );
+    }
+    return {
+      chip: this.chip.name,
+      address,
+      imageBytes: bytes.length,
+      md5,
+      verified,
+      written,
+      writtenBytes: sum(written),
+      skippedBytes: bytes.length - sum(written),
+      erasedChip: Boolean(plan.eraseAll),
+      backupBytes,
+      retries,
+      wireBytes,
+      compressedBytes,
+      stub: this.stubActive,
+      baud: this.transport.baud,
+    };
+  }
+
+  /** Which 64 KiB chunks of a failed region still differ; a failing MD5 here just means "all of it". */
+  private async retryCompare(bytes: Uint8Array, address: number, r: Range): Promise<Range[]> {
+    try {
+      return await changedRanges(this.link, bytes, address, r);
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      await this.recover();
+      return [r];
+    }
+  }
+
+  private async md5WithRetry(r: Range): Promise<string> {
+    for (let i = 0; ; i++) {
+      try {
+        return await flashMd5(this.link, r);
+      } catch (e) {
+        if (!isRetryable(e) || i >= 2) throw e;
+        await this.recover();
+      }
+    }
+  }
+
+  /** After a failed exchange: swallow late replies, forget partial frames. */
+  private async recover(): Promise<void> {
+    await this.link.drain(RECOVER_DRAIN_MS);
+    this.link.reset();
+  }
+
+  /** Erases the whole chip: ERASE_FLASH through the stub, FLASH_BEGIN over all of it through a ROM. */
+  async erase(): Promise<void> {
+    await this.ensureStub();
+    const size = this.requireFlashSize('erase');
+    this.reporter.phase('erase', `Erasing ${formatSize(size)} of flash (this can take a while)...`);
+    this.reporter.progress('erase', 0, size);
+    await eraseChip(this.link, size);
+    this.reporter.progress('erase', size, size);
+    this.reporter.info('Chip erased');
+  }
+
+  async verify(plan: { image: Uint8Array; address: number }): Promise<VerifyResult> {
+    if (!this.canVerify) await this.ensureStub();
+    if (!this.canVerify) {
+      throw new UpyflashError('UNSUPPORTED_COMMAND', `The ${this.chip.name} ROM loader cannot compute MD5 checksums`, {
+        hint: 'Run without --no-stub: the flasher stub can verify.',
+      });
+    }
+    const r: Range = { offset: plan.address, length: plan.image.length };
+    this.reporter.phase('verify', `Verifying ${formatSize(r.length)} at 0x${r.offset.toString(16)}...`);
+    const want = fileMd5(plan.image);
+    const got = await this.md5WithRetry(r);
+    const differing = got === want ? [] : await changedRanges(this.link, plan.image, plan.address, r);
+    return { address: r.offset, length: r.length, match: got === want, fileMd5: want, flashMd5: got, differing };
+  }
+
+  /** READ_FLASH through the stub, in chunks that are each checked against the chip's MD5 and retried. */
+  async readFlash(address: number, size: number, phase: 'read' | 'backup' = 'read'): Promise<Uint8Array> {
+    await this.ensureStub();
+    if (!this.link.dialect?.supportsStubCommands) {
+      throw new UpyflashError('UNSUPPORTED_COMMAND', 'Reading flash needs the flasher stub', {
+        hint: this.opts.stub === false ? 'Run without --no-stub.' : 'The stub did not start; try again or lower --baud.',
+      });
+    }
+    await this.ensureBaud();
+    if (phase === 'read') this.reporter.phase('read', `Reading ${formatSize(size)} at 0x${address.toString(16)}...`);
+    const out = new Uint8Array(size);
+    const CHUNK = 0x40000;
+    for (let at = 0; at < size; at += CHUNK) {
+      const len = Math.min(CHUNK, size - at);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          out.set(await readFlashRange(this.link, address + at, len, (done) => this.reporter.progress(phase, at + done, size)), at);
+          break;
+        } catch (e) {
+          if (!isRetryable(e) || attempt >= 3) throw e;
+          this.reporter.debug(`read at 0x${(address + at).toString(16)} failed (${(e as Error).message}); retrying`);
+          await this.recover();
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Restarts the chip into its firmware: RTS pulse, or where there are no lines, FLASH_END(reboot). */
+  async hardReset(): Promise<void> {
+    this.reporter.phase('reset', 'Hard resetting via RTS pin...');
+    if (this.transport.capabilities.controlLines) {
+      await pulseReset(this.transport);
+      return;
+    }
+    const d = this.link.dialect!;
+    try {
+      await this.link.command(commands.flashBegin(d, 0, 0, d.flashBlockSize, 0));
+      await this.link.command(commands.flashEnd(true));
+    } catch (e) {
+      // The loader may restart before it answers.
+      if (!isRetryable(e)) throw e;
+    }
+  }
+
+  /** Runs the --after action and closes the transport. */
+  async close(after: AfterMode = this.opts.after ?? 'hard-reset'): Promise<void> {
+    try {
+      if (after === 'hard-reset') await this.hardReset();
+    } finally {
+      await this.transport.close();
+    }
+  }
+
+  private requireFlashSize(what: string): number {
+    const size = this.flashSizeBytes;
+    if (size === undefined) {
+      throw new UpyflashError('PROTOCOL_ERROR', `The flash size could not be detected, which ${what} needs`, {
+        hint: 'The flash chip did not report a known JEDEC id; check the board.',
+      });
+    }
+    return size;
+  }
+}
+
+function sum(ranges: readonly Range[]): number {
+  return ranges.reduce((n, r) => n + r.length, 0);
+}
+
+function describeRanges(ranges: readonly Range[]): string {
+  return ranges.map((r) => `0x${r.offset.toString(16)}+${formatSize(r.length)}`).join(', ');
+}

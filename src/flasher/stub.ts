@@ -1,0 +1,106 @@
+import type { ChipSpec } from '../chips/index.js';
+import { UpyflashError, asUpyflashError, isUpyflashError } from '../errors.js';
+import type { Reporter } from '../progress.js';
+import { commands } from '../protocol/commands.js';
+import type { LoaderLink } from '../protocol/loader-link.js';
+import { Op } from '../protocol/opcodes.js';
+import { decodeResponse } from '../protocol/packet.js';
+
+/** A flasher stub as esptool-js ships it (lib/targets/stub_flasher/<chip>.json), decoded. */
+export interface StubImage {
+  readonly entry: number;
+  readonly text: Uint8Array;
+  readonly textStart: number;
+  readonly data: Uint8Array;
+  readonly dataStart: number;
+}
+
+/** Where the stub comes from: Node reads esptool-js from node_modules, the browser fetches or bundles it. */
+export type StubProvider = (chip: ChipSpec) => Promise<StubImage>;
+
+export const RAM_BLOCK = 0x1800;
+const OHAI = [0x4f, 0x48, 0x41, 0x49];
+const OHAI_TIMEOUT_MS = 3000;
+
+interface StubJson {
+  entry: number;
+  text: string;
+  text_start: number;
+  data?: string;
+  data_start?: number;
+}
+
+/** Decodes esptool-js's stub JSON (base64 segments); browser-safe (atob). */
+export function parseStubJson(json: unknown, source = 'stub JSON'): StubImage {
+  const j = json as Partial<StubJson>;
+  if (typeof j?.entry !== 'number' || typeof j.text !== 'string' || typeof j.text_start !== 'number') {
+    throw new UpyflashError('STUB_FAILED', `${source} is not a flasher stub (entry/text/text_start missing)`);
+  }
+  return {
+    entry: j.entry,
+    text: base64(j.text),
+    textStart: j.text_start,
+    data: typeof j.data === 'string' ? base64(j.data) : new Uint8Array(0),
+    dataStart: j.data_start ?? 0,
+  };
+}
+
+function base64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Uploads the stub into RAM (MEM_BEGIN / MEM_DATA in 0x1800 blocks / MEM_END), waits for its `OHAI`
+ * frame and switches the link to the stub dialect. Throws STUB_FAILED; the caller decides to fall back.
+ */
+export async function runStub(link: LoaderLink, chip: ChipSpec, stub: StubImage, reporter: Reporter): Promise<void> {
+  const segments = [
+    { bytes: stub.text, addr: stub.textStart },
+    { bytes: stub.data, addr: stub.dataStart },
+  ].filter((s) => s.bytes.length > 0);
+  const total = segments.reduce((n, s) => n + s.bytes.length, 0);
+  let done = 0;
+  try {
+    for (const seg of segments) {
+      const blocks = Math.ceil(seg.bytes.length / RAM_BLOCK);
+      await link.command(commands.memBegin(seg.bytes.length, blocks, RAM_BLOCK, seg.addr));
+      for (let seq = 0; seq < blocks; seq++) {
+        const block = seg.bytes.subarray(seq * RAM_BLOCK, (seq + 1) * RAM_BLOCK);
+        await link.command(commands.memData(seq, block));
+        done += block.length;
+        reporter.progress('stub', done, total);
+      }
+    }
+    await link.send(commands.memEnd(stub.entry));
+    await awaitGreeting(link);
+  } catch (e) {
+    const err = asUpyflashError(e);
+    throw new UpyflashError('STUB_FAILED', `The ${chip.name} flasher stub did not start: ${err.message}`, { cause: e });
+  }
+  link.dialect = chip.stub;
+}
+
+/**
+ * After MEM_END the ROM may answer and then jump, or jump first (esptool tolerates a missing reply);
+ * either way the stub announces itself with a 4-byte `OHAI` frame, which must not be skipped as a
+ * stale reply.
+ */
+async function awaitGreeting(link: LoaderLink): Promise<void> {
+  const deadline = Date.now() + OHAI_TIMEOUT_MS;
+  for (;;) {
+    const frame = await link.readFrame(deadline - Date.now());
+    if (!frame) throw new UpyflashError('TIMEOUT', 'no OHAI greeting from the stub');
+    if (frame.length === 4 && OHAI.every((b, i) => frame[i] === b)) return;
+    const r = decodeResponse(frame);
+    if (r && r.op === Op.MEM_END && r.body.length >= 2 && r.body[0] !== 0) {
+      throw new UpyflashError('ROM_ERROR', `MEM_END refused (error 0x${(r.body[1] ?? 0).toString(16)})`);
+    }
+  }
+}
+
+export function isStubFailure(e: unknown): boolean {
+  return isUpyflashError(e, 'STUB_FAILED');
+}
