@@ -21,15 +21,21 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
-/** True when the head looks like text: printable ASCII, whitespace or UTF-8 multibyte sequences. */
+/** True when the head is valid UTF-8 (ASCII included) without NULs or other C0 controls but tab/CR/LF. */
 function looksLikeText(head: Uint8Array): boolean {
   if (head.length === 0) return false;
-  let printable = 0;
-  for (const c of head) {
-    if (c === 0) return false;
-    if (c === 9 || c === 10 || c === 13 || (c >= 0x20 && c < 0x7f) || c >= 0x80) printable++;
+  for (const c of head) if (c < 0x20 && c !== 9 && c !== 10 && c !== 13) return false;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // The head may end inside a multi-byte sequence: allow up to 3 bytes to be cut off.
+  for (let cut = 0; cut <= Math.min(3, head.length - 1); cut++) {
+    try {
+      decoder.decode(head.subarray(0, head.length - cut));
+      return true;
+    } catch {
+      // try a shorter head
+    }
   }
-  return printable === head.length;
+  return false;
 }
 
 export function sniffFile(bytes: Uint8Array): FileKind {
