@@ -214,7 +214,7 @@ export function formatImageInfo(info: ImageInfo): string {
   for (const img of info.images) {
     formatImage(lines, info.chip, img);
     if (img.role === 'bootloader' && info.partitions) {
-      title(lines, `Partition table (flash ${hex(PARTITION_TABLE_OFFSET)}, MD5 valid)`, '#');
+      title(lines, `Partition table (flash ${hex(PARTITION_TABLE_OFFSET)})`, '#');
       lines.push('# Name             Type  SubType       Offset      Size  Flags');
       for (const p of info.partitions) {
         lines.push(
