@@ -20,7 +20,7 @@ export interface ChipIdentity {
    * win over the values derived above. Lets a test give the board the exact eFuses of a recorded chip.
    */
   registers?: Readonly<Record<number, number>>;
-  /** What the ROM's reply buffer holds in its value field before any READ_REG (left over from boot). */
+  /** What the ROM's reply buffer holds in its value field before any READ_REG; default romBootReplyValue(). */
   romReplyValue?: number;
 }
 
@@ -81,6 +81,22 @@ export function macRegisters(chip: ChipSpec, mac: Uint8Array): Map<number, numbe
       break;
   }
   return out;
+}
+
+/**
+ * What the ROM's reply buffer holds in its value field before any READ_REG: the last eFuse/OTP MAC word
+ * its boot code read (ESP32: MAC word 1, traces/esp32-stub-write-921600; ESP8266: the OUI word,
+ * traces/esp8266-rom-write). Unknown for the newer ROMs, whose SYNC overwrites it anyway: 0.
+ */
+export function romBootReplyValue(chip: ChipSpec, read: (addr: number) => number): number {
+  switch (chip.mac.layout) {
+    case 'esp32':
+      return read(chip.mac.regs[0]!) >>> 0;
+    case 'esp8266-otp':
+      return read(chip.mac.regs[2]!) >>> 0;
+    default:
+      return 0;
+  }
 }
 
 /** UART_CLKDIV as the ROM leaves it after auto-bauding to `baud`: UART clock / baud. */

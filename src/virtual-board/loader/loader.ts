@@ -2,7 +2,7 @@ import type { ChipSpec, LoaderDialect } from '../../chips/types.js';
 import { Op } from '../../protocol/opcodes.js';
 import { checksum, decodeCommand, readU32le, SYNC_PAYLOAD, type DecodedCommand } from '../../protocol/packet.js';
 import { md5, toHex } from '../../platform/hash.js';
-import type { ChipIdentity } from '../chip-identity.js';
+import { romBootReplyValue, type ChipIdentity } from '../chip-identity.js';
 import { BLOCK64K_SIZE, SECTOR_SIZE, type FlashMemory } from '../flash-memory.js';
 import { RomFlashWriter, STUB_MAX_WRITE_BLOCK, StubFlashWriter } from './flash-write-session.js';
 import { RamUpload } from './ram-upload.js';
@@ -103,9 +103,13 @@ export class DownloadModeLoader {
     this.regs = new RegisterModel(this.chip, this.identity, this.initialBaud);
     this.romWriter = new RomFlashWriter(this.flash, this.clock, this.chip.rom);
     this.stubWriter = new StubFlashWriter(this.flash, this.clock);
-    this.replyValue = (this.identity.romReplyValue ?? 0) >>> 0;
+    this.replyValue = this.bootReplyValue();
     this.lastHeader = { op: 0, value: this.replyValue, copies: 1 };
     this.clock.reset(this.host.now());
+  }
+
+  private bootReplyValue(): number {
+    return (this.identity.romReplyValue ?? romBootReplyValue(this.chip, (a) => this.regs.read(a))) >>> 0;
   }
 
   get mode(): LoaderMode {
@@ -131,7 +135,7 @@ export class DownloadModeLoader {
     this.ram.clear();
     this.romWriter = new RomFlashWriter(this.flash, this.clock, this.chip.rom);
     this.stubWriter = new StubFlashWriter(this.flash, this.clock);
-    this.replyValue = (this.identity.romReplyValue ?? 0) >>> 0;
+    this.replyValue = this.bootReplyValue();
     this.lastHeader = { op: 0, value: this.replyValue, copies: 1 };
     this.clock.reset(this.host.now());
   }
