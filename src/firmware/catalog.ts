@@ -45,7 +45,14 @@ export class FirmwareCatalog {
 
   async boardList(mcu: string): Promise<Listing<BoardSummary[]>> {
     const url = boardListUrl(this.opts.base, mcu);
-    return this.listing(url, 'board list', (html) => parseBoardList(html, url));
+    try {
+      return await this.listing(url, 'board list', (html) => parseBoardList(html, url));
+    } catch (e) {
+      if (isNotFound(e)) {
+        throw new UpyflashError('CATALOG_UNREADABLE', `${url} answered 404: the board list is not where upyflash expects it`, { details: { url }, cause: e });
+      }
+      throw e;
+    }
   }
 
   async boardPage(board: string): Promise<Listing<BoardPage>> {

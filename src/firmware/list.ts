@@ -47,7 +47,13 @@ export async function listFirmware(catalog: FirmwareCatalog, req: ListRequest, r
   const boards: BoardSummary[] = [];
   if (req.chip && !req.board) {
     // The site's mcu filter uses the same spelling as our chip ids (esp32s3).
-    boards.push(...(await catalog.boardList(req.chip.id)).value);
+    try {
+      boards.push(...(await catalog.boardList(req.chip.id)).value);
+    } catch (e) {
+      // The versions below come from the board page; a board list we cannot read should not hide them.
+      if (!isUpyflashError(e, 'CATALOG_UNREADABLE')) throw e;
+      reporter.warn(e.message);
+    }
   }
   const boardIds = req.board ? [checkBoardId(req.board)] : req.chip ? [req.chip.micropython.board] : CHIPS.map((c) => c.micropython.board);
   const firmware: BoardFirmware[] = [];
