@@ -2,9 +2,18 @@
  * Test fixtures for the MicroPython side: a minimal but valid ESP image whose data segment holds the
  * banner strings as real MicroPython binaries do (NUL-terminated literals), and an in-memory flash.
  */
+import type { ChipId } from '../src/chips/types.js';
 import type { ChipSpec } from '../src/chips/types.js';
-import { encodePartitionTable } from '../src/image/partition-table.js';
 import type { FlashView } from '../src/virtual-board/app-runtime.js';
+import type { Transport } from '../src/transport/transport.js';
+import { Rfc2217Transport } from '../src/transport/rfc2217.js';
+import { VirtualBoard } from '../src/virtual-board/board.js';
+import { buildSampleFirmware } from '../src/image/sample.js';
+import { chipById } from '../src/chips/index.js';
+import { encodePartitionTable } from '../src/image/partition-table.js';
+import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
+import { micropythonApp, type MicroPythonAppOptions } from '../src/virtual-board/micropython/index.js';
+import { startVirtualBoardServer, type VirtualBoardServer } from '../src/virtual-board/node/server.js';
 
 export function appImageWithStrings(chip: ChipSpec, strings: readonly string[]): Uint8Array {
   const text = new TextEncoder().encode('\0' + strings.map((s) => s + '\0').join(''));
@@ -69,4 +78,71 @@ export class MemoryFlash implements FlashView {
   erase(): void {
     this.bytes.fill(0xff);
   }
+}
+
+
+export interface BoardOnTcp {
+  board: VirtualBoard;
+  server: VirtualBoardServer;
+  /** For the CLI's --port. */
+  url: string;
+  /** A fresh RFC 2217 transport to the board (opened). */
+  connect(): Promise<Transport>;
+  /** Writes a .bin at the chip's bootloader offset as a flasher would (erasing the sectors it covers). */
+  install(bin: Uint8Array): void;
+  close(): Promise<void>;
+}
+
+/** A small MicroPython-like firmware (the real strings, random code) for fast tests. */
+export function smallFirmware(chipId: ChipId, opts: { version?: string; buildDate?: string } = {}): Uint8Array {
+  return buildSampleFirmware({ chip: chipById(chipId)!, appBytes: 160_000, ...opts });
+}
+
+export async function startBoardOnTcp(
+  opts: { chip?: ChipId; firmware?: Uint8Array; app?: MicroPythonAppOptions; linkModel?: boolean } = {},
+): Promise<BoardOnTcp> {
+  const chipId = opts.chip ?? 'esp32';
+  const chip = chipById(chipId)!;
+  const board = new VirtualBoard({
+    chip: chipId,
+    app: micropythonApp(opts.app),
+    linkModel: opts.linkModel ?? false,
+    flashTiming: false,
+    stubImage: loadStubImage(chip),
+  });
+  const install = (bin: Uint8Array): void => {
+    const at = chip.bootloaderOffset;
+    board.flash.eraseRange(at, Math.ceil(bin.length / 4096) * 4096);
+    board.flash.program(at, bin);
+    board.flash.flush();
+  };
+  if (opts.firmware) install(opts.firmware);
+  board.powerOn();
+  const server = await startVirtualBoardServer({ board });
+  const url = `rfc2217://127.0.0.1:${server.port}`;
+  const transports: Transport[] = [];
+  return {
+    board,
+    server,
+    url,
+    install,
+    async connect() {
+      const t = new Rfc2217Transport(url, { host: '127.0.0.1', port: server.port }, 115200);
+      await t.open();
+      transports.push(t);
+      return t;
+    },
+    async close() {
+      for (const t of transports) await t.close().catch(() => undefined);
+      await server.close();
+      board.close();
+    },
+  };
+}
+
+/** EN pulse through RTS with GPIO0 released: the board restarts and boots from flash. */
+export async function hardReset(t: Transport): Promise<void> {
+  await t.setSignals({ dtr: false, rts: true });
+  await new Promise((r) => setTimeout(r, 100));
+  await t.setSignals({ dtr: false, rts: false });
 }
