@@ -9,3 +9,4 @@ export * from './protocol/commands.js';
 export * from './protocol/loader-link.js';
 export type { Transport, ControlLines, TransportCapabilities } from './transport/transport.js';
 export { ByteQueue, concatBytes } from './transport/byte-queue.js';
+export * from './image/index.js';
