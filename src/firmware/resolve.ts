@@ -86,7 +86,8 @@ export async function resolveFirmwareWith(deps: ResolveDeps, req: FirmwareReques
       `${result.variant ? ` variant ${result.variant}` : ' (standard build)'}, ${result.fileName}` +
       `${result.fromCache ? ' from the cache' : ''}${result.source === 'fallback-table' ? ' via the built-in release table' : ''}`,
   );
-  for (const w of result.warnings) reporter.warn(w);
+  // Validation warnings are returned, not printed: the flasher validates again against the detected
+  // flash and prints its own, and `firmware download` prints these.
   return result;
 }
 

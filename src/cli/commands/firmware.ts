@@ -5,6 +5,7 @@ import { CHIP_IDS, chipById, type ChipSpec } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import type { FirmwareListing } from '../../firmware/list.js';
 import { listFirmwareOnSite, resolveFirmware } from '../../firmware/node/resolve.js';
+import { registerFirmwareResolver } from '../flash-hooks.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
 
 interface CatalogCliOptions extends GlobalOptions {
@@ -22,6 +23,7 @@ interface DownloadCliOptions extends CatalogCliOptions {
 }
 
 export function register(program: Command): void {
+  registerFlashWithoutFile(program);
   const firmware = program.command('firmware').description('find and download MicroPython firmware from micropython.org (cached for offline use)');
 
   withCatalogOptions(
@@ -71,12 +73,48 @@ export function register(program: Command): void {
         },
         io.reporter,
       );
+      for (const w of fw.warnings) io.reporter.warn(w);
       const path = resolvePath(opts.output ?? fw.fileName);
       await saveAtomically(path, fw.bytes);
       io.print(`Saved ${path} (${fw.bytes.length} bytes, sha256 ${fw.sha256})`);
       const { bytes: _bytes, ...provenance } = fw;
       return { result: { path, size: fw.bytes.length, ...provenance } };
     });
+  });
+}
+
+/**
+ * `upyflash flash` with no FILE: the flasher detects the chip and flash size, then asks the catalog. The
+ * catalog's options join the flash verb here so that they are documented in `flash --help`.
+ */
+function registerFlashWithoutFile(program: Command): void {
+  const flash = program.commands.find((c) => c.name() === 'flash');
+  flash
+    ?.option('--board <id>', 'without FILE: MicroPython board id (default: the generic board of the detected chip)')
+    .option('--variant <id>', 'without FILE: board variant, e.g. SPIRAM; "standard" for the plain build (default: from the detected flash size)')
+    .option('--version <v>', 'without FILE: latest, preview or a release such as 1.24.1', 'latest')
+    .option('--base-url <url>', 'without FILE: download site (default https://micropython.org, or UPYFLASH_BASE_URL)')
+    .option('--refresh', 'without FILE: download again even when a cached copy exists');
+  registerFirmwareResolver(async ({ chip, flashBytes, options, reporter }) => {
+    const text = (key: string): string | undefined => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
+    const board = text('board');
+    const variant = text('variant');
+    const version = text('version');
+    const baseUrl = text('baseUrl');
+    const fw = await resolveFirmware(
+      {
+        chip,
+        ...(flashBytes !== undefined ? { flashBytes } : {}),
+        ...(board !== undefined ? { board } : {}),
+        ...(variant !== undefined ? { variant } : {}),
+        ...(version !== undefined ? { version } : {}),
+        ...(baseUrl !== undefined ? { baseUrl } : {}),
+        ...(options['refresh'] === true ? { refresh: true } : {}),
+      },
+      reporter,
+    );
+    const { bytes, warnings: _warnings, ...provenance } = fw;
+    return { bytes, fileName: fw.fileName, provenance };
   });
 }
 
