@@ -52,6 +52,8 @@ export interface TargetInfo {
   readonly chip: ChipSpec;
   readonly flashSizeBytes: number | undefined;
   readonly secureDownload: boolean;
+  /** major*100+minor (esptool's get_chip_revision) where the chip data says how to read it. */
+  readonly chipRevision?: number;
 }
 
 export interface FlashResult {
@@ -188,6 +190,12 @@ export class FlasherSession {
     };
   }
 
+  private async chipRevisionIfKnown(): Promise<{ chipRevision?: number }> {
+    if (!this.chip.revision || this.detection.secureDownload) return {};
+    const facts = await readChipFacts(this.link, this.chip, this.transport.baud);
+    return facts.revision ? { chipRevision: facts.revision.major * 100 + facts.revision.minor } : {};
+  }
+
   /** Uploads the stub once, if allowed; falls back to the ROM (with a warning) when it will not start. */
   async ensureStub(): Promise<void> {
     if (this.stubActive || this.opts.stub === false || !this.opts.stubProvider) return;
@@ -248,7 +256,7 @@ export class FlasherSession {
   async flash(plan: FlashPlan): Promise<FlashResult> {
     // 1. Validate first: a refused image leaves the flash exactly as it was.
     const prepared = plan.prepare
-      ? await plan.prepare(this.target)
+      ? await plan.prepare({ ...this.target, ...(await this.chipRevisionIfKnown()) })
       : plan.image && plan.address !== undefined
         ? { bytes: plan.image, address: plan.address }
         : undefined;
@@ -347,16 +355,11 @@ export class FlasherSession {
       }
     }
 
-    // 4. The final word: one MD5 over the whole image where the loader can do it.
-    let verified = false;
-    if (this.canVerify) {
-      this.reporter.phase('verify', 'Verifying...');
-      const got = await this.md5WithRetry(whole);
-      if (got !== md5) {
-        throw new UpyflashError('VERIFY_FAILED', `The flash MD5 ${got} differs from the file's ${md5}`, { details: { address, length: bytes.length } });
-      }
-      verified = true;
-      this.reporter.info(`Verified: MD5 ${md5} over ${formatSize(bytes.length)} at 0x${address.toString(16)}`);
+    // 4. Every byte of the image was either found equal by MD5 in the compare or verified by MD5 right
+    //    after it was written (a mismatch throws above), so no extra pass over the whole image is needed.
+    const verified = this.canVerify;
+    if (verified) {
+      this.reporter.phase('verify', `Verified: MD5 ${md5} over ${formatSize(bytes.length)} at 0x${address.toString(16)}`);
     } else {
       this.reporter.warn(
         `Written but NOT verified: the ${this.chip.name} ${this.detection.secureDownload ? 'Secure Download Mode' : 'ROM loader'} cannot compute checksums${this.opts.stub === false ? ' (run without --no-stub to verify)' : ''}.`,

@@ -9,6 +9,15 @@ type Register = (program: Command) => void;
 export async function registerAll(program: Command): Promise<void> {
   const modules: Array<Promise<{ register: Register }>> = [
     // flasher verbs: flash, erase, detect, verify, read-flash, image-info, ports, virtual-board, demo
+    import('./flash.js'),
+    import('./erase.js'),
+    import('./detect.js'),
+    import('./verify.js'),
+    import('./read-flash.js'),
+    import('./image-info.js'),
+    import('./ports.js'),
+    import('./virtual-board.js'),
+    import('./demo.js'),
     // firmware: firmware list / download
     import('./firmware.js'),
     // after the flash: repl, run, fs

@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import { type ChipSpec, CHIP_IDS, chipById } from '../chips/index.js';
+import { UpyflashError } from '../errors.js';
+import { loadStubFromEsptoolJs } from '../flasher/node/stub-loader.js';
+import type { AfterMode, BeforeMode } from '../flasher/reset.js';
+import { type FlasherSession, type SessionOptions, connect } from '../flasher/session.js';
+import { nodeDeflate } from '../platform/deflate-node.js';
+import type { Reporter } from '../progress.js';
+import type { Transport } from '../transport/transport.js';
+import type { CommandIo } from './run-command.js';
+
+/** The flags every verb that talks to a board accepts (esptool's names). */
+export interface ConnectionFlags {
+  port?: string;
+  baud?: string;
+  chip?: string;
+  before?: string;
+  after?: string;
+  /** commander turns --no-stub into stub: false. */
+  stub?: boolean;
+}
+
+const BEFORE: readonly BeforeMode[] = ['default-reset', 'no-reset', 'usb-reset'];
+const AFTER: readonly AfterMode[] = ['hard-reset', 'no-reset'];
+const SYNC_BAUD = 115200;
+
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option('-p, --port <port>', 'serial port, socket://HOST:PORT, rfc2217://HOST:PORT or virtual:CHIP (default: the one board found)')
+    .option('-b, --baud <rate>', 'baud rate for the transfer (default 921600, lowered automatically if the link cannot keep up)')
+    .option('-c, --chip <chip>', `auto or one of ${CHIP_IDS.join(', ')}`, 'auto')
+    .option('--before <mode>', `how to enter download mode: ${BEFORE.join(', ')}`, 'default-reset')
+    .option('--after <mode>', `what to do at the end: ${AFTER.join(', ')}`, 'hard-reset')
+    .option('--no-stub', 'use the ROM loader only (slower; no MD5 verify on ESP8266)');
+}
+
+export function parseChipFlag(value: string | undefined): ChipSpec | undefined {
+  if (value === undefined || value === 'auto') return undefined;
+  const chip = chipById(value);
+  if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip "${value}"; use auto or one of ${CHIP_IDS.join(', ')}.`);
+  return chip;
+}
+
+export function sessionOptions(flags: ConnectionFlags): SessionOptions {
+  const before = oneOf(flags.before ?? 'default-reset', BEFORE, '--before');
+  const after = oneOf(flags.after ?? 'hard-reset', AFTER, '--after');
+  const chip = parseChipFlag(flags.chip);
+  let baud: number | undefined;
+  if (flags.baud !== undefined) {
+    baud = Number(flags.baud);
+    if (!Number.isInteger(baud) || baud < 9600 || baud > 5_000_000) {
+      throw new UpyflashError('BAD_ARGUMENT', `--baud ${flags.baud} is not a usable baud rate (e.g. 115200, 460800, 921600)`);
+    }
+  }
+  return {
+    before,
+    after,
+    ...(chip ? { chip } : {}),
+    ...(baud !== undefined ? { baud } : {}),
+    stub: flags.stub !== false,
+    stubProvider: loadStubFromEsptoolJs,
+    deflate: nodeDeflate(9),
+  };
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UpyflashError('BAD_ARGUMENT', `${flag} ${value}: use one of ${allowed.join(', ')}`);
+}
+
+type OpenTransport = (spec: string, opts: { baud: number }) => Promise<Transport>;
+interface PortInfo {
+  path: string;
+}
+type ListPorts = () => Promise<PortInfo[]>;
+type ChoosePort = (ports: PortInfo[], opts: { interactive: boolean }) => Promise<PortInfo | string> | PortInfo | string;
+
+/**
+ * The transport and port modules are written by another developer; they are loaded by path so this
+ * verb set builds while they land. Module paths are the agreed ones (ARCHITECTURE / brief).
+ */
+async function transportApi(): Promise<{ openTransport: OpenTransport }> {
+  const path = '../transport/open.js';
+  return (await import(path)) as { openTransport: OpenTransport };
+}
+
+async function portsApi(): Promise<{ listPorts: ListPorts; choosePort: ChoosePort }> {
+  const path = '../ports/index.js';
+  return (await import(path)) as { listPorts: ListPorts; choosePort: ChoosePort };
+}
+
+/** --port, or the one board `listPorts` finds (asking on a TTY when there are several). */
+export async function resolvePortSpec(flags: ConnectionFlags, io: CommandIo): Promise<string> {
+  if (flags.port) return flags.port;
+  const { listPorts, choosePort } = await portsApi();
+  const ports = await listPorts();
+  const chosen = await choosePort(ports, { interactive: Boolean(process.stdin.isTTY) && !io.json });
+  const path = typeof chosen === 'string' ? chosen : chosen.path;
+  io.reporter.info(`Using port ${path}`);
+  return path;
+}
+
+export async function openTransportFor(spec: string): Promise<Transport> {
+  const { openTransport } = await transportApi();
+  return openTransport(spec, { baud: SYNC_BAUD });
+}
+
+/** Port -> transport -> download mode -> chip detected: what every board verb starts with. */
+export async function openSession(flags: ConnectionFlags, io: CommandIo): Promise<FlasherSession> {
+  const opts = sessionOptions(flags);
+  const spec = await resolvePortSpec(flags, io);
+  const transport = await openTransportFor(spec);
+  try {
+    return await connect(transport, opts, io.reporter);
+  } catch (e) {
+    await transport.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Runs a job on a connected session and always closes it (with the --after action on success). */
+export async function withSession<T>(
+  flags: ConnectionFlags,
+  io: CommandIo,
+  job: (session: FlasherSession, reporter: Reporter) => Promise<T>,
+): Promise<T> {
+  const session = await openSession(flags, io);
+  let result: T;
+  try {
+    result = await job(session, io.reporter);
+  } catch (e) {
+    // Leave the chip in the loader on failure (no reset), so the user can retry at once.
+    await session.close('no-reset').catch(() => undefined);
+    throw e;
+  }
+  await session.close();
+  return result;
+}
