@@ -85,6 +85,15 @@ describe('analyzeFirmware rejects what is not firmware, naming it', () => {
     assert.match(rejection(enc('404: Not Found\n')).message, /text file \(it starts with "404: Not Found"\)/);
   });
 
+  it('an ESP8266 v2 (SDK bootloader) image and unknown bytes', () => {
+    const v2 = new Uint8Array(64);
+    v2.set([0xea, 0x04, 0x00, 0x20]);
+    assert.match(rejection(v2).message, /"v2" application image/);
+    const r = rejection(new Uint8Array(64).fill(0xff));
+    assert.equal(r.kind, 'NOT_AN_IMAGE');
+    assert.match(r.message, /starts with ff ff ff ff; an ESP image starts with e9/);
+  });
+
   it('an empty file', () => {
     const r = rejection(new Uint8Array());
     assert.equal(r.kind, 'TRUNCATED_IMAGE');

@@ -41,6 +41,9 @@ export interface FirmwareFile {
   bootloaderDescription?: BootloaderDescription;
 }
 
+/** First byte of ESP8266 "v2" OTA application images (esptool bin_image.py IMAGE_V2_MAGIC). */
+const ESP8266_V2_MAGIC = 0xea;
+
 /**
  * Chip ids an ESP32-family image header can carry (PROTOCOL-NOTES "Image chip ids"), named for
  * messages even when upyflash has no data for the chip.
@@ -120,6 +123,13 @@ function rejectNonImage(kind: FileKind, bytes: Uint8Array, fileName?: string): n
       });
     }
     default: {
+      if (bytes[0] === ESP8266_V2_MAGIC) {
+        throw new UpyflashError(
+          'NOT_AN_IMAGE',
+          `${it} is an ESP8266 "v2" application image (magic 0xea) for Espressif's SDK bootloader or rboot, not a MicroPython .bin.`,
+          { hint: useBin, details: { fileKind: kind } },
+        );
+      }
       const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
       throw new UpyflashError('NOT_AN_IMAGE', `${it} is not an ESP firmware image: it starts with ${head}; an ESP image starts with e9.`, {
         details: { fileKind: kind },
