@@ -160,6 +160,17 @@ describe('resolveFirmware against a local copy of the site', () => {
     await refuses('wrong-chip', { chip: chip('esp32s3'), version: '1.26.1' }, 'ESP32_GENERIC_S3-20250911-v1.26.1.bin', 'WRONG_CHIP');
   });
 
+  it('warns when the image inside says another version than its file name', async () => {
+    const name = 'ESP32_GENERIC_C3-20241129-v1.24.1.bin';
+    site.faults.set(name, 'other-version');
+    try {
+      const { fw } = await resolve({ chip: chip('esp32c3'), version: '1.24.1' }, freshCache());
+      assert.ok(fw.warnings.some((w) => w.includes('file name says v1.24.1 but the image holds MicroPython v1.20.0')), fw.warnings.join('\n'));
+    } finally {
+      site.faults.delete(name);
+    }
+  });
+
   it('reports a listed file that answers 404', async () => {
     const name = 'ESP32_GENERIC-OTA-20250911-v1.26.1.bin';
     site.faults.set(name, 'not-found');

@@ -50,7 +50,7 @@ export interface ResolvedFirmware {
  * Validates downloaded bytes before they are cached or flashed. Throws UpyflashError naming the URL
  * (NOT_AN_IMAGE for an HTML page, TRUNCATED_IMAGE, WRONG_CHIP, ...); returns validation warnings.
  */
-export type FirmwareCheck = (bytes: Uint8Array, ctx: { fileName: string; url: string; chip?: ChipSpec; flashBytes?: number }) => string[];
+export type FirmwareCheck = (bytes: Uint8Array, ctx: { fileName: string; url: string; chip?: ChipSpec; flashBytes?: number; version?: string }) => string[];
 
 export interface ResolveDeps {
   readonly catalog: FirmwareCatalog;
@@ -179,6 +179,7 @@ async function download(deps: ResolveDeps, entry: FirmwareEntry, req: FirmwareRe
     warnings = deps.check(bytes, {
       fileName: entry.fileName,
       url: entry.url,
+      version: entry.version,
       ...(req.chip ? { chip: req.chip } : {}),
       ...(req.flashBytes !== undefined ? { flashBytes: req.flashBytes } : {}),
     });
