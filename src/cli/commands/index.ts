@@ -21,6 +21,9 @@ export async function registerAll(program: Command): Promise<void> {
     // firmware: firmware list / download
     import('./firmware.js'),
     // after the flash: repl, run, fs
+    import('./repl.js'),
+    import('./run.js'),
+    import('./fs.js'),
     import('./ui.js'),
   ];
   for (const m of await Promise.all(modules)) m.register(program);
