@@ -62,6 +62,13 @@ describe('patchFlashParams on an ESP32 merged .bin', () => {
     assert.equal(same.changed, false);
   });
 
+  it('leaves a file alone when it is written somewhere other than the bootloader offset', () => {
+    const r = patchFlashParams(fw, ESP32, { mode: 'dout' }, undefined, 0x0);
+    assert.equal(r.changed, false);
+    assert.match(r.description, /written at 0x0, not at the bootloader offset 0x1000/);
+    assert.equal(patchFlashParams(fw, ESP32, { mode: 'dout' }, undefined, 0x1000).changed, true);
+  });
+
   it('rejects values the chip does not have', () => {
     assert.throws(() => patchFlashParams(fw, ESP32, { size: '3MB' }), { kind: 'BAD_ARGUMENT' });
     assert.throws(() => patchFlashParams(fw, ESP32, { freq: '33m' }), { kind: 'BAD_ARGUMENT' });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { CHIPS, ESP32, ESP32C3, ESP8266 } from '../src/chips/index.js';
+import { memoryTypes } from '../src/chips/memory-map.js';
 import { md5, toHex } from '../src/platform/hash.js';
 import { analyzeFirmware, buildSampleFirmware, parseEspImage, parsePartitionTable } from '../src/image/index.js';
 
@@ -23,6 +24,11 @@ describe('buildSampleFirmware: ESP32 family', () => {
       assert.equal(fw.bootloader.checksum.valid, true);
       assert.equal(fw.bootloader.sha256?.valid, true);
       assert.ok(fw.bootloader.length <= 0x8000 - chip.bootloaderOffset, 'bootloader ends before the partition table');
+      // The ROM loads the bootloader into RAM: none of its segments may be flash-mapped.
+      for (const seg of fw.bootloader.segments) {
+        const types = memoryTypes(chip.id, seg.loadAddress);
+        assert.ok(types.length > 0 && !types.includes('DROM') && !types.includes('IROM'), `${chip.name} bootloader segment at ${seg.loadAddress.toString(16)}: ${types.join(',')}`);
+      }
       // Partition table at flash 0x8000: nvs, phy_init, factory at 0x10000; no vfs.
       const parts = fw.partitions!;
       assert.deepEqual(

@@ -84,17 +84,29 @@ function resolveSize(
   return chip.flashSizes[key]!;
 }
 
+/**
+ * `address`, when given, is where the file will really be written: as in esptool, anything not written
+ * at the chip's bootloader offset (e.g. a merged .bin forced elsewhere) is left untouched.
+ */
 export function patchFlashParams(
   fw: FirmwareFile,
   chip: ChipSpec,
   params: FlashParams,
   detectedFlashBytes?: number,
+  address?: number,
 ): { bytes: Uint8Array; changed: boolean; description: string } {
   if (fw.kind === 'app') {
     return {
       bytes: fw.bytes,
       changed: false,
       description: 'flash parameters left as they are: an .app-bin is not written at the bootloader offset',
+    };
+  }
+  if (address !== undefined && address !== chip.bootloaderOffset) {
+    return {
+      bytes: fw.bytes,
+      changed: false,
+      description: `flash parameters left as they are: the file is written at 0x${address.toString(16)}, not at the bootloader offset 0x${chip.bootloaderOffset.toString(16)}`,
     };
   }
   const img = fw.bootloader;
