@@ -151,6 +151,8 @@ export class DownloadModeLoader {
       const packet = this.queue.shift()!;
       const now = this.host.now();
       this.clock.start(now);
+      // Flash time spent outside the loader (an application's writes before a reset) is not ours.
+      this.flash.takeCostMs();
       this.process(packet);
       this.flash.flush();
       const waitMs = this.clock.cursor - now;
