@@ -14,6 +14,8 @@ export interface ConnectOptions {
   readonly attempts?: number;
   /** SYNC commands per attempt (esptool: 5). */
   readonly syncsPerAttempt?: number;
+  /** Use exactly these reset strategies (cycled) instead of esptool's sequence for `before`. */
+  readonly strategies?: readonly ResetStrategy[];
 }
 
 export interface Connection {
@@ -47,7 +49,7 @@ export async function connectLoader(
 ): Promise<Connection> {
   link.dialect = undefined;
   const canReset = transport.capabilities.controlLines && (opts.before ?? 'default-reset') !== 'no-reset';
-  const strategies = canReset ? resetSequence(opts.before ?? 'default-reset') : [];
+  const strategies = canReset ? (opts.strategies ?? resetSequence(opts.before ?? 'default-reset')) : [];
   const attempts = opts.attempts ?? (canReset ? DEFAULT_ATTEMPTS : NO_RESET_ATTEMPTS);
   const syncs = opts.syncsPerAttempt ?? SYNCS_PER_ATTEMPT;
   if (!canReset) {

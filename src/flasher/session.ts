@@ -10,7 +10,7 @@ import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
 import { readFlashRange } from './read.js';
-import { type AfterMode, type BeforeMode, hardReset as pulseReset } from './reset.js';
+import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulseReset } from './reset.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { eraseChip, isRetryable, writeRegion } from './write.js';
@@ -30,6 +30,8 @@ export interface SessionOptions {
   /** Unacknowledged data blocks allowed through the stub (ROMs always get 1). */
   readonly maxInFlight?: number;
   readonly connectAttempts?: number;
+  /** Reset strategies to cycle instead of esptool's default sequence. */
+  readonly resetStrategies?: readonly ResetStrategy[];
   /** Times a failed or unverified region is written again. */
   readonly writeRetries?: number;
 }
@@ -96,7 +98,11 @@ export async function connect(transport: Transport, opts: SessionOptions, report
   reporter.phase('connect', `Connecting to ${transport.name}...`);
   const conn = await connectLoader(
     transport,
-    { ...(opts.before ? { before: opts.before } : {}), ...(opts.connectAttempts ? { attempts: opts.connectAttempts } : {}) },
+    {
+      ...(opts.before ? { before: opts.before } : {}),
+      ...(opts.connectAttempts ? { attempts: opts.connectAttempts } : {}),
+      ...(opts.resetStrategies ? { strategies: opts.resetStrategies } : {}),
+    },
     reporter,
   );
   const statusBytes = conn.statusBytes;
