@@ -24,11 +24,12 @@ export interface NodeCatalogOptions {
 
 export function openCatalog(opts: NodeCatalogOptions, reporter: Reporter): FirmwareCatalog & { readonly cacheDir: string } {
   const env = opts.env ?? process.env;
-  const base = parseSiteBase(opts.baseUrl ?? env['UPYFLASH_BASE_URL'] ?? DEFAULT_BASE_URL);
+  // An empty variable counts as unset, as shells make it easy to export one by accident.
+  const base = parseSiteBase(opts.baseUrl || env['UPYFLASH_BASE_URL'] || DEFAULT_BASE_URL);
   if (base.plainHttp) {
     reporter.warn(`using plain HTTP for ${base.url} because it was configured explicitly (--base-url or UPYFLASH_BASE_URL): downloads are not protected in transit`);
   }
-  const cacheDir = opts.cacheDir ?? defaultCacheDir(env);
+  const cacheDir = opts.cacheDir || defaultCacheDir(env);
   const catalog = new FirmwareCatalog({
     http: opts.http ?? fetchGet,
     store: new FsCatalogStore(cacheDir),
