@@ -135,7 +135,15 @@ describe('validateFirmware: chip revision (esptool rules)', () => {
     const legacy = withRevisions(esp32, 2, 0, 0);
     assert.doesNotThrow(() => validateFirmware(legacy, { chip: ESP32, chipRevision: 300 }));
     const e = refusal(legacy, { chip: ESP32, chipRevision: 101 }, 'CHIP_REVISION');
-    assert.match(e.message, /revision 2 or later/);
+    assert.match(e.message, /major revision 2 or later/);
+  });
+
+  it('ESP32-C3 legacy min_rev is the minor revision (pre-IDF 5 builds)', () => {
+    const c3 = withRevisions(analyzeFirmware(buildSampleFirmware({ chip: ESP32C3, appBytes: 200_000 })), 3, 0, 0);
+    assert.doesNotThrow(() => validateFirmware(c3, { chip: ESP32C3, chipRevision: 3 }));
+    assert.doesNotThrow(() => validateFirmware(c3, { chip: ESP32C3, chipRevision: 4 }));
+    const e = refusal(c3, { chip: ESP32C3, chipRevision: 2 }, 'CHIP_REVISION');
+    assert.match(e.message, /minor revision 3 or later; this chip is v0\.2/);
   });
 });
 

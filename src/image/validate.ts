@@ -3,6 +3,7 @@
  * the detected flash, does it support this chip revision, is it intact. Each refusal says what the
  * user did, what is right, and how to override where overriding makes sense.
  */
+import { LEGACY_MIN_REV_PART } from '../chips/image-rules.js';
 import { CHIPS, type ChipSpec } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { formatBytes, hex } from './bytes.js';
@@ -127,8 +128,8 @@ function revText(r: number): string {
   return `v${Math.floor(r / 100)}.${r % 100}`;
 }
 
-/** esptool write_flash's revision rule: the *_rev_full fields when set, else the legacy major min_rev. */
-function checkRevision(image: EspImage, revision: number, role: string): void {
+/** esptool write_flash's revision rule: the *_rev_full fields when set, else the legacy min_rev. */
+function checkRevision(chip: ChipSpec, image: EspImage, revision: number, role: string): void {
   const ext = image.extended;
   if (!ext) return;
   let useFull: boolean;
@@ -143,8 +144,11 @@ function checkRevision(image: EspImage, revision: number, role: string): void {
         details: { minRevFull: ext.minRevFull, maxRevFull: ext.maxRevFull, chipRevision: revision },
       });
     }
-  } else if (Math.floor(revision / 100) < ext.minRev) {
-    throw new UpyflashError('CHIP_REVISION', `The ${role} needs chip revision ${ext.minRev} or later; this chip is ${revText(revision)}.`, {
+  } else {
+    const part = LEGACY_MIN_REV_PART[chip.id];
+    const compared = part === 'minor' ? revision % 100 : Math.floor(revision / 100);
+    if (compared >= ext.minRev) return;
+    throw new UpyflashError('CHIP_REVISION', `The ${role} needs chip ${part} revision ${ext.minRev} or later; this chip is ${revText(revision)}.`, {
       details: { minRev: ext.minRev, chipRevision: revision },
     });
   }
@@ -171,8 +175,8 @@ export function validateFirmware(fw: FirmwareFile, check: FlashPlanCheck): { add
   if (check.flashBytes !== undefined) checkSize(fw, chip, address, check.flashBytes, warnings);
 
   if (check.chipRevision !== undefined) {
-    checkRevision(fw.bootloader, check.chipRevision, fw.kind === 'app' ? 'application' : 'bootloader');
-    if (fw.app && fw.app.offsetInFile !== 0) checkRevision(fw.app, check.chipRevision, 'application');
+    checkRevision(chip, fw.bootloader, check.chipRevision, fw.kind === 'app' ? 'application' : 'bootloader');
+    if (fw.app && fw.app.offsetInFile !== 0) checkRevision(chip, fw.app, check.chipRevision, 'application');
   }
   if (fw.kind === 'bootloader-only') {
     warnings.push('This file holds only a bootloader: no partition table and no MicroPython application.');
