@@ -52,6 +52,11 @@ export class RawRepl {
     return this.pasteSupported;
   }
 
+  /** 'never' sends code in classic raw mode from now on; 'auto' asks the firmware again at the next exec. */
+  setRawPaste(mode: 'auto' | 'never'): void {
+    this.pasteSupported = mode === 'never' ? false : undefined;
+  }
+
   /** Ctrl-C twice (stops a running program), then whatever the board prints is dropped. */
   async interrupt(): Promise<void> {
     await this.write('\r\x03\x03');
