@@ -60,6 +60,8 @@ const FACTORY_MIN_SIZE = 0x210000;
  * used to pick the random share that yields the requested ratio.
  */
 const PATTERN_COST = 0.012;
+/** DRAM, IRAM, IRAM segment sizes of the sample bootloader (~27 KB like an ESP-IDF 5 bootloader). */
+const BOOTLOADER_SEGMENT_BYTES = [0x2400, 0x3800, 0x0f00] as const;
 
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -154,9 +156,9 @@ function buildBootloader(chip: ChipSpec, layout: SampleLayout, c: Content, idf: 
   const rev = layout.revisions!;
   const desc = encodeBootloaderDescription({ version: 1, idfVersion: idf, dateTime: `${monthDay(buildDate)} 12:00:00` });
   const segments: SegmentSpec[] = [
-    { loadAddress: boot.dram, data: segment(0x2400, c.prng, c.share, desc) },
-    { loadAddress: boot.iram[0], data: segment(0x3800, c.prng, c.share) },
-    { loadAddress: boot.iram[1], data: segment(0x0f00, c.prng, c.share) },
+    { loadAddress: boot.dram, data: segment(BOOTLOADER_SEGMENT_BYTES[0], c.prng, c.share, desc) },
+    { loadAddress: boot.iram[0], data: segment(BOOTLOADER_SEGMENT_BYTES[1], c.prng, c.share) },
+    { loadAddress: boot.iram[1], data: segment(BOOTLOADER_SEGMENT_BYTES[2], c.prng, c.share) },
   ];
   return buildEspImage({
     format: 'esp32',
@@ -198,7 +200,11 @@ function buildApp(chip: ChipSpec, layout: SampleLayout, c: Content, targetLength
   });
 }
 
-/** Bytes of the file that are content (the rest is 0xFF padding and headers, which zlib erases). */
+/**
+ * Share of the content bytes to make random so that the whole file compresses to `ratio`: padding
+ * (0xFF) and headers cost next to nothing after zlib, random bytes one byte each, pattern runs
+ * PATTERN_COST each.
+ */
 function randomShareFor(ratio: number, totalBytes: number, contentBytes: number): number {
   const wanted = (ratio * totalBytes) / contentBytes;
   return (wanted - PATTERN_COST) / (1 - PATTERN_COST);
@@ -212,8 +218,8 @@ function buildEsp32Family(chip: ChipSpec, o: Required<Omit<SampleFirmwareOptions
   const appInFile = chip.appOffset - chip.bootloaderOffset;
   const appTarget = Math.max(0x30000, o.appBytes - appInFile);
   const total = appInFile + appTarget;
-  // Content = app image + bootloader segments; the rest is padding.
-  const contentBytes = appTarget + 0x6b00;
+  // Content = app image + the bootloader's segments; the rest of the file is 0xFF padding.
+  const contentBytes = appTarget + BOOTLOADER_SEGMENT_BYTES.reduce((a, b) => a + b, 0);
   const c: Content = { prng: new Prng(o.seed), share: randomShareFor(o.compressibility, total, contentBytes) };
   const idf = 'v5.5.1';
 
