@@ -84,6 +84,21 @@ describe('virtual board: auto-reset circuit and boot mode', () => {
     assert.equal(r.board.state, 'halted');
   });
 
+  it('keeps complaining about an erased flash until the RTC watchdog resets it, then starts over', () => {
+    const r = rig({ chip: 'esp32' });
+    r.wait(3);
+    const text = r.take();
+    const cycles = text.split('ets Jun  8 2016 00:22:57\r\n\r\n').slice(1);
+    assert.ok(cycles.length >= 2, text);
+    assert.equal(cycles[0], 'rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n' + 'invalid header: 0xffffffff\r\n'.repeat(8));
+    assert.equal(cycles[1], 'rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n' + 'invalid header: 0xffffffff\r\n'.repeat(8));
+    // Holding GPIO0 low (DTR alone) makes the next watchdog reset latch download mode.
+    r.setBoth(true, false);
+    r.wait(1.5);
+    assert.match(r.take(), /rst:0x10 \(RTCWDT_RTC_RESET\),boot:0x3 \(DOWNLOAD_BOOT\(UART0\/UART1\/SDIO_REI_REO_V2\)\)\r\nwaiting for download\r\n$/);
+    assert.equal(r.board.state, 'download');
+  });
+
   it('enters download mode with the classic sequence (lines set one at a time)', () => {
     const r = rig({ chip: 'esp32' });
     r.wait(0.5);

@@ -211,10 +211,11 @@ export class VirtualBoard {
   }
 
   private dispatch(data: Uint8Array): void {
-    if (data.length === 0) return;
+    // 'no-sync': the chip's RX is broken, so nothing the host sends ever reaches it.
+    if (data.length === 0 || this.behaviour === 'no-sync') return;
     if (this.currentState === 'app') {
       this.app?.input(data);
-    } else if (this.currentState === 'download' && this.loader && this.behaviour !== 'no-sync') {
+    } else if (this.currentState === 'download' && this.loader) {
       for (const item of this.slip.push(data)) {
         if (item.kind !== 'frame') continue; // the ROM ignores anything between frames
         this.loader?.receive(item.data);
