@@ -94,7 +94,7 @@ describe('upyflash flash with no FILE (virtual board)', async () => {
     } finally {
       await board.stop();
     }
-    assert.equal(online.code, 0, online.stderr);
+    assert.equal(online.code, 0, online.stdout + online.stderr);
     const doc = JSON.parse(online.stdout) as { ok: boolean; result: { firmware?: { fileName: string; board: string; version: string; source: string; fromCache: boolean } } };
     assert.equal(doc.ok, true);
     const fw = doc.result.firmware;
@@ -114,7 +114,7 @@ describe('upyflash flash with no FILE (virtual board)', async () => {
     } finally {
       await board2.stop();
     }
-    assert.equal(offline.code, 0, offline.stderr);
+    assert.equal(offline.code, 0, offline.stdout + offline.stderr);
     const doc2 = JSON.parse(offline.stdout) as { result: { firmware?: { fileName: string; source: string; fromCache: boolean } } };
     assert.equal(doc2.result.firmware?.fileName, ESP32_LATEST);
     assert.equal(doc2.result.firmware?.source, 'cache');

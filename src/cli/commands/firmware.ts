@@ -156,9 +156,10 @@ function printListing(io: CommandIo, listing: FirmwareListing): void {
     io.print(`${board.board}${board.title ? ` — ${board.title}` : ''}${from}`);
     if (board.files.length === 0) io.print('  no .bin files listed');
     const variantWidth = Math.max(8, ...board.files.map((f) => (f.variant ?? 'standard').length));
+    const versionWidth = Math.max(7, ...board.files.map((f) => f.version.length + 1));
     for (const f of board.files) {
       const flags = [f.preview ? 'preview' : '', f.legacy ? 'legacy name' : '', f.cached ? 'cached' : ''].filter(Boolean).join(', ');
-      io.print(`  ${(f.variant ?? 'standard').padEnd(variantWidth)}  v${f.version.padEnd(10)} ${f.buildDate}  ${f.fileName}${flags ? `  [${flags}]` : ''}`);
+      io.print(`  ${(f.variant ?? 'standard').padEnd(variantWidth)}  ${`v${f.version}`.padEnd(versionWidth)}  ${f.buildDate}  ${f.fileName}${flags ? `  [${flags}]` : ''}`);
     }
     io.print('');
   }
