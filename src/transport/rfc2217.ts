@@ -1,0 +1,319 @@
+/**
+ * rfc2217://host:port — a remote serial port (esp_rfc2217_server, ser2net in telnet mode, the
+ * virtual board's server). Telnet carries the data, COM-PORT-OPTION carries baud, DTR/RTS and purge.
+ * The opening handshake follows what pyserial's client sends, so servers tested with esptool work.
+ */
+import type { Socket } from 'node:net';
+import { UpyflashError } from '../errors.js';
+import { ByteQueue, concatBytes } from './byte-queue.js';
+import {
+  BINARY,
+  COM_PORT_OPTION,
+  ComPort,
+  Control,
+  DO,
+  DONT,
+  Purge,
+  SERVER_OFFSET,
+  SGA,
+  TelnetDecoder,
+  WILL,
+  WONT,
+  baudPayload,
+  comPortCommand,
+  escapeIac,
+  negotiation,
+  type TelnetEvent,
+} from './rfc2217-codec.js';
+import { connectTcp, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
+import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
+
+export interface Rfc2217Options {
+  /** Seconds to wait for each server acknowledgement (pyserial's `timeout`, default 3). */
+  networkTimeoutMs?: number;
+  /** Do not wait for SET_CONTROL answers, for servers that never send them (pyserial's `ign_set_control`). */
+  ignoreSetControlAnswer?: boolean;
+}
+
+/** Options we are willing to have on, in both directions. */
+const SUPPORTED_OPTIONS: ReadonlySet<number> = new Set([BINARY, SGA, COM_PORT_OPTION]);
+
+const PARITY_NONE = 1;
+const STOPSIZE_ONE = 1;
+const DATASIZE_EIGHT = 8;
+const CONTROL_NO_FLOW_CONTROL = 1;
+
+/** A COM-PORT-OPTION command: code, payload, and its name for error messages. */
+type Command = readonly [number, Uint8Array, string];
+
+type OptionState = 'requested' | 'active' | 'inactive';
+
+interface AckWaiter {
+  resolve: (payload: Uint8Array) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class Rfc2217Transport implements Transport {
+  readonly capabilities: TransportCapabilities = { controlLines: true, baudRate: true };
+  private socket: Socket | undefined;
+  private readonly queue = new ByteQueue();
+  private decoder = new TelnetDecoder();
+  private lastWrite: Promise<void> = Promise.resolve();
+  private currentBaud: number;
+  private readonly networkTimeoutMs: number;
+  private readonly ignoreSetControlAnswer: boolean;
+  /** Our side (WILL/WONT, answered by DO/DONT) and the server's side (DO/DONT, answered by WILL/WONT). */
+  private readonly ours = new Map<number, OptionState>();
+  private readonly theirs = new Map<number, OptionState>();
+  private readonly ackWaiters = new Map<number, AckWaiter[]>();
+  private optionWaiter: { check: () => void; fail: (e: Error) => void } | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly address: TcpAddress,
+    baud: number,
+    options: Rfc2217Options = {},
+  ) {
+    this.currentBaud = baud;
+    this.networkTimeoutMs = options.networkTimeoutMs ?? 3000;
+    this.ignoreSetControlAnswer = options.ignoreSetControlAnswer ?? false;
+  }
+
+  get baud(): number {
+    return this.currentBaud;
+  }
+
+  async open(): Promise<void> {
+    if (this.socket) return;
+    this.queue.reset();
+    this.decoder = new TelnetDecoder();
+    this.ours.clear();
+    this.theirs.clear();
+    const socket = await connectTcp(this.address, this.name);
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => this.receive(ownBytes(chunk)));
+    socket.on('error', () => undefined); // 'close' follows and reports it
+    socket.on('close', () => this.lost(new UpyflashError('DISCONNECTED', `${this.name}: the server closed the connection`)));
+    try {
+      await this.negotiate();
+      await this.configurePort();
+      await this.setSignals({ dtr: false, rts: false });
+      await this.flushInput();
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    const socket = this.socket;
+    this.lost(new UpyflashError('DISCONNECTED', `${this.name} is closed`));
+    if (socket && !socket.destroyed) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.end();
+        socket.destroySoon();
+      });
+    }
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return this.send(escapeIac(data));
+  }
+
+  read(timeoutMs: number): Promise<Uint8Array> {
+    return this.queue.read(timeoutMs);
+  }
+
+  /**
+   * RFC 2217 moves one line per command, so the pair goes out back to back in a single TCP write and
+   * in an order whose in-between state keeps DTR asserted: DTR is asserted first and released last.
+   * The momentary state is then "DTR alone" or "both", which never resets the chip on the usual
+   * two-transistor circuit, instead of "RTS alone", which would.
+   */
+  async setSignals(lines: ControlLines): Promise<void> {
+    const dtr = lines.dtr ? Control.DTR_ON : Control.DTR_OFF;
+    const rts = lines.rts ? Control.RTS_ON : Control.RTS_OFF;
+    const order = lines.dtr ? [dtr, rts] : [rts, dtr];
+    const commands = order.map((value): Command => [ComPort.SET_CONTROL, Uint8Array.of(value), 'SET_CONTROL']);
+    await this.exchange(commands, !this.ignoreSetControlAnswer);
+  }
+
+  async setBaud(baud: number): Promise<void> {
+    await this.exchange([[ComPort.SET_BAUDRATE, baudPayload(baud), 'SET_BAUDRATE']]);
+    this.currentBaud = baud;
+  }
+
+  /** Purges the server's receive buffer too, then drops what already reached us. */
+  async flushInput(): Promise<void> {
+    await this.exchange([[ComPort.PURGE_DATA, Uint8Array.of(Purge.RECEIVE), 'PURGE_DATA']]);
+    this.queue.clear();
+  }
+
+  async drain(): Promise<void> {
+    await this.lastWrite.catch(() => undefined);
+  }
+
+  private async negotiate(): Promise<void> {
+    const requests: Array<[number, number]> = [
+      [WILL, BINARY],
+      [DO, BINARY],
+      [WILL, SGA],
+      [DO, SGA],
+      [WILL, COM_PORT_OPTION],
+      [DO, COM_PORT_OPTION],
+    ];
+    for (const [command, option] of requests) (command === WILL ? this.ours : this.theirs).set(option, 'requested');
+    await this.send(concatBytes(requests.map(([c, o]) => negotiation(c, o))));
+    // Like pyserial, the one answer we cannot do without is the server's DO COM-PORT-OPTION.
+    await this.waitFor(() => this.ours.get(COM_PORT_OPTION) !== 'requested', 'COM-PORT-OPTION negotiation');
+    if (this.ours.get(COM_PORT_OPTION) !== 'active') {
+      throw new UpyflashError('PROTOCOL_ERROR', `${this.name}: the server refused RFC 2217 (COM-PORT-OPTION)`, {
+        hint: 'The server is not an RFC 2217 server: use socket://host:port for a raw TCP serial server.',
+      });
+    }
+  }
+
+  /** Baud, 8N1 and no flow control, each acknowledged by the server before we go on. */
+  private async configurePort(): Promise<void> {
+    await this.exchange([
+      [ComPort.SET_BAUDRATE, baudPayload(this.currentBaud), 'SET_BAUDRATE'],
+      [ComPort.SET_DATASIZE, Uint8Array.of(DATASIZE_EIGHT), 'SET_DATASIZE'],
+      [ComPort.SET_PARITY, Uint8Array.of(PARITY_NONE), 'SET_PARITY'],
+      [ComPort.SET_STOPSIZE, Uint8Array.of(STOPSIZE_ONE), 'SET_STOPSIZE'],
+    ]);
+    await this.exchange(
+      [[ComPort.SET_CONTROL, Uint8Array.of(CONTROL_NO_FLOW_CONTROL), 'SET_CONTROL']],
+      !this.ignoreSetControlAnswer,
+    );
+  }
+
+  /**
+   * Sends the commands in one TCP write (so they reach the server back to back) and, unless told
+   * not to, waits for the server's answer to each, as pyserial does.
+   */
+  private async exchange(commands: readonly Command[], waitForAnswers = true): Promise<void> {
+    const acks = waitForAnswers ? commands.map(([cmd, , label]) => this.expectAck(cmd, label)) : [];
+    // If sending fails the answers never come; keep their rejections from going unobserved.
+    for (const ack of acks) ack.catch(() => undefined);
+    await this.send(concatBytes(commands.map(([cmd, payload]) => comPortCommand(cmd, payload))));
+    await Promise.all(acks);
+  }
+
+  private send(bytes: Uint8Array): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new UpyflashError('DISCONNECTED', `${this.name} is not open`));
+    this.lastWrite = writeSocket(socket, bytes, this.name);
+    return this.lastWrite;
+  }
+
+  private receive(bytes: Uint8Array): void {
+    for (const event of this.decoder.push(bytes)) this.handle(event);
+  }
+
+  private handle(event: TelnetEvent): void {
+    if (event.type === 'data') {
+      this.queue.push(event.data);
+    } else if (event.type === 'negotiation') {
+      this.answerNegotiation(event.command, event.option);
+    } else if (event.option === COM_PORT_OPTION && event.data.length > 0) {
+      const waiters = this.ackWaiters.get(event.data[0]!);
+      const waiter = waiters?.shift();
+      if (waiter) {
+        clearTimeout(waiter.timer);
+        waiter.resolve(event.data.subarray(1));
+      }
+      // Unrequested notifications (line state, modem state, flow control) carry nothing we act on.
+    }
+  }
+
+  /** Telnet's option dance: accept what we support, refuse the rest, never answer an answer. */
+  private answerNegotiation(command: number, option: number): void {
+    const forUs = command === DO || command === DONT;
+    const table = forUs ? this.ours : this.theirs;
+    const yes = command === DO || command === WILL;
+    const state = table.get(option) ?? 'inactive';
+    if (yes) {
+      if (!SUPPORTED_OPTIONS.has(option)) {
+        void this.send(negotiation(forUs ? WONT : DONT, option)).catch(() => undefined);
+      } else {
+        if (state === 'inactive') void this.send(negotiation(forUs ? WILL : DO, option)).catch(() => undefined);
+        table.set(option, 'active');
+      }
+    } else {
+      if (state === 'active') void this.send(negotiation(forUs ? WONT : DONT, option)).catch(() => undefined);
+      table.set(option, 'inactive');
+    }
+    this.optionWaiter?.check();
+  }
+
+  private expectAck(cmd: number, label: string): Promise<Uint8Array> {
+    const answer = cmd + SERVER_OFFSET;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      if (!this.socket) {
+        reject(new UpyflashError('DISCONNECTED', `${this.name} is not open`));
+        return;
+      }
+      const list = this.ackWaiters.get(answer) ?? [];
+      this.ackWaiters.set(answer, list);
+      const waiter: AckWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = list.indexOf(waiter);
+          if (i >= 0) list.splice(i, 1);
+          reject(
+            new UpyflashError('TIMEOUT', `${this.name}: the RFC 2217 server did not acknowledge ${label}`, {
+              hint:
+                label === 'SET_CONTROL'
+                  ? 'Some servers never answer SET_CONTROL: add ?ign_set_control to the rfc2217:// URL.'
+                  : 'Check that the server is an RFC 2217 server and is not overloaded; try again.',
+            }),
+          );
+        }, this.networkTimeoutMs),
+      };
+      list.push(waiter);
+    });
+  }
+
+  private waitFor(done: () => boolean, label: string): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.optionWaiter = undefined;
+        reject(
+          new UpyflashError('PROTOCOL_ERROR', `${this.name}: no answer to the ${label}`, {
+            hint: 'The server does not speak RFC 2217: use socket://host:port for a raw TCP serial server.',
+          }),
+        );
+      }, this.networkTimeoutMs);
+      this.optionWaiter = {
+        check: () => {
+          if (!done()) return;
+          clearTimeout(timer);
+          this.optionWaiter = undefined;
+          resolve();
+        },
+        fail: (e) => {
+          clearTimeout(timer);
+          this.optionWaiter = undefined;
+          reject(e);
+        },
+      };
+    });
+  }
+
+  /** Fails everything pending once the link is gone, so no caller waits for a timeout. */
+  private lost(reason: UpyflashError): void {
+    this.socket = undefined;
+    this.queue.close(reason);
+    for (const list of this.ackWaiters.values()) {
+      for (const w of list.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(reason);
+      }
+    }
+    this.optionWaiter?.fail(reason);
+  }
+}
