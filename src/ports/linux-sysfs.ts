@@ -35,6 +35,20 @@ async function subsystemOf(deviceDir: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The 8250 driver registers ttyS0..31 on the platform bus whether or not a UART exists. Since Linux
+ * 6.5 a serial-base layer sits between tty and hardware, so look through it to the bus below.
+ */
+async function isPhantomUart(deviceDir: string): Promise<boolean> {
+  let dir = deviceDir;
+  let subsystem = await subsystemOf(dir);
+  while (subsystem === 'serial-base') {
+    dir = dirname(dir);
+    subsystem = await subsystemOf(dir);
+  }
+  return subsystem === 'platform';
+}
+
 export async function listSysfsPorts(opts: SysfsOptions = {}): Promise<PortInfo[]> {
   const sysfsRoot = opts.sysfsRoot ?? '/sys';
   const devRoot = opts.devRoot ?? '/dev';
@@ -53,8 +67,7 @@ export async function listSysfsPorts(opts: SysfsOptions = {}): Promise<PortInfo[
     } catch {
       continue; // virtual terminals, ptys, console: no hardware behind them
     }
-    // The 8250 driver registers ttyS0..31 on the platform bus whether or not a UART exists.
-    if ((await subsystemOf(deviceDir)) === 'platform') continue;
+    if (await isPhantomUart(deviceDir)) continue;
     const id: UsbIdentity = { path: join(devRoot, name) };
     await fillUsb(id, deviceDir, sysfsRoot);
     ports.push(describePort(id));
