@@ -40,7 +40,7 @@ function call(fn: (cb: (err: Error | null | undefined) => void) => void): Promis
 }
 
 export class SerialPortTransport implements Transport {
-  readonly capabilities: TransportCapabilities = { controlLines: true, baudRate: true };
+  private lines = true;
   private port: SerialPortLike | undefined;
   private readonly queue = new ByteQueue();
   private currentBaud: number;
@@ -52,6 +52,10 @@ export class SerialPortTransport implements Transport {
     private readonly options: SerialTransportOptions = {},
   ) {
     this.currentBaud = baud;
+  }
+
+  get capabilities(): TransportCapabilities {
+    return { controlLines: this.lines, baudRate: true };
   }
 
   get baud(): number {
@@ -84,8 +88,18 @@ export class SerialPortTransport implements Transport {
     });
     this.port = port;
     // The OS asserts both lines on open; release them at once so the board neither resets nor
-    // stays in reset.
-    await this.setSignals({ dtr: false, rts: false });
+    // stays in reset. Ports without modem lines (ptys, some adapters) refuse the ioctl: they are
+    // still usable, only without automatic reset.
+    try {
+      await call((cb) => port.set({ dtr: false, rts: false }, cb));
+      this.lines = true;
+    } catch (err) {
+      if (!/ENOTTY|Inappropriate ioctl|EINVAL|Invalid argument/i.test(String(err))) {
+        await this.close();
+        throw new UpyflashError('DISCONNECTED', `${this.name}: cannot set the control lines: ${String(err)}`, { cause: err });
+      }
+      this.lines = false;
+    }
   }
 
   async close(): Promise<void> {
@@ -108,6 +122,7 @@ export class SerialPortTransport implements Transport {
   /** One ioctl for both lines (TIOCMSET on Linux/macOS): no in-between state reaches the board. */
   async setSignals(lines: ControlLines): Promise<void> {
     const port = this.openPort();
+    if (!this.lines) return;
     await call((cb) => port.set({ dtr: lines.dtr, rts: lines.rts }, cb)).catch((err: unknown) => this.fail(err));
   }
 
