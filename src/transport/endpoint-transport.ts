@@ -43,6 +43,14 @@ class EndpointTransport implements Transport {
       this.endpoint.onData((data) => {
         if (this.isOpen) this.queue.push(data.slice());
       });
+      // The board side may end the link (another host took over, a fault cut the cable).
+      this.endpoint.onClose?.(() => {
+        if (!this.isOpen) return;
+        this.isOpen = false;
+        this.closed = true;
+        this.queue.close(new UpyflashError('DISCONNECTED', `${this.name}: the board ended the connection`));
+        this.options.onClose?.();
+      });
       this.listening = true;
     }
     this.isOpen = true;
