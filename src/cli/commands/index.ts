@@ -16,6 +16,7 @@ export async function registerAll(program: Command): Promise<void> {
     import('./read-flash.js'),
     import('./image-info.js'),
     import('./ports.js'),
+    import('./doctor.js'),
     import('./virtual-board.js'),
     import('./demo.js'),
     // firmware: firmware list / download
