@@ -1,4 +1,5 @@
 import { UpyflashError, asUpyflashError } from '../errors.js';
+import { explainFailureOnThisHost } from '../doctor/node/explain-failure.js';
 import { Reporter } from '../progress.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { createProgressRenderer } from './progress-renderer.js';
@@ -48,7 +49,8 @@ export async function runCommand<T>(
     process.exitCode = exitCode ?? EXIT.OK;
   } catch (e) {
     renderer.stop();
-    const err = asUpyflashError(e);
+    // The doctor's host-specific advice (driver, group, holder, where the board went) for every verb.
+    const err = await explainFailureOnThisHost(asUpyflashError(e));
     reportError(err, json, Boolean(opts.verbose));
     process.exitCode = exitCodeFor(err);
   }
