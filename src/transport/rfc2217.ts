@@ -12,19 +12,18 @@ import {
   ComPort,
   Control,
   DO,
-  DONT,
   Purge,
   SERVER_OFFSET,
   SGA,
   TelnetDecoder,
   WILL,
-  WONT,
   baudPayload,
   comPortCommand,
   escapeIac,
-  negotiation,
   type TelnetEvent,
 } from './rfc2217-codec.js';
+import { PendingAnswers } from './pending-answers.js';
+import { TelnetOptions } from './telnet-options.js';
 import { connectTcp, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
 import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
 
@@ -46,13 +45,6 @@ const CONTROL_NO_FLOW_CONTROL = 1;
 /** A COM-PORT-OPTION command: code, payload, and its name for error messages. */
 type Command = readonly [number, Uint8Array, string];
 
-type OptionState = 'requested' | 'active' | 'inactive';
-
-interface AckWaiter {
-  resolve: (payload: Uint8Array) => void;
-  reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 export class Rfc2217Transport implements Transport {
   readonly capabilities: TransportCapabilities = { controlLines: true, baudRate: true };
@@ -63,10 +55,8 @@ export class Rfc2217Transport implements Transport {
   private currentBaud: number;
   private readonly networkTimeoutMs: number;
   private readonly ignoreSetControlAnswer: boolean;
-  /** Our side (WILL/WONT, answered by DO/DONT) and the server's side (DO/DONT, answered by WILL/WONT). */
-  private readonly ours = new Map<number, OptionState>();
-  private readonly theirs = new Map<number, OptionState>();
-  private readonly ackWaiters = new Map<number, AckWaiter[]>();
+  private options = new TelnetOptions(SUPPORTED_OPTIONS);
+  private readonly answers = new PendingAnswers();
   private optionWaiter: { check: () => void; fail: (e: Error) => void } | undefined;
 
   constructor(
@@ -88,8 +78,7 @@ export class Rfc2217Transport implements Transport {
     if (this.socket) return;
     this.queue.reset();
     this.decoder = new TelnetDecoder();
-    this.ours.clear();
-    this.theirs.clear();
+    this.options = new TelnetOptions(SUPPORTED_OPTIONS);
     const socket = await connectTcp(this.address, this.name);
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.receive(ownBytes(chunk)));
@@ -156,19 +145,14 @@ export class Rfc2217Transport implements Transport {
   }
 
   private async negotiate(): Promise<void> {
-    const requests: Array<[number, number]> = [
-      [WILL, BINARY],
-      [DO, BINARY],
-      [WILL, SGA],
-      [DO, SGA],
-      [WILL, COM_PORT_OPTION],
-      [DO, COM_PORT_OPTION],
-    ];
-    for (const [command, option] of requests) (command === WILL ? this.ours : this.theirs).set(option, 'requested');
-    await this.send(concatBytes(requests.map(([c, o]) => negotiation(c, o))));
+    const requests = [BINARY, SGA, COM_PORT_OPTION].flatMap((option) => [
+      this.options.request(WILL, option),
+      this.options.request(DO, option),
+    ]);
+    await this.send(concatBytes(requests));
     // Like pyserial, the one answer we cannot do without is the server's DO COM-PORT-OPTION.
-    await this.waitFor(() => this.ours.get(COM_PORT_OPTION) !== 'requested', 'COM-PORT-OPTION negotiation');
-    if (this.ours.get(COM_PORT_OPTION) !== 'active') {
+    await this.waitFor(() => this.options.ourState(COM_PORT_OPTION) !== 'requested', 'COM-PORT-OPTION negotiation');
+    if (this.options.ourState(COM_PORT_OPTION) !== 'active') {
       throw new UpyflashError('PROTOCOL_ERROR', `${this.name}: the server refused RFC 2217 (COM-PORT-OPTION)`, {
         hint: 'The server is not an RFC 2217 server: use socket://host:port for a raw TCP serial server.',
       });
@@ -216,65 +200,28 @@ export class Rfc2217Transport implements Transport {
     if (event.type === 'data') {
       this.queue.push(event.data);
     } else if (event.type === 'negotiation') {
-      this.answerNegotiation(event.command, event.option);
+      const reply = this.options.receive(event.command, event.option);
+      if (reply) void this.send(reply).catch(() => undefined);
+      this.optionWaiter?.check();
     } else if (event.option === COM_PORT_OPTION && event.data.length > 0) {
-      const waiters = this.ackWaiters.get(event.data[0]!);
-      const waiter = waiters?.shift();
-      if (waiter) {
-        clearTimeout(waiter.timer);
-        waiter.resolve(event.data.subarray(1));
-      }
-      // Unrequested notifications (line state, modem state, flow control) carry nothing we act on.
+      // Unrequested notifications (line state, modem state, flow control) find no taker: we do not act on them.
+      this.answers.answer(event.data[0]!, event.data.subarray(1));
     }
-  }
-
-  /** Telnet's option dance: accept what we support, refuse the rest, never answer an answer. */
-  private answerNegotiation(command: number, option: number): void {
-    const forUs = command === DO || command === DONT;
-    const table = forUs ? this.ours : this.theirs;
-    const yes = command === DO || command === WILL;
-    const state = table.get(option) ?? 'inactive';
-    if (yes) {
-      if (!SUPPORTED_OPTIONS.has(option)) {
-        void this.send(negotiation(forUs ? WONT : DONT, option)).catch(() => undefined);
-      } else {
-        if (state === 'inactive') void this.send(negotiation(forUs ? WILL : DO, option)).catch(() => undefined);
-        table.set(option, 'active');
-      }
-    } else {
-      if (state === 'active') void this.send(negotiation(forUs ? WONT : DONT, option)).catch(() => undefined);
-      table.set(option, 'inactive');
-    }
-    this.optionWaiter?.check();
   }
 
   private expectAck(cmd: number, label: string): Promise<Uint8Array> {
-    const answer = cmd + SERVER_OFFSET;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      if (!this.socket) {
-        reject(new UpyflashError('DISCONNECTED', `${this.name} is not open`));
-        return;
-      }
-      const list = this.ackWaiters.get(answer) ?? [];
-      this.ackWaiters.set(answer, list);
-      const waiter: AckWaiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          const i = list.indexOf(waiter);
-          if (i >= 0) list.splice(i, 1);
-          reject(
-            new UpyflashError('TIMEOUT', `${this.name}: the RFC 2217 server did not acknowledge ${label}`, {
-              hint:
-                label === 'SET_CONTROL'
-                  ? 'Some servers never answer SET_CONTROL: add ?ign_set_control to the rfc2217:// URL.'
-                  : 'Check that the server is an RFC 2217 server and is not overloaded; try again.',
-            }),
-          );
-        }, this.networkTimeoutMs),
-      };
-      list.push(waiter);
-    });
+    if (!this.socket) return Promise.reject(new UpyflashError('DISCONNECTED', `${this.name} is not open`));
+    return this.answers.expect(
+      cmd + SERVER_OFFSET,
+      this.networkTimeoutMs,
+      () =>
+        new UpyflashError('TIMEOUT', `${this.name}: the RFC 2217 server did not acknowledge ${label}`, {
+          hint:
+            label === 'SET_CONTROL'
+              ? 'Some servers never answer SET_CONTROL: add ?ign_set_control to the rfc2217:// URL.'
+              : 'Check that the server is an RFC 2217 server and is not overloaded; try again.',
+        }),
+    );
   }
 
   private waitFor(done: () => boolean, label: string): Promise<void> {
@@ -308,12 +255,7 @@ export class Rfc2217Transport implements Transport {
   private lost(reason: UpyflashError): void {
     this.socket = undefined;
     this.queue.close(reason);
-    for (const list of this.ackWaiters.values()) {
-      for (const w of list.splice(0)) {
-        clearTimeout(w.timer);
-        w.reject(reason);
-      }
-    }
+    this.answers.failAll(reason);
     this.optionWaiter?.fail(reason);
   }
 }
