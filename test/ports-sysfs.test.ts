@@ -166,3 +166,25 @@ test('findPortBySerial waits for a board that re-enumerates', async () => {
 test('a missing sysfs gives an empty list, not an error', async () => {
   assert.deepEqual(await listPorts({ sysfsRoot: join(root, 'nothing-here'), platform: 'linux' }), []);
 });
+
+test('node-serialport listings (macOS, Windows) map to the same PortInfo', async () => {
+  const { fromSerialportList } = await import('../src/ports/index.js');
+  const mac = fromSerialportList(
+    [
+      { path: '/dev/tty.Bluetooth-Incoming-Port' },
+      { path: '/dev/tty.usbserial-0001', vendorId: '10C4', productId: 'EA60', manufacturer: 'Silicon Labs', serialNumber: '0001', locationId: '00100000' },
+      { path: '/dev/cu.usbmodem1101', vendorId: '303a', productId: '1001', serialNumber: 'F4:12:FA:4D:F1:7C' },
+    ],
+    'darwin',
+  );
+  assert.deepEqual(
+    mac.map((p) => [p.path, p.bridge?.id, p.likelyEsp]),
+    [
+      ['/dev/cu.usbserial-0001', 'cp210x', true],
+      ['/dev/cu.usbmodem1101', 'esp-usb-serial-jtag', true],
+    ],
+  );
+  assert.equal(mac[0]!.vid, '10c4');
+  const win = fromSerialportList([{ path: 'COM5', vendorId: '1A86', productId: '7523' }, { path: 'COM1' }], 'win32');
+  assert.deepEqual(win.map((p) => [p.path, p.bridge?.id, p.likelyEsp]), [['COM5', 'ch340', true], ['COM1', undefined, false]]);
+});

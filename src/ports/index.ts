@@ -14,23 +14,49 @@ export interface ListPortsOptions extends SysfsOptions {
 
 export async function listPorts(opts: ListPortsOptions = {}): Promise<PortInfo[]> {
   const platform = opts.platform ?? process.platform;
-  const ports = platform === 'linux' ? await listSysfsPorts(opts) : await listWithSerialport();
+  const ports = platform === 'linux' ? await listSysfsPorts(opts) : await listWithSerialport(platform);
   return ports.sort((a, b) => comparePaths(a.path, b.path));
 }
 
-async function listWithSerialport(): Promise<PortInfo[]> {
+async function listWithSerialport(platform: NodeJS.Platform): Promise<PortInfo[]> {
   const { SerialPort } = await import('serialport');
-  const found = await SerialPort.list();
-  return found.map((p) =>
-    describePort({
-      path: p.path,
-      vid: p.vendorId,
-      pid: p.productId,
-      manufacturer: p.manufacturer,
-      serialNumber: p.serialNumber,
-      location: p.locationId,
-    }),
-  );
+  return fromSerialportList(await SerialPort.list(), platform);
+}
+
+/** What node-serialport's list() reports for each port (its PortInfo). */
+export interface SerialportListEntry {
+  path: string;
+  manufacturer?: string | undefined;
+  serialNumber?: string | undefined;
+  locationId?: string | undefined;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
+}
+
+/** macOS pseudo-ports that are never a board (esptool skips the same ones). */
+const MACOS_NOT_BOARDS = ['Bluetooth-Incoming-Port', 'wlan-debug', 'debug-console'];
+
+export function fromSerialportList(entries: readonly SerialportListEntry[], platform: NodeJS.Platform): PortInfo[] {
+  const ports: PortInfo[] = [];
+  for (const p of entries) {
+    let path = p.path;
+    if (platform === 'darwin') {
+      if (MACOS_NOT_BOARDS.some((name) => path.includes(name))) continue;
+      // The call-out device (cu.*) opens without waiting for carrier detect; tty.* is for dial-in.
+      path = path.replace(/^\/dev\/tty\./, '/dev/cu.');
+    }
+    ports.push(
+      describePort({
+        path,
+        vid: p.vendorId,
+        pid: p.productId,
+        manufacturer: p.manufacturer,
+        serialNumber: p.serialNumber,
+        location: p.locationId,
+      }),
+    );
+  }
+  return ports;
 }
 
 /**
