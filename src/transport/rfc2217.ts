@@ -4,7 +4,7 @@
  * The opening handshake follows what pyserial's client sends, so servers tested with esptool work.
  */
 import type { Socket } from 'node:net';
-import { UpyflashError } from '../errors.js';
+import { UpyflashError, isUpyflashError } from '../errors.js';
 import { ByteQueue, concatBytes } from './byte-queue.js';
 import {
   BINARY,
@@ -30,7 +30,10 @@ import type { ControlLines, Transport, TransportCapabilities } from './transport
 export interface Rfc2217Options {
   /** Seconds to wait for each server acknowledgement (pyserial's `timeout`, default 3). */
   networkTimeoutMs?: number;
-  /** Do not wait for SET_CONTROL answers, for servers that never send them (pyserial's `ign_set_control`). */
+  /**
+   * Do not wait for SET_CONTROL answers (pyserial's `ign_set_control`). Without it the first
+   * unanswered SET_CONTROL costs one network timeout, after which answers are no longer awaited.
+   */
   ignoreSetControlAnswer?: boolean;
 }
 
@@ -54,7 +57,9 @@ export class Rfc2217Transport implements Transport {
   private lastWrite: Promise<void> = Promise.resolve();
   private currentBaud: number;
   private readonly networkTimeoutMs: number;
-  private readonly ignoreSetControlAnswer: boolean;
+  private ignoreSetControlAnswer: boolean;
+  /** What the server was last told; unknown until the first setSignals after connecting. */
+  private lines: ControlLines | undefined;
   private options = new TelnetOptions(SUPPORTED_OPTIONS);
   private readonly answers = new PendingAnswers();
   private optionWaiter: { check: () => void; fail: (e: Error) => void } | undefined;
@@ -79,6 +84,7 @@ export class Rfc2217Transport implements Transport {
     this.queue.reset();
     this.decoder = new TelnetDecoder();
     this.options = new TelnetOptions(SUPPORTED_OPTIONS);
+    this.lines = undefined;
     const socket = await connectTcp(this.address, this.name);
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.receive(ownBytes(chunk)));
@@ -116,17 +122,36 @@ export class Rfc2217Transport implements Transport {
   }
 
   /**
-   * RFC 2217 moves one line per command, so the pair goes out back to back in a single TCP write and
-   * in an order whose in-between state keeps DTR asserted: DTR is asserted first and released last.
-   * The momentary state is then "DTR alone" or "both", which never resets the chip on the usual
-   * two-transistor circuit, instead of "RTS alone", which would.
+   * RFC 2217 moves one line per command, so only the lines that change are sent, back to back in a
+   * single TCP write, in an order whose in-between state keeps DTR asserted: DTR is asserted first
+   * and released last. The momentary state is then "DTR alone" or "both", which never resets the
+   * chip on the usual two-transistor circuit, instead of "RTS alone", which would. Sending changes
+   * only also matches servers that act on edges (esptool's esp_rfc2217_server starts its own reset
+   * sequence on DTR going on).
    */
   async setSignals(lines: ControlLines): Promise<void> {
-    const dtr = lines.dtr ? Control.DTR_ON : Control.DTR_OFF;
-    const rts = lines.rts ? Control.RTS_ON : Control.RTS_OFF;
-    const order = lines.dtr ? [dtr, rts] : [rts, dtr];
+    const last = this.lines;
+    const dtr = last?.dtr === lines.dtr ? [] : [lines.dtr ? Control.DTR_ON : Control.DTR_OFF];
+    const rts = last?.rts === lines.rts ? [] : [lines.rts ? Control.RTS_ON : Control.RTS_OFF];
+    const order = lines.dtr ? [...dtr, ...rts] : [...rts, ...dtr];
+    if (order.length === 0) return;
     const commands = order.map((value): Command => [ComPort.SET_CONTROL, Uint8Array.of(value), 'SET_CONTROL']);
-    await this.exchange(commands, !this.ignoreSetControlAnswer);
+    await this.control(commands);
+    this.lines = { dtr: lines.dtr, rts: lines.rts };
+  }
+
+  /**
+   * SET_CONTROL, waiting for the answers until a server shows it never sends them: esptool's
+   * esp_rfc2217_server does not answer DTR/RTS changes (esptool needs ?ign_set_control for it), nor
+   * does sredird. The commands did go out, so stop waiting rather than fail.
+   */
+  private async control(commands: readonly Command[]): Promise<void> {
+    try {
+      await this.exchange(commands, !this.ignoreSetControlAnswer);
+    } catch (e) {
+      if (!isUpyflashError(e, 'TIMEOUT')) throw e;
+      this.ignoreSetControlAnswer = true;
+    }
   }
 
   async setBaud(baud: number): Promise<void> {
@@ -167,10 +192,7 @@ export class Rfc2217Transport implements Transport {
       [ComPort.SET_PARITY, Uint8Array.of(PARITY_NONE), 'SET_PARITY'],
       [ComPort.SET_STOPSIZE, Uint8Array.of(STOPSIZE_ONE), 'SET_STOPSIZE'],
     ]);
-    await this.exchange(
-      [[ComPort.SET_CONTROL, Uint8Array.of(CONTROL_NO_FLOW_CONTROL), 'SET_CONTROL']],
-      !this.ignoreSetControlAnswer,
-    );
+    await this.control([[ComPort.SET_CONTROL, Uint8Array.of(CONTROL_NO_FLOW_CONTROL), 'SET_CONTROL']]);
   }
 
   /**
@@ -216,10 +238,8 @@ export class Rfc2217Transport implements Transport {
       this.networkTimeoutMs,
       () =>
         new UpyflashError('TIMEOUT', `${this.name}: the RFC 2217 server did not acknowledge ${label}`, {
-          hint:
-            label === 'SET_CONTROL'
-              ? 'Some servers never answer SET_CONTROL: add ?ign_set_control to the rfc2217:// URL.'
-              : 'Check that the server is an RFC 2217 server and is not overloaded; try again.',
+          hint: 'Check that the server is an RFC 2217 server and is not overloaded; try again.',
+          details: { command: label },
         }),
     );
   }
