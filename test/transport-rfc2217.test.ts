@@ -100,7 +100,7 @@ test('open negotiates options, sets 115200 8N1, no flow control, releases both l
     [ComPort.SET_CONTROL, Control.DTR_OFF],
     [ComPort.PURGE_DATA, 1],
   ]);
-  assert.deepEqual(t.capabilities, { controlLines: true, baudRate: true });
+  assert.deepEqual(t.capabilities, { controlLines: true, baudRate: true, atomicSignals: false });
   await t.close();
   await stop(server, clients);
 });

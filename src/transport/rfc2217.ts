@@ -50,7 +50,7 @@ type Command = readonly [number, Uint8Array, string];
 
 
 export class Rfc2217Transport implements Transport {
-  readonly capabilities: TransportCapabilities = { controlLines: true, baudRate: true };
+  readonly capabilities: TransportCapabilities = { controlLines: true, baudRate: true, atomicSignals: false };
   private socket: Socket | undefined;
   private readonly queue = new ByteQueue();
   private decoder = new TelnetDecoder();

@@ -15,6 +15,11 @@ export interface TransportCapabilities {
   readonly controlLines: boolean;
   /** setBaud changes the real link speed (false where baud is meaningless, e.g. raw TCP). */
   readonly baudRate: boolean;
+  /**
+   * false when setSignals reaches the board one line at a time (RFC 2217 has one command per line):
+   * prefer the classic reset there, as esptool does for rfc2217:// ports. Absent means atomic.
+   */
+  readonly atomicSignals?: boolean;
 }
 
 export interface Transport {
