@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { UpyflashError, isUpyflashError } from '../src/errors.js';
-import { RefindingTransport, matchPort, refindPort, reopenPort, type PortIdentity } from '../src/flasher/reconnect.js';
+import { RefindingTransport, followNativeUsb, matchPort, refindPort, reopenPort, type PortIdentity } from '../src/flasher/reconnect.js';
 import { connect } from '../src/flasher/session.js';
 import { listPorts } from '../src/ports/index.js';
 import { Reporter, type ProgressEvent } from '../src/progress.js';
@@ -140,6 +140,29 @@ test('reopening waits out a node that udev has not given its group yet', async (
     assert.equal(port.path, h.dev('ttyACM1'));
     assert.equal(attempts, 3);
     await transport.close();
+  } finally {
+    await server.close();
+    board.close();
+  }
+});
+
+test('followNativeUsb wraps only native-USB ports with a serial number', async () => {
+  const h = await fakeHost();
+  await h.plug(C3);
+  await h.plug({ location: '1-2', vid: '10c4', pid: 'ea60', serial: '0001', driver: 'cp210x', tty: 'ttyUSB0' });
+  const list = () => listPorts({ platform: 'linux', sysfsRoot: h.sysfsRoot, devRoot: h.devRoot });
+  const board = new VirtualBoard({ chip: 'esp32c3', bootMode: 'download', linkModel: false, flashTiming: false });
+  const server = await startVirtualBoardServer({ board, port: 0 });
+  const url = `socket://127.0.0.1:${server.port}`;
+  try {
+    const open = () => openTransport(url, { baud: 115200 });
+    const plain = await open();
+    assert.equal(await followNativeUsb(plain, h.dev('ttyUSB0'), { listPorts: list, open }), plain, 'a CP2102 is left alone');
+    assert.equal(await followNativeUsb(plain, url, { listPorts: list, open }), plain, 'a TCP port is left alone');
+    const followed = await followNativeUsb(plain, h.dev('ttyACM0'), { listPorts: list, open });
+    assert.ok(followed instanceof RefindingTransport);
+    assert.equal(followed.port.serialNumber, C3.serial);
+    await followed.close();
   } finally {
     await server.close();
     board.close();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type ChipSpec, CHIP_IDS, chipById } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { loadStubFromEsptoolJs } from '../flasher/node/stub-loader.js';
+import { followNativeUsb } from '../flasher/reconnect.js';
 import type { AfterMode, BeforeMode } from '../flasher/reset.js';
 import { type FlasherSession, type SessionOptions, connect } from '../flasher/session.js';
 import { nodeDeflate } from '../platform/deflate-node.js';
@@ -102,7 +103,9 @@ export async function resolvePortSpec(flags: ConnectionFlags, io: CommandIo): Pr
 
 export async function openTransportFor(spec: string): Promise<Transport> {
   const { openTransport } = await transportApi();
-  return openTransport(spec, { baud: SYNC_BAUD });
+  const transport = await openTransport(spec, { baud: SYNC_BAUD });
+  // Native-USB boards re-enumerate on reset, maybe under another name: follow them by serial number.
+  return followNativeUsb(transport, spec, { listPorts: (await portsApi()).listPorts, open: (p) => openTransport(p, { baud: SYNC_BAUD }) });
 }
 
 /** Port -> transport -> download mode -> chip detected: what every board verb starts with. */

@@ -239,3 +239,39 @@ export class RefindingTransport implements Transport {
     this.opts.reporter?.info(`Found the board again on ${port.path}`);
   }
 }
+
+/** A port listing entry that may say whether the port is the chip's own USB. */
+export interface ListedPort extends PortIdentity {
+  readonly bridge?: { readonly nativeUsb: boolean } | undefined;
+}
+
+export interface FollowOptions {
+  readonly listPorts: () => Promise<readonly ListedPort[]>;
+  readonly open: OpenPort;
+  readonly reporter?: Reporter;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Wraps `transport` so it follows the board across re-enumeration when `path` is a native-USB port
+ * with a serial number; any other port is returned as it is (a bridge chip that vanishes was
+ * unplugged, and waiting for it would only delay the error).
+ */
+export async function followNativeUsb(transport: Transport, path: string, opts: FollowOptions): Promise<Transport> {
+  // Network and virtual ports have no USB identity to follow.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path)) return transport;
+  let listed: ListedPort | undefined;
+  try {
+    listed = (await opts.listPorts()).find((p) => p.path === path);
+  } catch {
+    return transport;
+  }
+  if (!listed?.bridge?.nativeUsb || !listed.serialNumber) return transport;
+  return new RefindingTransport(transport, {
+    identity: listed,
+    listPorts: opts.listPorts,
+    open: opts.open,
+    ...(opts.reporter ? { reporter: opts.reporter } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+}
