@@ -43,10 +43,6 @@ const SERIAL_GROUP_BY_PREFERENCE = ['dialout', 'uucp', 'tty', 'plugdev'];
 /** Device nodes show as cu.* and tty.* on macOS; only cu.* opens without waiting for carrier. */
 const MACOS_PORT_NOTE = 'use the /dev/cu.* name of the port, not /dev/tty.*';
 
-export function bridgeOf(port: PortInfo | undefined): UsbBridge | undefined {
-  return port?.bridge;
-}
-
 export function bridgeForIds(vid: string, pid: string): UsbBridge | undefined {
   const v = parseInt(vid, 16);
   const p = parseInt(pid, 16);
