@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ESP32 } from '../../chips/index.js';
 import { buildSampleFirmware } from '../../image/sample.js';
 import { VirtualBoard } from '../../virtual-board/board.js';
+import { micropythonApp } from '../../virtual-board/micropython/index.js';
 import { startVirtualBoardServer } from '../../virtual-board/node/server.js';
 import { loadStubImage } from '../../virtual-board/node/stub-images.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       const flags = command.optsWithGlobals<DemoFlags>();
       await runCommand(flags, async (io) => {
         const timed = !flags.fast;
-        const board = new VirtualBoard({ chip: 'esp32', linkModel: timed, flashTiming: timed, stubImage: () => loadStubImage(ESP32) });
+        const board = new VirtualBoard({ chip: 'esp32', linkModel: timed, flashTiming: timed, stubImage: () => loadStubImage(ESP32), app: micropythonApp() });
         const server = await startVirtualBoardServer({ board, port: 0 });
         const port = `rfc2217://${server.host}:${server.port}`;
         const dir = await mkdtemp(join(tmpdir(), 'upyflash-demo-'));

@@ -3,6 +3,7 @@ import { CHIP_IDS, chipById } from '../../chips/index.js';
 import type { ChipId } from '../../chips/types.js';
 import { UpyflashError } from '../../errors.js';
 import { VirtualBoard } from '../../virtual-board/board.js';
+import { micropythonApp } from '../../virtual-board/micropython/index.js';
 import { fileFlashStore } from '../../virtual-board/node/flash-file.js';
 import { startVirtualBoardServer } from '../../virtual-board/node/server.js';
 import { loadStubImage } from '../../virtual-board/node/stub-images.js';
@@ -59,6 +60,7 @@ export function register(program: Command): void {
           linkModel: flags.linkModel !== false,
           flashTiming: flags.flashTiming !== false,
           stubImage: () => loadStubImage(chip),
+          app: micropythonApp(),
           ...(flags.flash ? { store: fileFlashStore(flags.flash) } : {}),
           ...(flags.flashSize ? { flashBytes: parseSize(flags.flashSize, '--flash-size') } : {}),
           ...(errorRate !== undefined ? { faults: { byteErrorRate: errorRate, seed: Number(flags.seed ?? 1) } } : {}),
