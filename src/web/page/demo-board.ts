@@ -7,6 +7,8 @@ import { stubImageFromJson, type StubJson } from '../../virtual-board/loader/stu
 import { stubJsonFor } from './stub-source.js';
 import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
+// Vite emits the .wasm as an asset and gives its URL; the package cannot find it by itself once bundled.
+import micropythonWasmUrl from '@micropython/micropython-webassembly-pyscript/micropython.wasm?url';
 
 /**
  * The demo board: the project's virtual ESP board (ROM loader, auto-reset circuit, flash) with real
@@ -19,7 +21,7 @@ export async function openDemoBoard(chipId: ChipId): Promise<Transport> {
   if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown demo chip ${chipId}`);
   const board = new VirtualBoard({
     chip: chip.id,
-    app: micropythonApp(),
+    app: micropythonApp({ wasmUrl: micropythonWasmUrl }),
     // The board recognises the stub when the flasher uploads it (it cannot run Xtensa or RISC-V code).
     stubImage: stubImageFromJson((await stubJsonFor(chip)) as StubJson),
   });

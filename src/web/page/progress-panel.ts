@@ -39,7 +39,8 @@ export class ProgressPanel {
     this.bar.value = 0;
   }
 
-  done(text: string): void {
+  done(text: string, step = 'Done'): void {
+    this.phaseText.textContent = step;
     this.bar.value = 100;
     this.result.textContent = text;
     this.result.hidden = false;

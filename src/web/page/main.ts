@@ -1,0 +1,192 @@
+/**
+ * The web flasher page: wires the steps (connect, firmware, flash, console) to the library. All work is
+ * done by the same modules the CLI uses (flash-flow.ts composes them); this file only decides what is
+ * enabled, what is shown, and where focus goes next.
+ */
+import { CHIPS } from '../../chips/index.js';
+import type { ChipId } from '../../chips/types.js';
+import { Reporter, type ProgressSink } from '../../progress.js';
+import type { Transport } from '../../transport/transport.js';
+import { UpyflashError } from '../../errors.js';
+import { CatalogClient } from '../catalog-client.js';
+import { connectBoard, flashAndBoot, type ConnectedBoard } from '../flash-flow.js';
+import { formatBytes } from '../progress-view.js';
+import { byId } from './dom.js';
+import { FirmwarePicker } from './firmware-picker.js';
+import { LogPanel } from './log-panel.js';
+import { ProgressPanel } from './progress-panel.js';
+import { ReplConsole } from './repl-console.js';
+import { browserStub } from './stub-source.js';
+import { requestSerialTransport, serialSupport } from './serial-port.js';
+
+const els = {
+  connectSerial: byId('connect-serial', HTMLButtonElement),
+  connectDemo: byId('connect-demo', HTMLButtonElement),
+  demoChip: byId('demo-chip', HTMLSelectElement),
+  serialSupport: byId('serial-support', HTMLParagraphElement),
+  boardInfo: byId('board-info', HTMLDListElement),
+  infoChip: byId('info-chip', HTMLElement),
+  infoMac: byId('info-mac', HTMLElement),
+  infoFlash: byId('info-flash', HTMLElement),
+  infoPort: byId('info-port', HTMLElement),
+  disconnect: byId('disconnect', HTMLButtonElement),
+  erase: byId('erase-all', HTMLInputElement),
+  flash: byId('flash', HTMLButtonElement),
+  banner: byId('banner', HTMLParagraphElement),
+  version: byId('app-version', HTMLSpanElement),
+};
+
+const log = new LogPanel();
+const progress = new ProgressPanel();
+const sink: ProgressSink = {
+  emit(e) {
+    log.event(e);
+    progress.event(e);
+  },
+};
+const reporter = new Reporter(sink);
+
+interface Connection {
+  readonly transport: Transport;
+  readonly demo: boolean;
+  /** The loader session; undefined once the board was reset into MicroPython (reconnect to flash again). */
+  board: ConnectedBoard | undefined;
+}
+
+let connection: Connection | undefined;
+let busy = false;
+
+const replConsole = new ReplConsole((e) => {
+  fail(e);
+  void disconnect();
+});
+
+const catalogClient = new CatalogClient(location.href);
+const health = await catalogClient.health();
+if (health) els.version.textContent = `v${health.version}`;
+const picker = new FirmwarePicker(health?.catalog ? catalogClient : undefined, () => refresh(), (e) => fail(e));
+
+for (const chip of CHIPS) els.demoChip.append(new Option(chip.name, chip.id));
+els.demoChip.value = 'esp32';
+
+const support = serialSupport();
+if (!support.available) {
+  els.serialSupport.textContent = support.reason;
+  els.serialSupport.hidden = false;
+}
+
+els.connectSerial.addEventListener('click', () => void run(connectSerial));
+els.connectDemo.addEventListener('click', () => void run(connectDemo));
+els.disconnect.addEventListener('click', () => void run(disconnect));
+els.flash.addEventListener('click', () => void run(flash));
+refresh();
+progress.idle(support.available ? 'Connect a board to begin.' : 'Try the demo board to begin.');
+
+async function connectSerial(): Promise<void> {
+  const transport = await requestSerialTransport();
+  if (!transport) return; // the user closed the port picker
+  await attach(transport, false);
+}
+
+async function connectDemo(): Promise<void> {
+  const chipId = els.demoChip.value as ChipId;
+  progress.status('Starting the demo board…');
+  // Loaded on demand: the virtual board and MicroPython's wasm are only for the demo.
+  const { openDemoBoard } = await import('./demo-board.js');
+  await attach(await openDemoBoard(chipId), true);
+}
+
+async function attach(transport: Transport, demo: boolean): Promise<void> {
+  await disconnect();
+  connection = { transport, demo, board: undefined };
+  try {
+    const board = await connectBoard(transport, { stubProvider: browserStub }, reporter);
+    connection.board = board;
+    showBoard(board, demo);
+    progress.done(`Connected: ${board.facts.description}`, 'Connected. Choose the firmware, then Flash.');
+    await picker.setBoard(board.facts.chip, demo);
+    els.flash.focus();
+  } catch (e) {
+    await disconnect();
+    throw e;
+  }
+}
+
+async function flash(): Promise<void> {
+  const conn = connection;
+  if (!conn) throw new UpyflashError('DISCONNECTED', 'No board is connected');
+  await replConsole.detach();
+  els.banner.hidden = true;
+  const picked = await picker.pick((line) => log.add('info', line));
+  // After a flash the board runs MicroPython: bring it back into the loader first.
+  conn.board ??= await connectBoard(conn.transport, { stubProvider: browserStub }, reporter);
+  const board = conn.board;
+  conn.board = undefined;
+  const { result, boot } = await flashAndBoot(board, { firmware: picked.firmware, eraseAll: els.erase.checked }, reporter);
+  const how = result.skippedBytes > 0 ? `, ${formatBytes(result.skippedBytes)} already matched` : '';
+  progress.done(
+    `${result.verified ? 'Flashed and verified' : 'Flashed (not verified)'}: ${picked.name}, ${formatBytes(result.imageBytes)} at 0x${result.address.toString(16)}${how}. MicroPython v${boot.version} is running.`,
+    'Done: MicroPython is running. Type Python below.',
+  );
+  els.banner.textContent = boot.banner;
+  els.banner.hidden = false;
+  replConsole.attach(conn.transport, new TextEncoder().encode(boot.banner + '\r\n'));
+  // A fresh prompt: the banner's own prompt was consumed by the boot check.
+  await conn.transport.write(new TextEncoder().encode('\r'));
+  replConsole.focus();
+}
+
+async function disconnect(): Promise<void> {
+  const conn = connection;
+  connection = undefined;
+  await replConsole.detach();
+  if (conn) {
+    await conn.transport.close().catch(() => undefined);
+    log.add('info', `Disconnected from ${conn.transport.name}`);
+  }
+  els.boardInfo.hidden = true;
+  els.disconnect.hidden = true;
+  els.banner.hidden = true;
+  await picker.setBoard(undefined, false);
+}
+
+function showBoard(board: ConnectedBoard, demo: boolean): void {
+  const f = board.facts;
+  els.infoChip.textContent = f.description;
+  els.infoMac.textContent = f.mac ?? 'unknown';
+  els.infoFlash.textContent = f.flashSizeBytes !== undefined ? formatBytes(f.flashSizeBytes) : 'unknown';
+  els.infoPort.textContent = demo ? `${f.port} — simulated in this page` : f.port;
+  els.boardInfo.hidden = false;
+  els.disconnect.hidden = false;
+}
+
+/** Runs one user action: one at a time, errors shown with code and hint, buttons reflecting state. */
+async function run(action: () => Promise<void>): Promise<void> {
+  if (busy) return;
+  busy = true;
+  progress.clear();
+  refresh();
+  try {
+    await action();
+  } catch (e) {
+    fail(e);
+  } finally {
+    busy = false;
+    refresh();
+  }
+}
+
+function fail(e: unknown): void {
+  const err = progress.error(e);
+  log.add('error', `error ${err.code}: ${err.message}`);
+  log.add('error', `hint: ${err.hint}`);
+}
+
+function refresh(): void {
+  els.connectSerial.disabled = busy || !support.available;
+  els.connectDemo.disabled = busy;
+  els.demoChip.disabled = busy;
+  els.disconnect.disabled = busy;
+  els.flash.disabled = busy || connection === undefined || !picker.ready;
+}
+
