@@ -21,6 +21,11 @@ export interface MicroPythonAppOptions {
   rawPaste?: boolean;
   /** Heap of the interpreter (bytes); ESP32 builds without PSRAM have about 110 KiB free, the port's default is 1 MiB. */
   heapBytes?: number;
+  /**
+   * Where micropython.wasm is served from. Needed in a bundled page: the package looks for the .wasm
+   * beside its own script, which a bundler renames (the web page passes Vite's asset URL).
+   */
+  wasmUrl?: string;
 }
 
 /** The AppFactory to plug into the virtual board: runs when the flash holds a MicroPython image. */
@@ -103,6 +108,7 @@ class MicroPythonBoardApp implements AppRuntime {
         },
         linebuffer: false,
         ...(this.options.heapBytes ? { heapsize: this.options.heapBytes } : {}),
+        ...(this.options.wasmUrl ? { url: this.options.wasmUrl } : {}),
       });
     } catch (e) {
       if (!this.stopped) this.send(`\r\nvirtual board: MicroPython did not load: ${e instanceof Error ? e.message : String(e)}\r\n`);
