@@ -82,21 +82,21 @@ els.flash.addEventListener('click', () => void run(flash));
 refresh();
 progress.idle(support.available ? 'Connect a board to begin.' : 'Try the demo board to begin.');
 
-async function connectSerial(): Promise<void> {
+async function connectSerial(): Promise<HTMLElement | undefined> {
   const transport = await requestSerialTransport();
-  if (!transport) return; // the user closed the port picker
-  await attach(transport, false);
+  if (!transport) return undefined; // the user closed the port picker
+  return attach(transport, false);
 }
 
-async function connectDemo(): Promise<void> {
+async function connectDemo(): Promise<HTMLElement | undefined> {
   const chipId = els.demoChip.value as ChipId;
   progress.status('Starting the demo board…');
   // Loaded on demand: the virtual board and MicroPython's wasm are only for the demo.
   const { openDemoBoard } = await import('./demo-board.js');
-  await attach(await openDemoBoard(chipId), true);
+  return attach(await openDemoBoard(chipId), true);
 }
 
-async function attach(transport: Transport, demo: boolean): Promise<void> {
+async function attach(transport: Transport, demo: boolean): Promise<HTMLElement> {
   await disconnect();
   connection = { transport, demo, board: undefined };
   try {
@@ -105,14 +105,14 @@ async function attach(transport: Transport, demo: boolean): Promise<void> {
     showBoard(board, demo);
     progress.done(`Connected: ${board.facts.description}`, 'Connected. Choose the firmware, then Flash.');
     await picker.setBoard(board.facts.chip, demo);
-    els.flash.focus();
+    return els.flash;
   } catch (e) {
     await disconnect();
     throw e;
   }
 }
 
-async function flash(): Promise<void> {
+async function flash(): Promise<HTMLElement> {
   const conn = connection;
   if (!conn) throw new UpyflashError('DISCONNECTED', 'No board is connected');
   await replConsole.detach();
@@ -133,7 +133,7 @@ async function flash(): Promise<void> {
   replConsole.attach(conn.transport, new TextEncoder().encode(boot.banner + '\r\n'));
   // A fresh prompt: the banner's own prompt was consumed by the boot check.
   await conn.transport.write(new TextEncoder().encode('\r'));
-  replConsole.focus();
+  return replConsole.inputElement;
 }
 
 async function disconnect(): Promise<void> {
@@ -160,20 +160,25 @@ function showBoard(board: ConnectedBoard, demo: boolean): void {
   els.disconnect.hidden = false;
 }
 
-/** Runs one user action: one at a time, errors shown with code and hint, buttons reflecting state. */
-async function run(action: () => Promise<void>): Promise<void> {
+/**
+ * Runs one user action: one at a time, errors shown with code and hint, buttons reflecting state. The
+ * action names where keyboard focus goes next (focused after the buttons are enabled again).
+ */
+async function run(action: () => Promise<HTMLElement | undefined | void>): Promise<void> {
   if (busy) return;
   busy = true;
   progress.clear();
   refresh();
+  let next: HTMLElement | undefined | void;
   try {
-    await action();
+    next = await action();
   } catch (e) {
     fail(e);
   } finally {
     busy = false;
     refresh();
   }
+  next?.focus();
 }
 
 function fail(e: unknown): void {

@@ -66,8 +66,9 @@ export class ReplConsole {
     this.reading = undefined;
   }
 
-  focus(): void {
-    this.input.focus();
+  /** The input line, where focus goes once the console is live. */
+  get inputElement(): HTMLInputElement {
+    return this.input;
   }
 
   text(): string {

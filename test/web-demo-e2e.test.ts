@@ -1,0 +1,149 @@
+/**
+ * The web flasher end to end, as a visitor uses it: `upyflash ui` serves the built page, Chromium opens
+ * it at phone size, and the whole flow runs on the demo board by keyboard: connect, detect, flash,
+ * verify, boot banner, a line typed in the REPL console. Screenshots (phone and desktop width) go to
+ * test-output/web/ for people to look at.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chipById } from '../src/chips/index.js';
+import { analyzeFirmware } from '../src/image/firmware-file.js';
+import { buildSampleFirmware } from '../src/image/sample.js';
+import { cliPath, projectRoot } from './helpers/paths.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const STEP_TIMEOUT_MS = 60_000;
+const outDir = join(projectRoot, 'test-output', 'web');
+const cleanups: Array<() => Promise<void> | void> = [];
+
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the web test`;
+
+test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { skip, timeout: 180_000 }, async () => {
+  await ensurePageBuilt();
+  const url = await startUiServer();
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'upyflash-chromium-'));
+  cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 390, height: 844 },
+    timeout: STEP_TIMEOUT_MS,
+  });
+  cleanups.push(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  mkdirSync(outDir, { recursive: true });
+
+  await page.goto(url);
+  await page.locator('#demo-chip').selectOption('esp32');
+
+  // Keyboard only: focus moves Connect -> Flash -> console input by itself along the happy path.
+  await page.locator('#connect-demo').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#board-info').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  assert.match(await page.locator('#info-chip').innerText(), /^ESP32\b/);
+  assert.match(await page.locator('#info-mac').innerText(), /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  assert.equal(await page.locator('#info-flash').innerText(), '4.0 MB');
+  assert.equal(await page.locator('#source-sample').isChecked(), true);
+  await page.waitForFunction(() => document.activeElement?.id === 'flash', undefined, { timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+
+  await page.locator('#banner').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const errorPanel = page.locator('#error-panel');
+  assert.equal(await errorPanel.isHidden(), true, `error shown: ${await errorPanel.innerText().catch(() => '')}`);
+  assert.match(await page.locator('#result-text').innerText(), /^Flashed and verified: .* at 0x1000/);
+  // The banner carries the version compiled into the sample image the page flashed.
+  const sample = analyzeFirmware(buildSampleFirmware({ chip: chipById('esp32')! }));
+  const mp = sample.micropython!;
+  assert.equal(
+    await page.locator('#banner').innerText(),
+    `MicroPython v${mp.version} on ${mp.buildDate}; ${mp.boardName} with ${mp.mcuName}`,
+  );
+  assert.equal(await page.locator('#progress-bar').getAttribute('value'), '100');
+  const log = await page.locator('#log').textContent();
+  assert.match(log ?? '', /Verified: MD5 [0-9a-f]{32}/);
+
+  await page.waitForFunction(() => document.activeElement?.id === 'repl-input', undefined, { timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.type('print(1+1)');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(
+    () => /print\(1\+1\)\n2\n>>> ?$/.test(document.getElementById('repl-output')?.textContent ?? ''),
+    undefined,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+  await page.screenshot({ path: join(outDir, 'demo-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: join(outDir, 'demo-desktop.png'), fullPage: true });
+  assert.ok(statSync(join(outDir, 'demo-phone.png')).size > 0);
+
+  // Nothing wider than a phone screen (no sideways scrolling at 390 px).
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0);
+  assert.deepEqual(pageErrors, []);
+});
+
+/** Builds the page when dist/web is missing or older than the sources it bundles. */
+async function ensurePageBuilt(): Promise<void> {
+  const index = join(projectRoot, 'dist', 'web', 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestSource(join(projectRoot, 'src'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(projectRoot, 'vite.config.ts'), logLevel: 'error' });
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** `upyflash ui --no-open --port 0` as a user runs it; the catalog points at a closed local port (offline test). */
+async function startUiServer(): Promise<string> {
+  const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
+  const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, UPYFLASH_BASE_URL: 'http://127.0.0.1:9', UPYFLASH_CACHE_DIR: cache },
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(cache, { recursive: true, force: true });
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      output += d.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
+      if (m) resolve(m[0]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`upyflash ui exited (${code}) before serving:\n${output}`)));
+  });
+}
