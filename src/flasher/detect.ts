@@ -2,6 +2,7 @@ import { type ChipSpec, type LoaderDialect, ROM_MAGIC_REG, STUB_DIALECT, chipByI
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
+import { commandWithRetry } from './retry.js';
 import { readU32le } from '../protocol/packet.js';
 import { type FlashId, readFlashId } from './spi-flash.js';
 
@@ -62,7 +63,7 @@ export async function detectChip(
   if (securityInfo?.chipId !== undefined) chip = chipByImageId(securityInfo.chipId);
   if (!chip && !secureDownload) {
     method = 'magic';
-    magic = (await link.command(commands.readReg(ROM_MAGIC_REG))).value >>> 0;
+    magic = (await commandWithRetry(link, commands.readReg(ROM_MAGIC_REG))).value >>> 0;
     chip = chipByMagic(magic);
   }
   if (!chip) {
@@ -104,7 +105,7 @@ export async function readChipFacts(
   chip: ChipSpec,
   baud: number,
 ): Promise<{ mac: string | undefined; crystalMHz: number; revision: ChipDetails['revision'] }> {
-  const reg = async (addr: number) => (await link.command(commands.readReg(addr))).value >>> 0;
+  const reg = async (addr: number) => (await commandWithRetry(link, commands.readReg(addr))).value >>> 0;
   const mac = await readMac(chip, reg);
   const crystalMHz = await readCrystal(chip, baud, reg);
   let revision: ChipDetails['revision'];

@@ -2,6 +2,7 @@ import { UpyflashError } from '../errors.js';
 import { md5, toHex } from '../platform/hash.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
+import { commandWithRetry } from './retry.js';
 
 /** A span of flash, absolute offsets. */
 export interface Range {
@@ -18,7 +19,7 @@ export async function flashMd5(link: LoaderLink, range: Range): Promise<string> 
   if (!dialect?.supportsMd5) {
     throw new UpyflashError('UNSUPPORTED_COMMAND', 'This loader cannot compute MD5 checksums of the flash');
   }
-  const reply = await link.command(commands.md5(dialect, range.offset, range.length));
+  const reply = await commandWithRetry(link, commands.md5(dialect, range.offset, range.length));
   if (dialect.md5Format === 'raw') {
     if (reply.data.length !== 16) throw new UpyflashError('PROTOCOL_ERROR', `MD5 reply has ${reply.data.length} bytes, not 16`);
     return toHex(reply.data);
@@ -59,4 +60,34 @@ export async function changedRanges(
     onChunk?.(at + chunk.length - within.offset, within.length);
   }
   return out;
+}
+
+/**
+ * How much of `range` already holds the file, from its start, in whole `granularity` steps. Writes go
+ * front to back, so after a failed write the written part is a prefix: a binary search over prefix
+ * MD5s finds where to resume with a handful of round trips.
+ */
+export async function matchedPrefix(
+  link: LoaderLink,
+  image: Uint8Array,
+  address: number,
+  range: Range,
+  granularity = 0x1000,
+): Promise<number> {
+  const steps = Math.ceil(range.length / granularity);
+  const prefixOk = async (n: number): Promise<boolean> => {
+    const length = Math.min(range.length, n * granularity);
+    const at = range.offset - address;
+    return (await flashMd5(link, { offset: range.offset, length })) === fileMd5(image.subarray(at, at + length));
+  };
+  let lo = 0; // known good
+  let hi = steps; // candidate upper bound
+  if (await prefixOk(hi)) return range.length;
+  hi -= 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (await prefixOk(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo * granularity;
 }

@@ -8,8 +8,9 @@ import type { Transport } from '../transport/transport.js';
 import { DEFAULT_FAST_BAUD, changeBaud } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
-import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
+import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './md5.js';
 import { readFlashRange } from './read.js';
+import { commandWithRetry } from './retry.js';
 import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulseReset } from './reset.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
@@ -88,9 +89,14 @@ export interface VerifyResult {
   readonly differing: readonly Range[];
 }
 
-const DEFAULT_WRITE_RETRIES = 6;
+/** Retries in a row that make no progress before giving up. */
+const DEFAULT_WRITE_RETRIES = 12;
+const MAX_TOTAL_RETRIES = 200;
 const MIN_RETRY_BLOCK = 0x400;
-const RECOVER_DRAIN_MS = 150;
+const FIRST_RETRY_PIECE = 0x8000;
+const MIN_RETRY_PIECE = 0x1000;
+const RECOVER_DRAIN_MS = 500;
+const RECOVER_QUIET_MS = 25;
 
 /** Opens the transport, enters the ROM loader and identifies the chip. Everything else happens on demand. */
 export async function connect(transport: Transport, opts: SessionOptions, reporter: Reporter): Promise<FlasherSession> {
@@ -160,8 +166,8 @@ export class FlasherSession {
   async attachFlash(): Promise<void> {
     const d = this.link.dialect!;
     if (!this.stubActive) {
-      if (d.spiAttachWords === 0) await this.link.command(commands.flashBegin(d, 0, 0, d.flashBlockSize, 0));
-      else await this.link.command(commands.spiAttach(d));
+      if (d.spiAttachWords === 0) await commandWithRetry(this.link, commands.flashBegin(d, 0, 0, d.flashBlockSize, 0));
+      else await commandWithRetry(this.link, commands.spiAttach(d));
     }
     if (this.detection.secureDownload) return;
     this.flashId = await readFlashId(this.link, this.chip);
@@ -172,7 +178,7 @@ export class FlasherSession {
     const size = this.flashId?.sizeBytes;
     if (size === undefined) return;
     try {
-      await this.link.command(commands.spiSetParams(size));
+      await commandWithRetry(this.link, commands.spiSetParams(size));
     } catch (e) {
       if (!isUpyflashError(e, 'UNSUPPORTED_COMMAND')) throw e;
     }
@@ -306,13 +312,20 @@ export class FlasherSession {
       let blockSize = d.flashBlockSize;
       const window = this.stubActive ? (this.opts.maxInFlight ?? 2) : 1;
       const retriesAllowed = this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES;
+      let stalled = 0;
+      let pieceSize = FIRST_RETRY_PIECE;
+      let lastRemaining = Number.POSITIVE_INFINITY;
       for (;;) {
         const total = sum(todo);
         let base = 0;
         this.reporter.phase('write', `Writing ${formatSize(total)} at 0x${todo[0]!.offset.toString(16)}${retries ? ` (retry ${retries})` : ''}...`);
         const failed: Range[] = [];
         let lastError: unknown;
-        for (const r of todo) {
+        // After a failure, write in small self-contained regions (BEGIN/DATA/END each): the stub
+        // only commits inflated data to flash in 32 KiB steps or at END, so on a noisy line small
+        // regions are what makes progress stick.
+        const pieces = retries === 0 ? todo : splitRanges(todo, pieceSize);
+        for (const r of pieces) {
           const slice = bytes.subarray(r.offset - address, r.offset - address + r.length);
           try {
             const stats = await writeRegion(this.link, r, slice, {
@@ -342,22 +355,37 @@ export class FlasherSession {
           }
           base += r.length;
         }
-        if (!failed.length) break;
-        retries++;
-        if (retries > retriesAllowed) {
-          const err = lastError as UpyflashError;
-          throw new UpyflashError(err.kind === 'VERIFY_FAILED' ? 'VERIFY_FAILED' : 'WRITE_FAILED', `${err.message} (after ${retries - 1} retries)`, {
-            cause: err,
-            details: { failed },
-          });
+        if (!failed.length) {
+          if (retries === 0 || !this.canVerify) break;
+          // Errors were seen on the line: a garbled BEGIN (it has no checksum) can have written a
+          // region elsewhere in the image that was verified earlier, so check the whole image once more.
+          const again = await this.changedOrAll(bytes, address, whole);
+          if (!again.length) break;
+          failed.push(...again);
+          lastError = new UpyflashError('VERIFY_FAILED', `${describeRanges(again)} changed after it was verified`);
         }
-        blockSize = Math.max(MIN_RETRY_BLOCK, blockSize >> 1);
+        retries++;
         this.reporter.warn(`Write of ${describeRanges(failed)} failed (${(lastError as Error).message}); restarting it (retry ${retries}).`);
         todo = [];
         for (const f of failed) {
-          todo.push(...(this.canVerify ? await this.retryCompare(bytes, address, f) : [f]));
+          todo.push(...(this.canVerify && f.length > pieceSize ? await this.retryCompare(bytes, address, f) : [f]));
         }
         if (!todo.length) break;
+        // A retry that got further is progress: only consecutive retries without progress count
+        // against the limit, so a long image over a noisy line still gets through piece by piece.
+        const remaining = sum(todo);
+        stalled = remaining < lastRemaining ? 0 : stalled + 1;
+        lastRemaining = remaining;
+        if (stalled > retriesAllowed || retries > MAX_TOTAL_RETRIES) {
+          const err = lastError as UpyflashError;
+          throw new UpyflashError(err.kind === 'VERIFY_FAILED' ? 'VERIFY_FAILED' : 'WRITE_FAILED', `${err.message} (after ${retries} retries)`, {
+            cause: err,
+            details: { failed: todo },
+          });
+        }
+        // Smaller blocks and regions get through a noisy line more often (each is checked on its own).
+        if (retries > 1) pieceSize = Math.max(MIN_RETRY_PIECE, pieceSize >> 1);
+        blockSize = Math.max(MIN_RETRY_BLOCK, blockSize >> 1);
       }
     }
 
@@ -390,8 +418,19 @@ export class FlasherSession {
     };
   }
 
-  /** Which 64 KiB chunks of a failed region still differ; a failing MD5 here just means "all of it". */
+  /** What of a failed region is still to be written: everything after the prefix that already matches. */
   private async retryCompare(bytes: Uint8Array, address: number, r: Range): Promise<Range[]> {
+    try {
+      const done = await matchedPrefix(this.link, bytes, address, r);
+      return done >= r.length ? [] : [{ offset: r.offset + done, length: r.length - done }];
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      await this.recover();
+      return [r];
+    }
+  }
+
+  private async changedOrAll(bytes: Uint8Array, address: number, r: Range): Promise<Range[]> {
     try {
       return await changedRanges(this.link, bytes, address, r);
     } catch (e) {
@@ -414,7 +453,14 @@ export class FlasherSession {
 
   /** After a failed exchange: swallow late replies, forget partial frames. */
   private async recover(): Promise<void> {
-    await this.link.drain(RECOVER_DRAIN_MS);
+    // Late replies to blocks still in flight are harmless (other opcode, skipped), so wait only until
+    // the line is quiet rather than a fixed long time.
+    const deadline = Date.now() + RECOVER_DRAIN_MS;
+    for (;;) {
+      const before = this.link.bytesRead;
+      await this.link.drain(RECOVER_QUIET_MS);
+      if (this.link.bytesRead === before || Date.now() > deadline) break;
+    }
     this.link.reset();
   }
 
@@ -511,6 +557,15 @@ export class FlasherSession {
 
 function sum(ranges: readonly Range[]): number {
   return ranges.reduce((n, r) => n + r.length, 0);
+}
+
+/** Cuts ranges into pieces of at most `size` bytes, aligned to `size` from each range's start. */
+function splitRanges(ranges: readonly Range[], size: number): Range[] {
+  const out: Range[] = [];
+  for (const r of ranges) {
+    for (let at = 0; at < r.length; at += size) out.push({ offset: r.offset + at, length: Math.min(size, r.length - at) });
+  }
+  return out;
 }
 
 function describeRanges(ranges: readonly Range[]): string {

@@ -2,6 +2,7 @@ import type { ChipSpec } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
+import { commandWithRetry } from './retry.js';
 
 /** SPI flash opcodes this tool sends through the chip's SPI "user command" registers. */
 const SPIFLASH_RDID = 0x9f;
@@ -22,8 +23,8 @@ const POLL_LIMIT = 10;
 export async function runSpiFlashRead(link: LoaderLink, chip: ChipSpec, opcode: number, readBits: number): Promise<number> {
   const spi = chip.spi;
   const reg = (offset: number) => spi.base + offset;
-  const read = async (addr: number) => (await link.command(commands.readReg(addr))).value >>> 0;
-  const write = (addr: number, value: number) => link.command(commands.writeReg(addr, value >>> 0));
+  const read = async (addr: number) => (await commandWithRetry(link, commands.readReg(addr))).value >>> 0;
+  const write = (addr: number, value: number) => commandWithRetry(link, commands.writeReg(addr, value >>> 0));
 
   const oldUsr = await read(reg(spi.usr));
   const oldUsr2 = await read(reg(spi.usr2));

@@ -127,7 +127,13 @@ async function sendPipelined(
       sent++;
     }
     const c = pending.shift()!;
-    await link.expect(c);
+    try {
+      await link.expect(c);
+    } catch (e) {
+      // The loader does support data blocks: an "unsupported" answer here is a garbled frame.
+      if (isUpyflashError(e, 'UNSUPPORTED_COMMAND')) throw new UpyflashError('PROTOCOL_ERROR', `Garbled reply to data block ${acked}`, { cause: e });
+      throw e;
+    }
     acked++;
     onAck(acked);
   }
