@@ -7,6 +7,8 @@ import type { AfterMode, BeforeMode } from '../flasher/reset.js';
 import { type FlasherSession, type SessionOptions, connect } from '../flasher/session.js';
 import { nodeDeflate } from '../platform/deflate-node.js';
 import type { Reporter } from '../progress.js';
+import { choosePort, listPorts } from '../ports/index.js';
+import { openTransport } from '../transport/open.js';
 import type { Transport } from '../transport/transport.js';
 import type { CommandIo } from './run-command.js';
 
@@ -69,43 +71,20 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
   throw new UpyflashError('BAD_ARGUMENT', `${flag} ${value}: use one of ${allowed.join(', ')}`);
 }
 
-type OpenTransport = (spec: string, opts: { baud: number }) => Promise<Transport>;
-interface PortInfo {
-  path: string;
-}
-type ListPorts = () => Promise<PortInfo[]>;
-type ChoosePort = (ports: PortInfo[], opts: { interactive: boolean }) => Promise<PortInfo | string> | PortInfo | string;
-
-/**
- * The transport and port modules are written by another developer; they are loaded by path so this
- * verb set builds while they land. Module paths are the agreed ones (ARCHITECTURE / brief).
- */
-async function transportApi(): Promise<{ openTransport: OpenTransport }> {
-  const path = '../transport/open.js';
-  return (await import(path)) as { openTransport: OpenTransport };
-}
-
-async function portsApi(): Promise<{ listPorts: ListPorts; choosePort: ChoosePort }> {
-  const path = '../ports/index.js';
-  return (await import(path)) as { listPorts: ListPorts; choosePort: ChoosePort };
-}
-
 /** --port, or the one board `listPorts` finds (asking on a TTY when there are several). */
 export async function resolvePortSpec(flags: ConnectionFlags, io: CommandIo): Promise<string> {
   if (flags.port) return flags.port;
-  const { listPorts, choosePort } = await portsApi();
   const ports = await listPorts();
-  const chosen = await choosePort(ports, { interactive: Boolean(process.stdin.isTTY) && !io.json });
-  const path = typeof chosen === 'string' ? chosen : chosen.path;
+  const chosen: unknown = await choosePort(ports, { interactive: Boolean(process.stdin.isTTY) && !io.json });
+  const path = typeof chosen === 'string' ? chosen : (chosen as { path: string }).path;
   io.reporter.info(`Using port ${path}`);
   return path;
 }
 
 export async function openTransportFor(spec: string): Promise<Transport> {
-  const { openTransport } = await transportApi();
   const transport = await openTransport(spec, { baud: SYNC_BAUD });
   // Native-USB boards re-enumerate on reset, maybe under another name: follow them by serial number.
-  return followNativeUsb(transport, spec, { listPorts: (await portsApi()).listPorts, open: (p) => openTransport(p, { baud: SYNC_BAUD }) });
+  return followNativeUsb(transport, spec, { listPorts, open: (p) => openTransport(p, { baud: SYNC_BAUD }) });
 }
 
 /** Port -> transport -> download mode -> chip detected: what every board verb starts with. */

@@ -1,17 +1,6 @@
 import type { Command } from 'commander';
+import { listPorts } from '../../ports/index.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
-
-interface PortRow {
-  path: string;
-  [key: string]: unknown;
-}
-
-/** The port listing module belongs to the transport developer; it is loaded by its agreed path. */
-async function listPorts(): Promise<PortRow[]> {
-  const path = '../../ports/index.js';
-  const mod = (await import(path)) as { listPorts: () => Promise<PortRow[]> };
-  return mod.listPorts();
-}
 
 export function register(program: Command): void {
   program
@@ -22,7 +11,7 @@ export function register(program: Command): void {
       await runCommand(flags, async (io) => {
         const ports = await listPorts();
         if (ports.length === 0) io.print('No serial ports found. Plug the board in with a data USB cable; `upyflash virtual-board` serves a virtual one.');
-        for (const p of ports) {
+        for (const p of ports as unknown as Array<Record<string, unknown> & { path: string }>) {
           const extra = Object.entries(p)
             .filter(([k, v]) => k !== 'path' && v !== undefined && v !== null && v !== '')
             .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
