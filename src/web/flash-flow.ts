@@ -11,6 +11,7 @@ import type { Deflate } from '../platform/deflate.js';
 import { connect, type FlasherSession, type FlashResult } from '../flasher/session.js';
 import type { ChipDetails } from '../flasher/detect.js';
 import type { StubProvider } from '../flasher/stub.js';
+import type { BeforeMode } from '../flasher/reset.js';
 import { validateFirmware } from '../image/validate.js';
 import type { FirmwareFile } from '../image/firmware-file.js';
 import { bootCheck, type BootInfo } from '../repl/boot-check.js';
@@ -37,6 +38,8 @@ export interface FlowOptions {
   readonly deflate?: Deflate;
   /** Exact baud; undefined = the CLI's default (921600 with automatic fallback). */
   readonly baud?: number;
+  /** How to reach download mode (esptool's --before); default-reset unless the port says otherwise. */
+  readonly before?: BeforeMode;
 }
 
 /** Resets the board into its ROM loader, identifies the chip and reads MAC and flash size. */
@@ -47,6 +50,7 @@ export async function connectBoard(transport: Transport, opts: FlowOptions, repo
       ...(opts.stubProvider ? { stubProvider: opts.stubProvider } : {}),
       ...(opts.deflate ? { deflate: opts.deflate } : {}),
       ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
+      ...(opts.before ? { before: opts.before } : {}),
     },
     reporter,
   );

@@ -9,7 +9,8 @@ import { Reporter, type ProgressSink } from '../../progress.js';
 import type { Transport } from '../../transport/transport.js';
 import { UpyflashError } from '../../errors.js';
 import { CatalogClient } from '../catalog-client.js';
-import { connectBoard, flashAndBoot, type ConnectedBoard } from '../flash-flow.js';
+import { connectBoard, flashAndBoot, type ConnectedBoard, type FlowOptions } from '../flash-flow.js';
+import type { BeforeMode } from '../../flasher/reset.js';
 import { formatBytes } from '../progress-view.js';
 import { byId } from './dom.js';
 import { FirmwarePicker } from './firmware-picker.js';
@@ -49,6 +50,7 @@ const reporter = new Reporter(sink);
 interface Connection {
   readonly transport: Transport;
   readonly demo: boolean;
+  readonly options: FlowOptions;
   /** The loader session; undefined once the board was reset into MicroPython (reconnect to flash again). */
   board: ConnectedBoard | undefined;
 }
@@ -83,9 +85,9 @@ refresh();
 progress.idle(support.available ? 'Connect a board to begin.' : 'Try the demo board to begin.');
 
 async function connectSerial(): Promise<HTMLElement | undefined> {
-  const transport = await requestSerialTransport();
-  if (!transport) return undefined; // the user closed the port picker
-  return attach(transport, false);
+  const picked = await requestSerialTransport();
+  if (!picked) return undefined; // the user closed the port picker
+  return attach(picked.transport, { demo: false, before: picked.before });
 }
 
 async function connectDemo(): Promise<HTMLElement | undefined> {
@@ -93,14 +95,16 @@ async function connectDemo(): Promise<HTMLElement | undefined> {
   progress.status('Starting the demo board…');
   // Loaded on demand: the virtual board and MicroPython's wasm are only for the demo.
   const { openDemoBoard } = await import('./demo-board.js');
-  return attach(await openDemoBoard(chipId), true);
+  return attach(await openDemoBoard(chipId), { demo: true, before: 'default-reset' });
 }
 
-async function attach(transport: Transport, demo: boolean): Promise<HTMLElement> {
+async function attach(transport: Transport, how: { demo: boolean; before: BeforeMode }): Promise<HTMLElement> {
   await disconnect();
-  connection = { transport, demo, board: undefined };
+  const demo = how.demo;
+  const options: FlowOptions = { stubProvider: browserStub, before: how.before };
+  connection = { transport, demo, options, board: undefined };
   try {
-    const board = await connectBoard(transport, { stubProvider: browserStub }, reporter);
+    const board = await connectBoard(transport, options, reporter);
     connection.board = board;
     showBoard(board, demo);
     progress.done(`Connected: ${board.facts.description}`, 'Connected. Choose the firmware, then Flash.');
@@ -119,7 +123,7 @@ async function flash(): Promise<HTMLElement> {
   els.banner.hidden = true;
   const picked = await picker.pick((line) => log.add('info', line));
   // After a flash the board runs MicroPython: bring it back into the loader first.
-  conn.board ??= await connectBoard(conn.transport, { stubProvider: browserStub }, reporter);
+  conn.board ??= await connectBoard(conn.transport, conn.options, reporter);
   const board = conn.board;
   conn.board = undefined;
   const { result, boot } = await flashAndBoot(board, { firmware: picked.firmware, eraseAll: els.erase.checked }, reporter);

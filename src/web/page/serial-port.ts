@@ -1,5 +1,8 @@
 import type { Transport } from '../../transport/transport.js';
 import { UpyflashError } from '../../errors.js';
+import type { BeforeMode } from '../../flasher/reset.js';
+import { bridgeFor } from '../../ports/usb-bridges.js';
+import { webSerialTransport, type WebSerialPort } from '../../transport/web-serial.js';
 
 /** The part of the Web Serial API the page touches (TypeScript's DOM types do not include it yet). */
 interface SerialLike {
@@ -19,8 +22,17 @@ export function serialSupport(): { available: true } | { available: false; reaso
   return { available: true };
 }
 
+/** A port the user granted, and how to reset the board behind it into download mode. */
+export interface PickedSerialPort {
+  readonly transport: Transport;
+  readonly before: BeforeMode;
+}
+
+/** The ROM loader and MicroPython's REPL both start at this rate; the flasher raises it later. */
+const OPEN_BAUD = 115200;
+
 /** Shows the browser's port picker; undefined when the user closes it without choosing. */
-export async function requestSerialTransport(): Promise<Transport | undefined> {
+export async function requestSerialTransport(): Promise<PickedSerialPort | undefined> {
   const serial = (navigator as Navigator & { serial?: SerialLike }).serial;
   if (!serial) throw new UpyflashError('NO_PORTS', 'This browser has no Web Serial');
   let port: unknown;
@@ -34,7 +46,17 @@ export async function requestSerialTransport(): Promise<Transport | undefined> {
   return transportFor(port);
 }
 
-function transportFor(_port: unknown): Transport {
-  // Wired to src/transport/web-serial.ts as soon as it lands.
-  throw new UpyflashError('INTERNAL', 'This build of the page has no Web Serial transport yet');
+function transportFor(granted: unknown): PickedSerialPort {
+  const port = granted as WebSerialPort;
+  const { usbVendorId: vid, usbProductId: pid } = port.getInfo();
+  const bridge = vid !== undefined && pid !== undefined ? bridgeFor(vid, pid) : undefined;
+  const ids = vid !== undefined && pid !== undefined ? ` (${hex4(vid)}:${hex4(pid)})` : '';
+  const name = `${bridge?.name ?? 'USB serial port'}${ids}`;
+  // The chip's own USB-Serial/JTAG has no reset transistors: it takes esptool's USB reset sequence.
+  const before: BeforeMode = bridge?.id === 'esp-usb-serial-jtag' ? 'usb-reset' : 'default-reset';
+  return { transport: webSerialTransport(port, name, { baud: OPEN_BAUD }), before };
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
 }
