@@ -1,7 +1,8 @@
 /**
  * The web flasher end to end, as a visitor uses it: `upyflash ui` serves the built page, Chromium opens
  * it at phone size, and the whole flow runs on the demo board by keyboard: connect, detect, flash,
- * verify, boot banner, a line typed in the REPL console. Screenshots (phone and desktop width) go to
+ * verify, boot banner, a line typed in the REPL console; then a second flash of a catalog image that
+ * the local server fetches from a stand-in micropython.org. Screenshots (phone and desktop width) go to
  * test-output/web/ for people to look at.
  */
 import { test, after } from 'node:test';
@@ -14,6 +15,7 @@ import { chipById } from '../src/chips/index.js';
 import { analyzeFirmware } from '../src/image/firmware-file.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { cliPath, projectRoot } from './helpers/paths.js';
+import { startSiteServer } from './fixtures/site/site-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -38,7 +40,9 @@ const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debi
 
 test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { skip, timeout: 180_000 }, async () => {
   await ensurePageBuilt();
-  const url = await startUiServer();
+  const site = await startSiteServer();
+  cleanups.push(() => site.close());
+  const url = await startUiServer(site.baseUrl);
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'upyflash-chromium-'));
   cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
@@ -92,6 +96,32 @@ test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { sk
     { timeout: STEP_TIMEOUT_MS },
   );
   await page.screenshot({ path: join(outDir, 'demo-phone.png'), fullPage: true });
+
+  // A saved web page picked as firmware is refused on the spot with the CLI's code and hint.
+  await page.locator('#file-input').setInputFiles({
+    name: 'ESP32_GENERIC-20251209-v1.27.0.bin',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from('<!DOCTYPE html>\n<html><head><title>MicroPython downloads</title></head><body></body></html>\n'),
+  });
+  await errorPanel.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  assert.equal(await page.locator('#error-code').innerText(), 'E030');
+  assert.ok((await page.locator('#error-hint').innerText()).length > 0);
+  assert.equal(await page.locator('#flash').isDisabled(), true);
+  await errorPanel.screenshot({ path: join(outDir, 'demo-error-phone.png') });
+
+  // Flash again over the running MicroPython, this time a catalog image fetched by the local server
+  // from the stand-in site (the page itself cannot reach micropython.org: no CORS).
+  const catalogFile = 'ESP32_GENERIC-20250911-v1.26.1.bin';
+  await page.locator('#source-catalog').check();
+  await page.locator('#catalog-select').selectOption(catalogFile);
+  await page.locator('#flash').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('banner')?.textContent?.includes('v1.26.1') ?? false, undefined, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  assert.equal(await errorPanel.isHidden(), true, `error shown: ${await errorPanel.innerText().catch(() => '')}`);
+  assert.match(await page.locator('#result-text').innerText(), new RegExp(`^Flashed and verified: ${catalogFile.replace(/\./g, '\\.')}`));
+  assert.equal(await page.locator('#banner').innerText(), 'MicroPython v1.26.1 on 2025-09-11; Generic ESP32 module with ESP32');
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: join(outDir, 'demo-desktop.png'), fullPage: true });
   assert.ok(statSync(join(outDir, 'demo-phone.png')).size > 0);
@@ -120,12 +150,12 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** `upyflash ui --no-open --port 0` as a user runs it; the catalog points at a closed local port (offline test). */
-async function startUiServer(): Promise<string> {
+/** `upyflash ui --no-open --port 0` as a user runs it, its catalog pointed at the local stand-in site. */
+async function startUiServer(siteUrl: string): Promise<string> {
   const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
   const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, UPYFLASH_BASE_URL: 'http://127.0.0.1:9', UPYFLASH_CACHE_DIR: cache },
+    env: { ...process.env, UPYFLASH_BASE_URL: siteUrl, UPYFLASH_CACHE_DIR: cache },
   });
   cleanups.push(async () => {
     if (child.exitCode === null) {
