@@ -21,6 +21,17 @@ export default defineConfig({
     assetsInlineLimit: 4096,
     chunkSizeWarningLimit: 1500,
     sourcemap: true,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // MicroPython's Emscripten loader imports fs/path/url/module only on its Node branch; the
+        // browser never takes it, so Vite's "externalized for browser compatibility" notes are noise.
+        const externalized = warning.plugin === 'vite:resolve' && /externalized for browser compatibility/.test(warning.message);
+        if (externalized && /micropython-webassembly-pyscript/.test(warning.message)) return;
+        // Anywhere else it means browser code imports a Node-only module: fail the build, naming the chain's end.
+        if (externalized) throw new Error(`The web page pulls in Node-only code: ${warning.message}`);
+        warn(warning);
+      },
+    },
   },
   worker: { format: 'es' },
 });
