@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chipById } from '../src/chips/index.js';
@@ -16,6 +16,7 @@ import { analyzeFirmware } from '../src/image/firmware-file.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { cliPath, projectRoot } from './helpers/paths.js';
 import { startSiteServer } from './fixtures/site/site-server.js';
+import { ensurePageBuilt } from './web-page-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -39,7 +40,7 @@ after(async () => {
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the web test`;
 
 test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { skip, timeout: 180_000 }, async () => {
-  await ensurePageBuilt();
+  await ensurePageBuilt({ whenStale: true });
   const site = await startSiteServer();
   cleanups.push(() => site.close());
   const url = await startUiServer(site.baseUrl);
@@ -132,23 +133,6 @@ test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { sk
   assert.equal(overflow, 0);
   assert.deepEqual(pageErrors, []);
 });
-
-/** Builds the page when dist/web is missing or older than the sources it bundles. */
-async function ensurePageBuilt(): Promise<void> {
-  const index = join(projectRoot, 'dist', 'web', 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestSource(join(projectRoot, 'src'))) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(projectRoot, 'vite.config.ts'), logLevel: 'error' });
-}
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 /** `upyflash ui --no-open --port 0` as a user runs it, its catalog pointed at the local stand-in site. */
 async function startUiServer(siteUrl: string): Promise<string> {
