@@ -47,8 +47,11 @@ test('the page gets the full-image firmware list for the detected chip, releases
 
 test('firmware bytes come through the local server (no CORS needed), then from the shared cache', async () => {
   const file = 'ESP32_GENERIC-20251209-v1.27.0.bin';
-  const first = await client.download(file);
+  const seen: Array<[number, number]> = [];
+  const first = await client.download(file, (done, total) => seen.push([done, total]));
   assert.equal(first.source, 'download');
+  assert.ok(seen.length > 0);
+  assert.deepEqual(seen.at(-1), [first.bytes.length, first.bytes.length]);
   assert.deepEqual(first.bytes, site.imageFor(file));
   const fetches = site.requests.filter((r) => r.endsWith(file)).length;
   const second = await client.download(file);

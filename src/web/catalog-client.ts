@@ -25,10 +25,25 @@ export class CatalogClient {
     return (await res.json()) as FirmwareListReply;
   }
 
-  async download(file: string): Promise<{ bytes: Uint8Array; source: string }> {
+  /** `onProgress` sees bytes received from the local server (which has the whole file by then). */
+  async download(file: string, onProgress?: (done: number, total: number) => void): Promise<{ bytes: Uint8Array; source: string }> {
     const res = await this.get(`${ROUTES.firmwareFile}?file=${encodeURIComponent(file)}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    return { bytes, source: res.headers.get(SOURCE_HEADER) ?? 'download' };
+    const source = res.headers.get(SOURCE_HEADER) ?? 'download';
+    const total = Number(res.headers.get('content-length') ?? 0);
+    if (!onProgress || !res.body || !(total > 0)) return { bytes: new Uint8Array(await res.arrayBuffer()), source };
+    const bytes = new Uint8Array(total);
+    let done = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (end) break;
+      if (done + value.length > total) throw new UpyflashError('DOWNLOAD_FAILED', `${file}: the local server sent more than it announced`);
+      bytes.set(value, done);
+      done += value.length;
+      onProgress(done, total);
+    }
+    if (done !== total) throw new UpyflashError('TRUNCATED_IMAGE', `${file}: the transfer from the local server stopped at ${done} of ${total} bytes`);
+    return { bytes, source };
   }
 
   private async get(path: string): Promise<Response> {

@@ -1,4 +1,5 @@
 import type { ChipSpec } from '../../chips/types.js';
+import type { Reporter } from '../../progress.js';
 import { UpyflashError } from '../../errors.js';
 import { analyzeFirmware, type FirmwareFile } from '../../image/firmware-file.js';
 import { buildSampleFirmware } from '../../image/sample.js';
@@ -90,7 +91,7 @@ export class FirmwarePicker {
   }
 
   /** Produces the bytes to flash (downloading through the local server when the catalog is chosen). */
-  async pick(log: (line: string) => void): Promise<PickedFirmware> {
+  async pick(reporter: Reporter): Promise<PickedFirmware> {
     const chip = this.chip;
     switch (this.source) {
       case 'sample': {
@@ -102,9 +103,9 @@ export class FirmwarePicker {
       case 'catalog': {
         const file = this.catalogSelect.value;
         if (!file || !this.catalog) throw new UpyflashError('BAD_ARGUMENT', 'Choose a firmware version first');
-        log(`Fetching ${file} through the local server`);
-        const { bytes, source } = await this.catalog.download(file);
-        log(`${file}: ${formatBytes(bytes.length)} (${source === 'cache' ? 'from the cache' : 'downloaded'})`);
+        reporter.phase('download', `Fetching ${file} through the local server...`);
+        const { bytes, source } = await this.catalog.download(file, (done, total) => reporter.progress('download', done, total));
+        reporter.info(`${file}: ${formatBytes(bytes.length)} (${source === 'cache' ? 'from the cache' : 'downloaded from the site'})`);
         return { bytes, name: file, firmware: analyzeFirmware(bytes, file) };
       }
       case 'file': {

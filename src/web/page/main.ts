@@ -121,7 +121,7 @@ async function flash(): Promise<HTMLElement> {
   if (!conn) throw new UpyflashError('DISCONNECTED', 'No board is connected');
   await replConsole.detach();
   els.banner.hidden = true;
-  const picked = await picker.pick((line) => log.add('info', line));
+  const picked = await picker.pick(reporter);
   // After a flash the board runs MicroPython: bring it back into the loader first.
   conn.board ??= await connectBoard(conn.transport, conn.options, reporter);
   const board = conn.board;
