@@ -44,3 +44,12 @@ test('progress for a step that was never announced gets a readable title; log ev
   assert.equal(views[0]!.percent, 25);
   assert.equal(views[1], views[0]);
 });
+
+test("a step's trailing ellipsis is dropped when a percentage follows it", () => {
+  const views = run([
+    { type: 'phase', phase: 'write', message: 'Writing 1660KB at 0x1000...' },
+    { type: 'progress', phase: 'write', done: 300, total: 1000 },
+  ]);
+  assert.equal(views[1]!.announcement, 'Writing 1660KB at 0x1000: 30 %');
+  assert.equal(views[1]!.message, 'Writing 1660KB at 0x1000...');
+});

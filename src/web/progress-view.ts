@@ -54,12 +54,17 @@ export function reduceProgress(view: ProgressView, event: ProgressEvent): Progre
         done: event.done,
         total: event.total,
         unit: event.unit ?? 'bytes',
-        announcement: step !== lastStep ? `${message}: ${step} %` : view.announcement,
+        announcement: step !== lastStep ? `${stepTitle(message)}: ${step} %` : view.announcement,
       };
     }
     case 'log':
       return view;
   }
+}
+
+/** The step's message without the trailing ellipsis jobs put on it ("Writing 1 MB..." -> "Writing 1 MB"), for "<step>: 40 %". */
+export function stepTitle(message: string): string {
+  return message.replace(/(\.\.\.|…)$/, '');
 }
 
 /** A title for a step when the job reported progress without announcing the step first. */

@@ -34,6 +34,7 @@ const els = {
   erase: byId('erase-all', HTMLInputElement),
   flash: byId('flash', HTMLButtonElement),
   banner: byId('banner', HTMLParagraphElement),
+  progressStep: byId('progress-step', HTMLElement),
   version: byId('app-version', HTMLSpanElement),
 };
 
@@ -121,6 +122,8 @@ async function flash(): Promise<HTMLElement> {
   if (!conn) throw new UpyflashError('DISCONNECTED', 'No board is connected');
   await replConsole.detach();
   els.banner.hidden = true;
+  // On a phone the progress is below the fold: bring it into view while the job runs.
+  els.progressStep.scrollIntoView({ block: 'start', behavior: 'smooth' });
   const picked = await picker.pick(reporter);
   // After a flash the board runs MicroPython: bring it back into the loader first.
   conn.board ??= await connectBoard(conn.transport, conn.options, reporter);
@@ -178,6 +181,7 @@ async function run(action: () => Promise<HTMLElement | undefined | void>): Promi
     next = await action();
   } catch (e) {
     fail(e);
+    next = progress.errorElement;
   } finally {
     busy = false;
     refresh();

@@ -1,5 +1,5 @@
 import type { ProgressEvent } from '../../progress.js';
-import { initialProgressView, reduceProgress, formatBytes, type ProgressView } from '../progress-view.js';
+import { initialProgressView, reduceProgress, formatBytes, stepTitle, type ProgressView } from '../progress-view.js';
 import { asUpyflashError, type UpyflashError } from '../../errors.js';
 import { byId } from './dom.js';
 
@@ -22,7 +22,7 @@ export class ProgressPanel {
     const next = reduceProgress(this.view, e);
     if (next === this.view) return;
     this.view = next;
-    this.phaseText.textContent = next.percent === undefined ? next.message : `${next.message} — ${next.percent} %${this.amount(next)}`;
+    this.phaseText.textContent = next.percent === undefined ? next.message : `${stepTitle(next.message)}: ${next.percent} %${this.amount(next)}`;
     if (next.percent === undefined) this.bar.removeAttribute('value');
     else this.bar.value = next.percent;
     if (this.live.textContent !== next.announcement) this.live.textContent = next.announcement;
@@ -52,6 +52,11 @@ export class ProgressPanel {
     this.result.hidden = true;
     this.result.textContent = '';
     this.errorPanel.hidden = true;
+  }
+
+  /** Where keyboard focus goes after a failure, so the message is read and the user is not left on <body>. */
+  get errorElement(): HTMLElement {
+    return this.errorPanel;
   }
 
   error(e: unknown): UpyflashError {
