@@ -12,6 +12,8 @@ import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './m
 import { readFlashRange } from './read.js';
 import { commandWithRetry } from './retry.js';
 import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulseReset } from './reset.js';
+import { MeteredTransport } from './metered-transport.js';
+import { type PhaseStat, PhaseMeter } from './phase-meter.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { eraseChip, isRetryable, writeRegion } from './write.js';
@@ -77,6 +79,11 @@ export interface FlashResult {
   readonly compressedBytes: number;
   readonly stub: boolean;
   readonly baud: number;
+  /**
+   * Wall time and wire traffic of every phase of the session so far (connect, detect, stub, baud,
+   * compare, write, verify), host->chip and chip->host, each byte at the baud it crossed at.
+   */
+  readonly phases: readonly PhaseStat[];
 }
 
 export interface VerifyResult {
@@ -99,7 +106,10 @@ const RECOVER_DRAIN_MS = 500;
 const RECOVER_QUIET_MS = 25;
 
 /** Opens the transport, enters the ROM loader and identifies the chip. Everything else happens on demand. */
-export async function connect(transport: Transport, opts: SessionOptions, reporter: Reporter): Promise<FlasherSession> {
+export async function connect(port: Transport, opts: SessionOptions, outer: Reporter): Promise<FlasherSession> {
+  const transport = new MeteredTransport(port);
+  const meter = new PhaseMeter(transport.count);
+  const reporter = meter.tee(outer);
   await transport.open();
   reporter.phase('connect', `Connecting to ${transport.name}...`);
   const conn = await connectLoader(
@@ -118,7 +128,7 @@ export async function connect(transport: Transport, opts: SessionOptions, report
     stubRunning: conn.stubRunning,
     ...(opts.chip ? { expected: opts.chip } : {}),
   });
-  const session = new FlasherSession(transport, conn.link, detection, conn.stubRunning, opts, reporter);
+  const session = new FlasherSession(transport, conn.link, detection, conn.stubRunning, opts, reporter, meter);
   reporter.info(`Chip is ${detection.chip.name}${detection.secureDownload ? ' (Secure Download Mode)' : ''}`);
   await session.attachFlash();
   return session;
@@ -141,6 +151,7 @@ export class FlasherSession {
     stubAlreadyRunning: boolean,
     private readonly opts: SessionOptions,
     private readonly reporter: Reporter,
+    private readonly meter?: PhaseMeter,
   ) {
     this.stubActive = stubAlreadyRunning;
     this.deflate = opts.deflate ?? compressionStreamDeflate;
@@ -148,6 +159,11 @@ export class FlasherSession {
 
   get chip(): ChipSpec {
     return this.detection.chip;
+  }
+
+  /** Per-phase wall time and wire traffic since connect() began (empty for a session built by hand). */
+  phaseStats(): PhaseStat[] {
+    return this.meter?.snapshot() ?? [];
   }
 
   get usingStub(): boolean {
@@ -415,6 +431,7 @@ export class FlasherSession {
       compressedBytes,
       stub: this.stubActive,
       baud: this.transport.baud,
+      phases: this.phaseStats(),
     };
   }
 
