@@ -1,0 +1,81 @@
+/**
+ * `upyflash virtual-board` in a child process, as a user starts it next to the CLI: the board lives in
+ * another process and is reached only over TCP (rfc2217:// with DTR/RTS and baud, or raw socket://).
+ * The verb prints its URLs on stderr; this waits for that line and hands them out.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { cliPath } from './paths.js';
+
+export interface BoardProcessOptions {
+  chip?: string;
+  /** --flash FILE: the flash is kept there and holds what was written after the board exits. */
+  flashFile?: string;
+  flashSize?: string;
+  boot?: 'normal' | 'download';
+  behaviour?: 'normal' | 'silent' | 'no-sync' | 'ignore-reset';
+  /** Bytes at the baud rate (default false: instant, keeps tests fast). */
+  linkModel?: boolean;
+  /** Flash erase/program times (default false). */
+  flashTiming?: boolean;
+}
+
+export interface BoardProcess {
+  /** 127.0.0.1:PORT */
+  readonly hostPort: string;
+  readonly rfc2217: string;
+  readonly socket: string;
+  /** Everything the board process printed on stderr so far. */
+  stderr(): string;
+  /** SIGTERM and wait for the exit (the --flash file is complete after this); resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const URL_LINE = /listening on rfc2217:\/\/([\d.]+:\d+)/;
+const START_TIMEOUT_MS = 20_000;
+
+export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise<BoardProcess> {
+  const args = [cliPath, 'virtual-board', '--chip', opts.chip ?? 'esp32', '--listen', '127.0.0.1:0'];
+  if (opts.flashFile) args.push('--flash', opts.flashFile);
+  if (opts.flashSize) args.push('--flash-size', opts.flashSize);
+  if (opts.boot) args.push('--boot', opts.boot);
+  if (opts.behaviour) args.push('--behaviour', opts.behaviour);
+  if (!opts.linkModel) args.push('--no-link-model');
+  if (!opts.flashTiming) args.push('--no-flash-timing');
+  const child: ChildProcessByStdio<null, null, Readable> = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  let exited: Promise<number | null> | undefined;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+  const hostPort = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`virtual-board did not print its URL within ${START_TIMEOUT_MS} ms:\n${text}`));
+    }, START_TIMEOUT_MS);
+    const look = () => {
+      const m = URL_LINE.exec(text);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stderr.off('data', look);
+      resolve(m[1]!);
+    };
+    child.stderr.on('data', look);
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`virtual-board exited (${code}) before listening:\n${text}`));
+    });
+  });
+  return {
+    hostPort,
+    rfc2217: `rfc2217://${hostPort}`,
+    socket: `socket://${hostPort}`,
+    stderr: () => text,
+    stop() {
+      exited ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        return exit;
+      })();
+      return exited;
+    },
+  };
+}
