@@ -8,6 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControlLines, Transport, TransportCapabilities } from '../../src/transport/transport.js';
+import type { LoaderDialect } from '../../src/chips/types.js';
+import { type Command, commands } from '../../src/protocol/commands.js';
+import { Op } from '../../src/protocol/opcodes.js';
+import { decodeCommand, encodeCommand, readU32le } from '../../src/protocol/packet.js';
 import { SlipDecoder } from '../../src/protocol/slip.js';
 import { tracesDir } from './paths.js';
 
@@ -153,4 +157,65 @@ export class ReplayTransport implements Transport {
 
 function hex(bytes: ArrayLike<number>): string {
   return Buffer.from(Uint8Array.from(bytes)).toString('hex');
+}
+
+/**
+ * Our typed command (src/protocol/commands.ts) for the request esptool sent in a recorded host frame,
+ * built from the frame's arguments. Encoding it must give the recorded bytes back: that is how word
+ * counts, block headers and checksums are compared with esptool's for each dialect.
+ */
+export function ourCommandFor(frame: Uint8Array, dialect: LoaderDialect): Command {
+  const c = decodeCommand(frame);
+  if (!c) throw new Error(`not a command frame: ${hex(frame).slice(0, 40)}`);
+  const w = (i: number) => readU32le(c.data, i * 4);
+  const block = () => c.data.subarray(16, 16 + w(0));
+  switch (c.op) {
+    case Op.SYNC:
+      return commands.sync();
+    case Op.READ_REG:
+      return commands.readReg(w(0));
+    case Op.WRITE_REG:
+      return commands.writeReg(w(0), w(1), w(2), w(3));
+    case Op.SPI_ATTACH:
+      return commands.spiAttach(dialect, w(0));
+    case Op.SPI_SET_PARAMS:
+      return commands.spiSetParams(w(1));
+    case Op.FLASH_BEGIN:
+      return commands.flashBegin(dialect, w(0), w(1), w(2), w(3));
+    case Op.FLASH_DATA:
+      return commands.flashData(w(1), block());
+    case Op.FLASH_END:
+      return commands.flashEnd(w(0) === 0);
+    case Op.FLASH_DEFL_BEGIN:
+      return commands.flashDeflBegin(dialect, w(0), w(1), w(2), w(3));
+    case Op.FLASH_DEFL_DATA:
+      return commands.flashDeflData(w(1), block());
+    case Op.FLASH_DEFL_END:
+      return commands.flashDeflEnd(w(0) === 0);
+    case Op.MEM_BEGIN:
+      return commands.memBegin(w(0), w(1), w(2), w(3));
+    case Op.MEM_DATA:
+      return commands.memData(w(1), block());
+    case Op.MEM_END:
+      return commands.memEnd(w(1));
+    case Op.CHANGE_BAUDRATE:
+      return commands.changeBaud(w(0), w(1));
+    case Op.SPI_FLASH_MD5:
+      return commands.md5(dialect, w(0), w(1));
+    case Op.GET_SECURITY_INFO:
+      return commands.securityInfo();
+    case Op.ERASE_FLASH:
+      return commands.eraseFlash();
+    case Op.ERASE_REGION:
+      return commands.eraseRegion(w(0), w(1));
+    case Op.READ_FLASH:
+      return commands.readFlash(w(0), w(1), w(2), w(3));
+    default:
+      throw new Error(`no typed command for op 0x${c.op.toString(16)}`);
+  }
+}
+
+/** The wire packet (before SLIP) of one of our commands. */
+export function packetOf(c: Command): Uint8Array {
+  return encodeCommand(c.op, c.data, c.checksum);
 }
