@@ -6,53 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHIPS, ESP32, ESP32C3, ESP8266, type ChipSpec } from '../src/chips/index.js';
+import { CHIPS, ESP32, ESP32C3, ESP8266 } from '../src/chips/index.js';
 import { STUB_DIALECT } from '../src/chips/dialects.js';
-import type { LoaderDialect } from '../src/chips/types.js';
 import { commands, timeoutForSize, DEFAULT_TIMEOUT_MS } from '../src/protocol/commands.js';
 import { Op, opName } from '../src/protocol/opcodes.js';
 import { CHECKSUM_SEED, checksum, dataPacket, decodeCommand, decodeResponse, encodeCommand, encodeResponse, readU32le, u32le } from '../src/protocol/packet.js';
 import { esp8266EraseSize } from '../src/flasher/write.js';
-import { ourCommandFor, packetOf, traceFrames } from './helpers/recorded-trace.js';
-
-interface Recording {
-  name: string;
-  chip: ChipSpec;
-  /** The stub was already running when the recording started (SYNC answered with value 0). */
-  stubFromStart?: boolean;
-}
-
-const RECORDINGS: Recording[] = [
-  { name: 'esp32-rom-chip-id', chip: ESP32 },
-  { name: 'esp32-rom-flash-id', chip: ESP32 },
-  { name: 'esp32-rom-security-info', chip: ESP32 },
-  { name: 'esp32-rom-write-deflate', chip: ESP32 },
-  { name: 'esp32-rom-verify', chip: ESP32 },
-  { name: 'esp32-stub-write-921600', chip: ESP32 },
-  { name: 'esp32-stub-read-flash', chip: ESP32, stubFromStart: true },
-  { name: 'esp32-stub-erase-region', chip: ESP32, stubFromStart: true },
-  { name: 'esp32c3-rom-chip-id', chip: ESP32C3 },
-  { name: 'esp32c3-rom-write-deflate', chip: ESP32C3 },
-  { name: 'esp8266-rom-chip-id', chip: ESP8266 },
-  { name: 'esp8266-rom-flash-id', chip: ESP8266 },
-  { name: 'esp8266-rom-write', chip: ESP8266 },
-  { name: 'esp8266-ejsstub-write', chip: ESP8266 },
-];
+import { RECORDINGS, ourCommandFor, packetOf, recordedRequests, recording } from './helpers/recorded-trace.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-/** Host command frames of a recording with the dialect in force when each was sent (the stub's after MEM_END). */
-function requests(r: Recording): { frame: Uint8Array; dialect: LoaderDialect }[] {
-  let dialect = r.stubFromStart ? r.chip.stub : r.chip.rom;
-  const out: { frame: Uint8Array; dialect: LoaderDialect }[] = [];
-  for (const frame of traceFrames(r.name, 'host')) {
-    // READ_FLASH acknowledgements are bare 4-byte totals, not commands.
-    if (!decodeCommand(frame)) continue;
-    out.push({ frame, dialect });
-    if (frame[1] === Op.MEM_END) dialect = r.chip.stub;
-  }
-  return out;
-}
+const requests = recordedRequests;
 
 test('every request esptool sent in the recordings encodes identically through our typed commands', () => {
   const seen = new Set<string>();
@@ -70,7 +33,7 @@ test('every request esptool sent in the recordings encodes identically through o
 });
 
 function wordsOf(name: string, op: number): number[] {
-  const rec = RECORDINGS.find((r) => r.name === name)!;
+  const rec = recording(name);
   return requests(rec)
     .filter((q) => q.frame[1] === op)
     .map((q) => decodeCommand(q.frame)!.data.length / 4);
@@ -104,7 +67,7 @@ test('SPI_ATTACH: two words on ESP32-family ROMs, one on the stub; the ESP8266 R
   assert.equal(commands.spiAttach(ESP32C3.rom).data.length, 8);
   assert.equal(commands.spiAttach(STUB_DIALECT).data.length, 4);
   assert.equal(ESP8266.rom.spiAttachWords, 0);
-  const stand = requests(RECORDINGS.find((r) => r.name === 'esp8266-rom-flash-id')!).find((q) => q.frame[1] === Op.FLASH_BEGIN)!;
+  const stand = requests(recording('esp8266-rom-flash-id')).find((q) => q.frame[1] === Op.FLASH_BEGIN)!;
   assert.equal(hex(packetOf(commands.flashBegin(ESP8266.rom, 0, 0, ESP8266.rom.flashBlockSize, 0))), hex(stand.frame));
 });
 
@@ -138,12 +101,12 @@ test('checksum: 0xEF XOR every data byte after the 16-byte header, in every reco
 
 test('sequence numbers count from 0 per BEGIN; ROM blocks are 1 KiB, stub blocks 16 KiB, RAM blocks 6 KiB', () => {
   const seqs = (name: string, op: number) =>
-    requests(RECORDINGS.find((r) => r.name === name)!)
+    requests(recording(name))
       .filter((q) => q.frame[1] === op)
       .map((q) => readU32le(decodeCommand(q.frame)!.data, 4));
   assert.deepEqual(seqs('esp8266-rom-write', Op.FLASH_DATA), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(seqs('esp32-rom-write-deflate', Op.FLASH_DEFL_DATA), [0, 1, 2, 3, 4]);
-  const begin = (name: string, op: number) => requests(RECORDINGS.find((r) => r.name === name)!).find((q) => q.frame[1] === op)!;
+  const begin = (name: string, op: number) => requests(recording(name)).find((q) => q.frame[1] === op)!;
   assert.equal(readU32le(decodeCommand(begin('esp32-rom-write-deflate', Op.FLASH_DEFL_BEGIN).frame)!.data, 8), ESP32.rom.flashBlockSize);
   assert.equal(readU32le(decodeCommand(begin('esp32-stub-write-921600', Op.FLASH_DEFL_BEGIN).frame)!.data, 8), STUB_DIALECT.flashBlockSize);
   assert.equal(readU32le(decodeCommand(begin('esp32-stub-write-921600', Op.MEM_BEGIN).frame)!.data, 8), 0x1800);
@@ -151,7 +114,7 @@ test('sequence numbers count from 0 per BEGIN; ROM blocks are 1 KiB, stub blocks
 
 test('sizes in BEGIN as the loaders expect them: ROM deflate rounded up to whole blocks, stub exact, ESP8266 erase workaround', () => {
   const begin = (name: string, op: number) => {
-    const q = requests(RECORDINGS.find((r) => r.name === name)!).filter((x) => x.frame[1] === op);
+    const q = requests(recording(name)).filter((x) => x.frame[1] === op);
     return decodeCommand(q[q.length - 1]!.frame)!.data;
   };
   const md5Size = (name: string) => readU32le(begin(name, Op.SPI_FLASH_MD5), 4);
@@ -171,9 +134,9 @@ test('sizes in BEGIN as the loaders expect them: ROM deflate rounded up to whole
 });
 
 test('CHANGE_BAUDRATE: the stub is sent (new, old); READ_FLASH: offset, length, packet size, packets in flight', () => {
-  const stubBaud = requests(RECORDINGS.find((r) => r.name === 'esp32-stub-write-921600')!).find((q) => q.frame[1] === Op.CHANGE_BAUDRATE)!;
+  const stubBaud = requests(recording('esp32-stub-write-921600')).find((q) => q.frame[1] === Op.CHANGE_BAUDRATE)!;
   assert.equal(hex(packetOf(commands.changeBaud(921600, 115200))), hex(stubBaud.frame));
-  const read = requests(RECORDINGS.find((r) => r.name === 'esp32-stub-read-flash')!).find((q) => q.frame[1] === Op.READ_FLASH)!;
+  const read = requests(recording('esp32-stub-read-flash')).find((q) => q.frame[1] === Op.READ_FLASH)!;
   assert.equal(hex(packetOf(commands.readFlash(0x10000, 0x2000))), hex(read.frame), 'default packet size 4096 and 64 in flight, as esptool');
 });
 

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControlLines, Transport, TransportCapabilities } from '../../src/transport/transport.js';
+import { ESP32, ESP32C3, ESP8266, type ChipSpec } from '../../src/chips/index.js';
 import type { LoaderDialect } from '../../src/chips/types.js';
 import { type Command, commands } from '../../src/protocol/commands.js';
 import { Op } from '../../src/protocol/opcodes.js';
@@ -218,4 +219,48 @@ export function ourCommandFor(frame: Uint8Array, dialect: LoaderDialect): Comman
 /** The wire packet (before SLIP) of one of our commands. */
 export function packetOf(c: Command): Uint8Array {
   return encodeCommand(c.op, c.data, c.checksum);
+}
+
+export interface Recording {
+  readonly name: string;
+  readonly chip: ChipSpec;
+  /** The stub was already running when the recording started (SYNC answered with value 0). */
+  readonly stubFromStart?: boolean;
+}
+
+/** The loader conversations in shared/traces and the chip each was recorded with. */
+export const RECORDINGS: readonly Recording[] = [
+  { name: 'esp32-rom-chip-id', chip: ESP32 },
+  { name: 'esp32-rom-flash-id', chip: ESP32 },
+  { name: 'esp32-rom-security-info', chip: ESP32 },
+  { name: 'esp32-rom-write-deflate', chip: ESP32 },
+  { name: 'esp32-rom-verify', chip: ESP32 },
+  { name: 'esp32-stub-write-921600', chip: ESP32 },
+  { name: 'esp32-stub-read-flash', chip: ESP32, stubFromStart: true },
+  { name: 'esp32-stub-erase-region', chip: ESP32, stubFromStart: true },
+  { name: 'esp32c3-rom-chip-id', chip: ESP32C3 },
+  { name: 'esp32c3-rom-write-deflate', chip: ESP32C3 },
+  { name: 'esp8266-rom-chip-id', chip: ESP8266 },
+  { name: 'esp8266-rom-flash-id', chip: ESP8266 },
+  { name: 'esp8266-rom-write', chip: ESP8266 },
+  { name: 'esp8266-ejsstub-write', chip: ESP8266 },
+];
+
+export function recording(name: string): Recording {
+  const r = RECORDINGS.find((x) => x.name === name);
+  if (!r) throw new Error(`no recording ${name}`);
+  return r;
+}
+
+/** Host command frames of a recording with the dialect in force when each was sent (the stub's after MEM_END). */
+export function recordedRequests(r: Recording): { frame: Uint8Array; dialect: LoaderDialect }[] {
+  let dialect = r.stubFromStart ? r.chip.stub : r.chip.rom;
+  const out: { frame: Uint8Array; dialect: LoaderDialect }[] = [];
+  for (const frame of traceFrames(r.name, 'host')) {
+    // READ_FLASH acknowledgements are bare 4-byte totals, not commands.
+    if (!decodeCommand(frame)) continue;
+    out.push({ frame, dialect });
+    if (frame[1] === Op.MEM_END) dialect = r.chip.stub;
+  }
+  return out;
 }
