@@ -10,7 +10,7 @@ import { defaultIdentity, type ChipIdentity } from '../src/virtual-board/chip-id
 import { FlashMemory } from '../src/virtual-board/flash-memory.js';
 import { esp8266RomEraseRange } from '../src/virtual-board/loader/flash-write-session.js';
 import { DownloadModeLoader } from '../src/virtual-board/loader/loader.js';
-import { loadEsptoolJsStub } from '../src/virtual-board/loader/stub-image-node.js';
+import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { VirtualTimeHost } from '../src/virtual-board/loader/virtual-time-host.js';
 
 /** A minimal esptool-like client driving the loader through its public API, on virtual time. */
@@ -31,7 +31,7 @@ class Client {
       flash: this.flash,
       identity: this.identity,
       host: this.host,
-      stubImage: () => loadEsptoolJsStub(chip),
+      stubImage: () => loadStubImage(chip),
     });
   }
 
@@ -71,7 +71,7 @@ class Client {
   }
 
   uploadStub(): void {
-    const stub = loadEsptoolJsStub(this.chip);
+    const stub = loadStubImage(this.chip);
     for (const [start, bytes] of [
       [stub.textStart, stub.text],
       [stub.dataStart, stub.data],
@@ -413,10 +413,12 @@ describe('modeled flash time (virtual clock)', () => {
     const t0 = c.host.now();
     const acks: number[] = [];
     c.host.onSend = (_p, at) => acks.push(at - t0);
-    // All blocks arrive back to back, as they would at a high baud rate.
+    // Each block arrives as soon as the previous one is acknowledged, as with esptool's one block in
+    // flight at a high baud rate (the stub has two receive buffers: one waiting, one being written).
     for (let i = 0; i < blocks; i++) {
       const p = dataPacket(i, z.subarray(i * 0x4000, (i + 1) * 0x4000));
       c.loader.receive(encodeCommand(Op.FLASH_DEFL_DATA, p.data, p.checksum));
+      while (acks.length < i + 1 && c.host.pending > 0) c.host.advance(1);
     }
     c.host.runAll();
     assert.equal(acks.length, blocks);

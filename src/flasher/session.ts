@@ -30,7 +30,7 @@ export interface SessionOptions {
   /** --baud: exact rate; undefined = 921600 with automatic fallback. */
   readonly baud?: number;
   readonly deflate?: Deflate;
-  /** Unacknowledged data blocks allowed through the stub (ROMs always get 1). */
+  /** Unacknowledged data blocks allowed through the stub (default 1, see STUB_BLOCKS_IN_FLIGHT; ROMs always get 1). */
   readonly maxInFlight?: number;
   readonly connectAttempts?: number;
   /** Reset strategies to cycle instead of esptool's default sequence. */
@@ -95,6 +95,15 @@ export interface VerifyResult {
   /** 64 KiB chunks that differ (only computed on a mismatch). */
   readonly differing: readonly Range[];
 }
+
+/**
+ * Data blocks sent ahead of the stub's acknowledgements. The stub has two receive buffers and acks a
+ * block when its main loop starts inflating it out of one of them (stub_flasher.c cmd_loop,
+ * stub_write_flash.c handle_flash_deflated_data); the next block fills the other. A second block in
+ * flight lands in the buffer still being inflated whenever a block takes longer to write than the next
+ * takes to arrive, which at 2 Mbaud is every block. esptool sends one at a time, and so do we.
+ */
+export const STUB_BLOCKS_IN_FLIGHT = 1;
 
 /** Retries in a row that make no progress before giving up. */
 const DEFAULT_WRITE_RETRIES = 12;
@@ -326,7 +335,7 @@ export class FlasherSession {
       await this.ensureBaud();
       const d = this.link.dialect!;
       let blockSize = d.flashBlockSize;
-      const window = this.stubActive ? (this.opts.maxInFlight ?? 2) : 1;
+      const window = this.stubActive ? (this.opts.maxInFlight ?? STUB_BLOCKS_IN_FLIGHT) : 1;
       const retriesAllowed = this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES;
       let stalled = 0;
       let pieceSize = FIRST_RETRY_PIECE;

@@ -121,11 +121,48 @@ export class StubFlashWriter {
   private inflater: StreamInflater | undefined;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** The deflate stream lost input (see inputOverrun): tinfl's failure state is sticky. */
+  private streamBroken = false;
+  private lastWrite: { offset: number; length: number } | undefined;
 
   constructor(
     private readonly flash: FlashMemory,
     private readonly clock: WorkClock,
   ) {}
+
+  /**
+   * The receive buffer of the block just handled was overwritten while the stub was still reading it
+   * (a host with too many blocks in flight, stub-rx-buffers.ts). Compressed: the inflater read garbage,
+   * which tinfl reports as a failure the next acknowledgement carries (its output so far is lost).
+   * Uncompressed: SPIWrite programmed part of the new frame instead, silently.
+   */
+  inputOverrun(): void {
+    if (!this.inFlashMode) return;
+    if (this.inflater) {
+      this.breakStream();
+      return;
+    }
+    if (this.lastWrite && this.lastWrite.length > 0) {
+      this.flash.program(this.lastWrite.offset, new Uint8Array(this.lastWrite.length));
+      this.clock.flashBlocking(this.flash.takeCostMs());
+    }
+  }
+
+  /**
+   * A data block never reached the main loop. The stub does not check sequence numbers: an uncompressed
+   * write simply lands the next block where this one belonged (nothing to model); a deflate stream with
+   * a hole in it fails to inflate.
+   */
+  blockLost(): void {
+    if (this.inFlashMode && this.inflater) this.breakStream();
+  }
+
+  private breakStream(): void {
+    this.streamBroken = true;
+    this.lastError = STUB_ERR.INFLATE_ERROR;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
 
   begin(totalSize: number, offset: number, compressed: boolean): number {
     this.inFlashMode = true;
@@ -137,6 +174,8 @@ export class StubFlashWriter {
     this.inflater = compressed ? new StreamInflater() : undefined;
     this.pending = [];
     this.pendingBytes = 0;
+    this.streamBroken = false;
+    this.lastWrite = undefined;
     return 0;
   }
 
@@ -162,6 +201,10 @@ export class StubFlashWriter {
   writeCompressed(block: Uint8Array): void {
     if (!this.inflater) {
       this.lastError = STUB_ERR.NOT_IN_FLASH_MODE;
+      return;
+    }
+    if (this.streamBroken) {
+      this.lastError = STUB_ERR.INFLATE_ERROR;
       return;
     }
     // Once all output is written only the trailing Adler-32 may still come.
@@ -212,6 +255,7 @@ export class StubFlashWriter {
     } else {
       this.flash.program(this.nextWrite, data.subarray(0, length));
       this.clock.flashBlocking(this.flash.takeCostMs());
+      this.lastWrite = { offset: this.nextWrite, length };
     }
     this.nextWrite += length;
     this.remaining -= length;

@@ -10,6 +10,7 @@ import { ReadFlashStreamer } from './read-flash.js';
 import { RegisterModel } from './registers.js';
 import { buildReply, ROM_ERR, statusTail, STUB_ERR, type LoaderMode } from './reply.js';
 import { securityInfo } from './security-info.js';
+import { StubRxBuffers, slipFramedLength } from './stub-rx-buffers.js';
 import { isStubUpload, type StubImage } from './stub-image.js';
 import { WorkClock } from './work-clock.js';
 
@@ -84,7 +85,11 @@ export class DownloadModeLoader {
   private reader: ReadFlashStreamer | undefined;
 
   private currentMode: LoaderMode = 'rom';
+  /** ROM mode (and READ_FLASH acknowledgements): frames in arrival order. */
   private queue: Uint8Array[] = [];
+  /** Stub mode: its two receive buffers, which is all the frames it can hold. */
+  private readonly stubRx = new StubRxBuffers();
+  private uartBaud: number;
   private busy = false;
   private halted = false;
   /** Bumped by reset(): callbacks scheduled before it are dropped. */
@@ -100,6 +105,7 @@ export class DownloadModeLoader {
     this.host = opts.host;
     this.stubSource = opts.stubImage;
     this.initialBaud = opts.initialBaud ?? 115200;
+    this.uartBaud = this.initialBaud;
     this.regs = new RegisterModel(this.chip, this.identity, this.initialBaud);
     this.romWriter = new RomFlashWriter(this.flash, this.clock, this.chip.rom);
     this.stubWriter = new StubFlashWriter(this.flash, this.clock);
@@ -119,8 +125,22 @@ export class DownloadModeLoader {
   /** One unframed packet from the host: a command, or a READ_FLASH acknowledgement. */
   receive(packet: Uint8Array): void {
     if (this.halted) return;
-    this.queue.push(packet);
+    if (this.currentMode === 'stub' && !(this.reader && !this.reader.done)) this.stubReceive(packet);
+    else this.queue.push(packet);
     this.drain();
+  }
+
+  /**
+   * A frame reaches the stub's receive buffers. What an overrun does on a real chip: the block being
+   * inflated reads overwritten input, and a dropped block leaves a hole in the stream; either way the
+   * write goes wrong (the stub only notices through the inflater, if at all).
+   */
+  private stubReceive(packet: Uint8Array): void {
+    const now = this.host.now();
+    const firstByteAt = now - (slipFramedLength(packet) * 10_000) / this.uartBaud;
+    const { overranHandled, dropped } = this.stubRx.arrive(packet, firstByteAt);
+    if (overranHandled) this.stubWriter.inputOverrun();
+    if (dropped && isFlashDataFrame(dropped)) this.stubWriter.blockLost();
   }
 
   /** Chip reset: back to the ROM, RAM and peripherals cleared, flash kept. */
@@ -128,6 +148,8 @@ export class DownloadModeLoader {
     this.generation++;
     this.currentMode = 'rom';
     this.queue = [];
+    this.stubRx.clear();
+    this.uartBaud = this.initialBaud;
     this.busy = false;
     this.halted = false;
     this.reader = undefined;
@@ -147,13 +169,16 @@ export class DownloadModeLoader {
   // ---- scheduling -------------------------------------------------------------------------------
 
   private drain(): void {
-    while (!this.busy && !this.halted && this.queue.length > 0) {
-      const packet = this.queue.shift()!;
+    while (!this.busy && !this.halted) {
+      const fromStub = this.queue.length === 0 ? this.stubRx.take() : undefined;
+      const packet = fromStub?.packet ?? this.queue.shift();
+      if (!packet) break;
       const now = this.host.now();
       this.clock.start(now);
       // Flash time spent outside the loader (an application's writes before a reset) is not ours.
       this.flash.takeCostMs();
       this.process(packet);
+      if (fromStub) this.stubRx.handling(fromStub.buffer, this.clock.cursor);
       this.flash.flush();
       const waitMs = this.clock.cursor - now;
       if (waitMs > 0) {
@@ -355,6 +380,7 @@ export class DownloadModeLoader {
 
   private changeBaud(baud: number): void {
     this.regs.setBaud(baud);
+    this.uartBaud = baud;
     this.atCursor(() => this.host.changeBaud(baud));
   }
 
@@ -530,6 +556,11 @@ export class DownloadModeLoader {
     this.reader = new ReadFlashStreamer(this.flash, offset, length, packetSize, maxInFlight, (frame) => this.emit(frame));
     this.reader.start();
   }
+}
+
+/** FLASH_DATA / FLASH_DEFL_DATA command frame (direction byte 0, then the opcode). */
+function isFlashDataFrame(packet: Uint8Array): boolean {
+  return packet.length > 1 && packet[0] === 0 && (packet[1] === Op.FLASH_DATA || packet[1] === Op.FLASH_DEFL_DATA);
 }
 
 function words(data: Uint8Array, n: number): number[] {
