@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ESP32 } from '../src/chips/index.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
+import { startBoardProcess } from './helpers/board-process.js';
+import { cliJson, describeRun, runCli } from './helpers/cli-run.js';
 import { cliPath } from './helpers/paths.js';
 
 const run = promisify(execFile);
@@ -30,14 +32,21 @@ test('flash over rfc2217:// to `upyflash virtual-board --flash FILE`: the file h
       });
       board.once('exit', () => reject(new Error(text)));
     });
-    const { stdout } = await run(process.execPath, [cliPath, '--json', 'flash', fw, '--port', `rfc2217://${hostPort}`, '--no-boot-check'], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [cliPath, '--json', 'flash', fw, '--port', `rfc2217://${hostPort}`, '--no-boot-check', '--after', 'no-reset', '--baud', '115200'], { timeout: 60_000 });
     const doc = JSON.parse(stdout) as { ok: boolean; result: { verified: boolean; address: number } };
     assert.equal(doc.ok, true);
     assert.equal(doc.result.verified, true);
     assert.equal(doc.result.address, 0x1000);
-    // socket:// has no control lines: the board (still in the loader, no reset) must answer as is.
-    const detect = await run(process.execPath, [cliPath, '--json', 'detect', '--port', `socket://${hostPort}`, '--after', 'no-reset'], { timeout: 60_000 }).catch((e: { stdout: string }) => e);
-    assert.match((detect as { stdout: string }).stdout, /"ok"/);
+    // socket:// has no control lines and a bridge fixed at 115200: the board was left in the stub at that
+    // rate (--after no-reset, --baud 115200) and must answer as is.
+    const detect = await runCli(['--json', 'detect', '--port', `socket://${hostPort}`, '--after', 'no-reset']);
+    assert.equal(detect.code, 0, describeRun(detect));
+    const found = cliJson<{ chip: string; port: string; flashSizeBytes: number; mac: string }>(detect);
+    assert.equal(found.ok, true);
+    assert.equal(found.result?.chip, 'ESP32');
+    assert.equal(found.result?.port, `socket://${hostPort}`);
+    assert.equal(found.result?.flashSizeBytes, 4 * 1024 * 1024);
+    assert.match(found.result?.mac ?? '', /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
   } finally {
     await new Promise<void>((resolve) => {
       board.once('exit', () => resolve());
@@ -47,4 +56,24 @@ test('flash over rfc2217:// to `upyflash virtual-board --flash FILE`: the file h
   const flash = new Uint8Array(await readFile(flashFile));
   assert.deepEqual(flash.subarray(0x1000, 0x1000 + image.length), image);
   await rm(dir, { recursive: true, force: true });
+});
+
+test('after a flash with the default hard reset the board runs its firmware: detect over socket:// (no reset possible) says so (E012), not ok', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'upyflash-cli-'));
+  const fw = join(dir, 'ESP32_GENERIC-test.bin');
+  await writeFile(fw, buildSampleFirmware({ chip: ESP32, appBytes: 60_000 }));
+  const board = await startBoardProcess({ chip: 'esp32' });
+  try {
+    const flash = await runCli(['--json', 'flash', fw, '--port', board.rfc2217, '--no-boot-check']);
+    assert.equal(flash.code, 0, describeRun(flash));
+    const detect = await runCli(['--json', 'detect', '--port', board.socket]);
+    assert.equal(detect.code, 3, describeRun(detect));
+    const doc = cliJson(detect);
+    assert.equal(doc.ok, false);
+    assert.equal(doc.error?.code, 'E012');
+    assert.match(doc.error?.hint ?? '', /hold BOOT, tap EN/);
+  } finally {
+    await board.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
