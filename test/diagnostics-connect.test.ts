@@ -11,7 +11,7 @@ import { chipById } from '../src/chips/index.js';
 import { readBaudPayload, ComPort, COM_PORT_OPTION, IAC, SB, SE, TelnetDecoder } from '../src/transport/rfc2217-codec.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../src/virtual-board/board.js';
 import { startVirtualBoardServer, type VirtualBoardServer } from '../src/virtual-board/node/server.js';
-import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
+import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { jsonOf, runCli } from './helpers/doctor-fake-host.js';
 
 const ESP32 = chipById('esp32')!;

@@ -2,14 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ESP32 } from '../src/chips/index.js';
 import { isUpyflashError } from '../src/errors.js';
-import { loadStubFromEsptoolJs } from '../src/flasher/node/stub-loader.js';
+import { esptoolJsStub, loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { connect } from '../src/flasher/session.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { nodeDeflate } from '../src/platform/deflate-node.js';
 import { Reporter } from '../src/progress.js';
 import { endpointTransport } from '../src/transport/endpoint-transport.js';
 import { VirtualBoard, type FaultOptions } from '../src/virtual-board/board.js';
-import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
 
 /**
  * A noisy line (1e-4 of host->chip bytes corrupted) and a cable pulled mid-write. The rule under test:
@@ -24,7 +23,7 @@ async function flashOnce(faults: FaultOptions): Promise<{ ok: boolean; flashMatc
   const board = new VirtualBoard({ chip: 'esp32', linkModel: false, flashTiming: false, stubImage: () => loadStubImage(ESP32), faults });
   const transport = endpointTransport(board.connect(), 'virtual:esp32');
   try {
-    const s = await connect(transport, { stubProvider: loadStubFromEsptoolJs, deflate: nodeDeflate(9) }, new Reporter());
+    const s = await connect(transport, { stubProvider: esptoolJsStub, deflate: nodeDeflate(9) }, new Reporter());
     const r = await s.flash({ image, address: 0x1000 });
     await s.close('no-reset');
     const flashMatches = Buffer.from(board.flash.read(0x1000, image.length)).equals(Buffer.from(image));

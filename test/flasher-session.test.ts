@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { type ChipSpec, ESP32, ESP8266 } from '../src/chips/index.js';
 import { isUpyflashError } from '../src/errors.js';
 import { connect, type FlasherSession, type SessionOptions } from '../src/flasher/session.js';
-import { loadStubFromEsptoolJs } from '../src/flasher/node/stub-loader.js';
+import { esptoolJsStub, loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { classicReset, unixTightReset } from '../src/flasher/reset.js';
 import { analyzeFirmware } from '../src/image/firmware-file.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
@@ -12,7 +12,6 @@ import { nodeDeflate } from '../src/platform/deflate-node.js';
 import { Reporter, type ProgressEvent } from '../src/progress.js';
 import { endpointTransport } from '../src/transport/endpoint-transport.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../src/virtual-board/board.js';
-import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
 
 const deflate = nodeDeflate(9);
 
@@ -29,7 +28,7 @@ function makeBoard(chip: ChipSpec, extra: Partial<VirtualBoardOptions> = {}): Vi
 async function session(board: VirtualBoard, opts: Partial<SessionOptions> = {}, events: ProgressEvent[] = []): Promise<FlasherSession> {
   const transport = endpointTransport(board.connect(), `virtual:${board.chip.id}`);
   const reporter = new Reporter({ emit: (e) => events.push(e) });
-  return connect(transport, { stubProvider: loadStubFromEsptoolJs, deflate, ...opts }, reporter);
+  return connect(transport, { stubProvider: esptoolJsStub, deflate, ...opts }, reporter);
 }
 
 /** Validation as the CLI does it: the image is checked against the detected chip before anything changes. */

@@ -11,7 +11,7 @@ import { VirtualBoard } from '../src/virtual-board/board.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { chipById } from '../src/chips/index.js';
 import { encodePartitionTable } from '../src/image/partition-table.js';
-import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
+import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { micropythonApp, type MicroPythonAppOptions } from '../src/virtual-board/micropython/index.js';
 import { startVirtualBoardServer, type VirtualBoardServer } from '../src/virtual-board/node/server.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { chipById } from '../src/chips/index.js';
 import { isUpyflashError } from '../src/errors.js';
-import { loadStubFromEsptoolJs } from '../src/flasher/node/stub-loader.js';
+import { esptoolJsStub, loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { connect } from '../src/flasher/session.js';
 import { nodeDeflate } from '../src/platform/deflate-node.js';
 import { Reporter, type ProgressEvent } from '../src/progress.js';
@@ -15,7 +15,6 @@ import { Rfc2217Transport } from '../src/transport/rfc2217.js';
 import { VirtualBoard } from '../src/virtual-board/board.js';
 import { micropythonApp } from '../src/virtual-board/micropython/index.js';
 import { startVirtualBoardServer } from '../src/virtual-board/node/server.js';
-import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
 import { hardReset, smallFirmware, startBoardOnTcp, type BoardOnTcp } from './mpy-fixtures.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -35,7 +34,7 @@ test('flash, reset, boot check: reports the MicroPython version and board from t
   const firmware = smallFirmware('esp32', { version: '1.26.1', buildDate: '2025-09-11' });
   const session = await connect(
     await b.connect(),
-    { stubProvider: loadStubFromEsptoolJs, deflate: nodeDeflate(9), after: 'hard-reset' },
+    { stubProvider: esptoolJsStub, deflate: nodeDeflate(9), after: 'hard-reset' },
     new Reporter(),
   );
   await session.flash({ image: firmware, address: chip.bootloaderOffset, eraseAll: true });

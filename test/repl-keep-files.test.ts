@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { chipById } from '../src/chips/index.js';
 import { isUpyflashError } from '../src/errors.js';
-import { loadStubFromEsptoolJs } from '../src/flasher/node/stub-loader.js';
+import { esptoolJsStub } from '../src/stub/node/esptool-js-stubs.js';
 import { connect } from '../src/flasher/session.js';
 import { nodeDeflate } from '../src/platform/deflate-node.js';
 import { Reporter } from '../src/progress.js';
@@ -79,7 +79,7 @@ test('--keep-files carries a tree of files across a flash that erases the chip',
   assert.ok(existsSync(join(backupDir, BACKUP_MANIFEST)));
 
   // The flash: a real job with a full erase, then the hard reset.
-  const session = await connect(await b.connect(), { stubProvider: loadStubFromEsptoolJs, deflate: nodeDeflate(9) }, new Reporter());
+  const session = await connect(await b.connect(), { stubProvider: esptoolJsStub, deflate: nodeDeflate(9) }, new Reporter());
   await session.flash({ image: smallFirmware('esp32'), address: chipById('esp32')!.bootloaderOffset, eraseAll: true });
   await session.close('hard-reset');
 

@@ -12,7 +12,7 @@ import type { AppFactory } from '../src/virtual-board/app-runtime.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../src/virtual-board/board.js';
 import { ManualClock } from '../src/virtual-board/manual-clock.js';
 import { fileFlashStore } from '../src/virtual-board/node/flash-file.js';
-import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
+import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 
 const echoApp: AppFactory = (ctx) => {
   ctx.uartWrite(new TextEncoder().encode('hello\r\n'));

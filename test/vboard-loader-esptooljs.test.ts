@@ -8,7 +8,7 @@ import { SlipDecoder, slipEncode } from '../src/protocol/slip.js';
 import { defaultIdentity } from '../src/virtual-board/chip-identity.js';
 import { FlashMemory } from '../src/virtual-board/flash-memory.js';
 import { DownloadModeLoader } from '../src/virtual-board/loader/loader.js';
-import { loadEsptoolJsStub } from '../src/virtual-board/loader/stub-image-node.js';
+import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 
 /**
  * A second, independent reference client: Espressif's esptool-js (the npm package whose stub the
@@ -34,7 +34,7 @@ function portFor(chip: ChipSpec, flash: FlashMemory): { port: FakePort; loader: 
     chip,
     flash,
     identity: defaultIdentity(chip, flash.size),
-    stubImage: () => loadEsptoolJsStub(chip),
+    stubImage: () => loadStubImage(chip),
     host: {
       send: (p) => toHost?.enqueue(slipEncode(p)),
       changeBaud: (b) => bauds.push(b),

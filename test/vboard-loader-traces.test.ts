@@ -11,7 +11,7 @@ import { toHex } from '../src/platform/hash.js';
 import { defaultIdentity, type ChipIdentity } from '../src/virtual-board/chip-identity.js';
 import { FlashMemory } from '../src/virtual-board/flash-memory.js';
 import { DownloadModeLoader } from '../src/virtual-board/loader/loader.js';
-import { loadEsptoolJsStub } from '../src/virtual-board/loader/stub-image-node.js';
+import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { VirtualTimeHost } from '../src/virtual-board/loader/virtual-time-host.js';
 import { tracesDir } from './helpers/paths.js';
 
@@ -101,13 +101,13 @@ interface Rig {
 
 function makeRig(chip: ChipSpec, identity: ChipIdentity, flash = new FlashMemory(4 << 20, { timing: false })): Rig {
   const host = new VirtualTimeHost();
-  const loader = new DownloadModeLoader({ chip, flash, identity, host, stubImage: () => loadEsptoolJsStub(chip) });
+  const loader = new DownloadModeLoader({ chip, flash, identity, host, stubImage: () => loadStubImage(chip) });
   return { loader, host, flash };
 }
 
 /** Brings the loader into stub mode the way esptool does (the stub traces start with it running). */
 function uploadStub(rig: Rig, chip: ChipSpec): void {
-  const stub = loadEsptoolJsStub(chip);
+  const stub = loadStubImage(chip);
   const send = (op: number, data: Uint8Array, chk = 0) => {
     rig.loader.receive(encodeCommand(op, data, chk));
     rig.host.runAll();

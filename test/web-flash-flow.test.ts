@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualBoard } from '../src/virtual-board/board.js';
-import { loadStubImage } from '../src/virtual-board/node/stub-images.js';
+import { esptoolJsStub, loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { micropythonApp } from '../src/virtual-board/micropython/index.js';
 import { endpointTransport } from '../src/transport/endpoint-transport.js';
 import { chipById } from '../src/chips/index.js';
-import { loadStubFromEsptoolJs } from '../src/flasher/node/stub-loader.js';
 import { Reporter, type ProgressEvent } from '../src/progress.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { analyzeFirmware } from '../src/image/firmware-file.js';
@@ -24,7 +23,7 @@ test('the page flow on a virtual ESP32: detect, flash a sample image, verify, ba
   const transport = endpointTransport(board.connect(), 'virtual:esp32', { onClose: () => board.close() });
   const { reporter, events } = recordingReporter();
   try {
-    const connected = await connectBoard(transport, { stubProvider: loadStubFromEsptoolJs }, reporter);
+    const connected = await connectBoard(transport, { stubProvider: esptoolJsStub }, reporter);
     assert.equal(connected.facts.chip.id, 'esp32');
     assert.match(connected.facts.description, /^ESP32/);
     assert.match(connected.facts.mac ?? '', /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
@@ -62,7 +61,7 @@ test('a firmware for another chip is refused before anything is written, with th
   const transport = endpointTransport(board.connect(), 'virtual:esp32c3', { onClose: () => board.close() });
   const { reporter } = recordingReporter();
   try {
-    const connected = await connectBoard(transport, { stubProvider: loadStubFromEsptoolJs }, reporter);
+    const connected = await connectBoard(transport, { stubProvider: esptoolJsStub }, reporter);
     const before = board.flash.read(0, 0x10000);
     const other = buildSampleFirmware({ chip: chipById('esp32')! });
     await assert.rejects(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ChipSpec, CHIP_IDS, chipById } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
-import { loadStubFromEsptoolJs } from '../flasher/node/stub-loader.js';
+import { esptoolJsStub } from '../stub/node/esptool-js-stubs.js';
 import { followNativeUsb } from '../flasher/reconnect.js';
 import type { AfterMode, BeforeMode } from '../flasher/reset.js';
 import { type FlasherSession, type SessionOptions, connect } from '../flasher/session.js';
@@ -61,7 +61,7 @@ export function sessionOptions(flags: ConnectionFlags): SessionOptions {
     ...(chip ? { chip } : {}),
     ...(baud !== undefined ? { baud } : {}),
     stub: flags.stub !== false,
-    stubProvider: loadStubFromEsptoolJs,
+    stubProvider: esptoolJsStub,
     deflate: nodeDeflate(9),
   };
 }

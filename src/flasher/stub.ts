@@ -5,15 +5,9 @@ import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import { Op } from '../protocol/opcodes.js';
 import { decodeResponse } from '../protocol/packet.js';
+import type { StubImage } from '../stub/stub-image.js';
 
-/** A flasher stub as esptool-js ships it (lib/targets/stub_flasher/<chip>.json), decoded. */
-export interface StubImage {
-  readonly entry: number;
-  readonly text: Uint8Array;
-  readonly textStart: number;
-  readonly data: Uint8Array;
-  readonly dataStart: number;
-}
+export type { StubImage } from '../stub/stub-image.js';
 
 /** Where the stub comes from: Node reads esptool-js from node_modules, the browser fetches or bundles it. */
 export type StubProvider = (chip: ChipSpec) => Promise<StubImage>;
@@ -21,36 +15,6 @@ export type StubProvider = (chip: ChipSpec) => Promise<StubImage>;
 export const RAM_BLOCK = 0x1800;
 const OHAI = [0x4f, 0x48, 0x41, 0x49];
 const OHAI_TIMEOUT_MS = 3000;
-
-interface StubJson {
-  entry: number;
-  text: string;
-  text_start: number;
-  data?: string;
-  data_start?: number;
-}
-
-/** Decodes esptool-js's stub JSON (base64 segments); browser-safe (atob). */
-export function parseStubJson(json: unknown, source = 'stub JSON'): StubImage {
-  const j = json as Partial<StubJson>;
-  if (typeof j?.entry !== 'number' || typeof j.text !== 'string' || typeof j.text_start !== 'number') {
-    throw new UpyflashError('STUB_FAILED', `${source} is not a flasher stub (entry/text/text_start missing)`);
-  }
-  return {
-    entry: j.entry,
-    text: base64(j.text),
-    textStart: j.text_start,
-    data: typeof j.data === 'string' ? base64(j.data) : new Uint8Array(0),
-    dataStart: j.data_start ?? 0,
-  };
-}
-
-function base64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /**
  * Uploads the stub into RAM (MEM_BEGIN / MEM_DATA in 0x1800 blocks / MEM_END), waits for its `OHAI`

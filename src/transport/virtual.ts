@@ -9,7 +9,7 @@ import { VirtualBoard, type VirtualBoardOptions } from '../virtual-board/board.j
 import type { FlashStore } from '../virtual-board/flash-memory.js';
 import { micropythonApp } from '../virtual-board/micropython/index.js';
 import { fileFlashStore } from '../virtual-board/node/flash-file.js';
-import { loadStubImage } from '../virtual-board/node/stub-images.js';
+import { loadStubImage } from '../stub/node/esptool-js-stubs.js';
 import { endpointTransport } from './endpoint-transport.js';
 import { formatTransportSpec, type TransportSpec } from './spec.js';
 import type { Transport } from './transport.js';

@@ -12,7 +12,7 @@ import { LineFaults, type FaultOptions } from './faults.js';
 import { FlashMemory, SECTOR_SIZE, type FlashStore } from './flash-memory.js';
 import { HostPort, type PortOwner } from './host-port.js';
 import { DownloadModeLoader, type LoaderHost } from './loader/loader.js';
-import type { StubImage } from './loader/stub-image.js';
+import type { StubImage } from '../stub/stub-image.js';
 import { AutoResetCircuit } from './reset-circuit.js';
 import { ROM_MESSAGES, type ResetCause, type RomMessages } from './rom-messages.js';
 import { Wire } from './wire.js';
@@ -45,7 +45,7 @@ export interface VirtualBoardOptions {
   behaviour?: 'normal' | 'silent' | 'no-sync' | 'ignore-reset';
   /**
    * Espressif's flasher stub for this chip, so the loader recognises its upload (Node:
-   * node/stub-images.ts `loadStubImage`). Without it an uploaded stub counts as user code.
+   * src/stub/node/esptool-js-stubs.ts `loadStubImage`). Without it an uploaded stub counts as user code.
    */
   stubImage?: StubImage | (() => StubImage | undefined);
   /**

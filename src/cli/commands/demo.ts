@@ -7,7 +7,7 @@ import { buildSampleFirmware } from '../../image/sample.js';
 import { VirtualBoard } from '../../virtual-board/board.js';
 import { micropythonApp } from '../../virtual-board/micropython/index.js';
 import { startVirtualBoardServer } from '../../virtual-board/node/server.js';
-import { loadStubImage } from '../../virtual-board/node/stub-images.js';
+import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
 import { flashCommand } from './flash.js';
 

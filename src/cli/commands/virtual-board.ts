@@ -6,7 +6,7 @@ import { VirtualBoard } from '../../virtual-board/board.js';
 import { micropythonApp } from '../../virtual-board/micropython/index.js';
 import { fileFlashStore } from '../../virtual-board/node/flash-file.js';
 import { startVirtualBoardServer } from '../../virtual-board/node/server.js';
-import { loadStubImage } from '../../virtual-board/node/stub-images.js';
+import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
 
 interface VirtualBoardFlags extends GlobalOptions {

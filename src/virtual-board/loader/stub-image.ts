@@ -2,42 +2,12 @@
  * Recognising an upload of Espressif's flasher stub. The board cannot run Xtensa or RISC-V code, so
  * MEM_END to an entry point either starts the emulated stub (when RAM holds exactly the stub image for
  * this chip: its text and data segments at their addresses, and the entry matches) or counts as
- * starting user code. The image itself is handed in (a Node adapter reads it from esptool-js), keeping
- * this module browser-safe.
+ * starting user code. The image itself is handed in (src/stub/node reads it from esptool-js on Node,
+ * the web page bundles it), keeping this module browser-safe.
  */
-export interface StubImage {
-  entry: number;
-  textStart: number;
-  text: Uint8Array;
-  dataStart: number;
-  data: Uint8Array;
-}
+import type { StubImage } from '../../stub/stub-image.js';
 
-/** esptool-js's JSON layout: base64 segments. */
-export interface StubJson {
-  entry: number;
-  text: string;
-  text_start: number;
-  data: string;
-  data_start: number;
-}
-
-export function stubImageFromJson(json: StubJson): StubImage {
-  return {
-    entry: json.entry,
-    textStart: json.text_start,
-    text: base64ToBytes(json.text),
-    dataStart: json.data_start,
-    data: base64ToBytes(json.data),
-  };
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
+export type { StubImage } from '../../stub/stub-image.js';
 
 /** What MEM_BEGIN/MEM_DATA put in RAM: one contiguous segment per MEM_BEGIN. */
 export interface RamSegment {

@@ -3,8 +3,7 @@ import type { Transport } from '../../transport/transport.js';
 import { endpointTransport } from '../../transport/endpoint-transport.js';
 import { VirtualBoard } from '../../virtual-board/board.js';
 import { micropythonApp } from '../../virtual-board/micropython/index.js';
-import { stubImageFromJson, type StubJson } from '../../virtual-board/loader/stub-image.js';
-import { stubJsonFor } from './stub-source.js';
+import { browserStub } from './stub-source.js';
 import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 // Vite emits the .wasm as an asset and gives its URL; the package cannot find it by itself once bundled.
@@ -23,7 +22,7 @@ export async function openDemoBoard(chipId: ChipId): Promise<Transport> {
     chip: chip.id,
     app: micropythonApp({ wasmUrl: micropythonWasmUrl }),
     // The board recognises the stub when the flasher uploads it (it cannot run Xtensa or RISC-V code).
-    stubImage: stubImageFromJson((await stubJsonFor(chip)) as StubJson),
+    stubImage: await browserStub(chip),
   });
   return endpointTransport(board.connect(), `demo board (virtual ${chip.name})`, { onClose: () => board.close() });
 }

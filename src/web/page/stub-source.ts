@@ -1,6 +1,6 @@
 import type { ChipSpec } from '../../chips/types.js';
 import { UpyflashError } from '../../errors.js';
-import { parseStubJson, type StubImage } from '../../flasher/stub.js';
+import { parseStubJson, type StubImage } from '../../stub/stub-image.js';
 
 /**
  * The flasher stubs the esptool-js package ships, bundled by Vite from node_modules at build time (never
