@@ -48,23 +48,35 @@ export async function detectChip(
 ): Promise<Detection> {
   const provisional: LoaderDialect = { ...STUB_DIALECT, statusBytes: opts.statusBytes };
   link.dialect = provisional;
-  let securityInfo: SecurityInfo | undefined;
+  // The magic word first: it names the ESP8266 and ESP32, whose ROMs lack GET_SECURITY_INFO, and asking
+  // them for it costs the ~0.2 s drain of the ROM's repeated "invalid message" replies. Newer chips are
+  // asked as well, for the chip id and the Secure Download flag (their magic values are not all unique,
+  // and in Secure Download Mode READ_REG itself is refused).
+  let magic: number | undefined;
+  let byMagic: ChipSpec | undefined;
   try {
-    const reply = await link.command(commands.securityInfo());
-    securityInfo = parseSecurityInfo(reply.data);
+    magic = (await commandWithRetry(link, commands.readReg(ROM_MAGIC_REG))).value >>> 0;
+    byMagic = chipByMagic(magic);
   } catch (e) {
     if (!isUpyflashError(e, 'UNSUPPORTED_COMMAND')) throw e;
+  }
+  let securityInfo: SecurityInfo | undefined;
+  if (!byMagic || byMagic.rom.supportsSecurityInfo) {
+    try {
+      const reply = await link.command(commands.securityInfo());
+      securityInfo = parseSecurityInfo(reply.data);
+    } catch (e) {
+      if (!isUpyflashError(e, 'UNSUPPORTED_COMMAND')) throw e;
+    }
   }
   const secureDownload = securityInfo !== undefined && (securityInfo.flags & SECURE_DOWNLOAD_FLAG) !== 0;
 
   let chip: ChipSpec | undefined;
   let method: Detection['method'] = 'security-info';
-  let magic: number | undefined;
   if (securityInfo?.chipId !== undefined) chip = chipByImageId(securityInfo.chipId);
-  if (!chip && !secureDownload) {
+  if (!chip && byMagic) {
     method = 'magic';
-    magic = (await commandWithRetry(link, commands.readReg(ROM_MAGIC_REG))).value >>> 0;
-    chip = chipByMagic(magic);
+    chip = byMagic;
   }
   if (!chip) {
     const what =

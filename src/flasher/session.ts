@@ -5,7 +5,7 @@ import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import type { Transport } from '../transport/transport.js';
-import { DEFAULT_FAST_BAUD, changeBaud } from './baud.js';
+import { DEFAULT_FAST_BAUD, SYNC_BAUD, changeBaud } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './md5.js';
@@ -32,6 +32,8 @@ export interface SessionOptions {
   readonly deflate?: Deflate;
   /** Unacknowledged data blocks allowed through the stub (default 1, see STUB_BLOCKS_IN_FLIGHT; ROMs always get 1). */
   readonly maxInFlight?: number;
+  /** Data block size; default (and upper limit) the loader's own (16 KiB for the stub, 1 KiB for ROMs). */
+  readonly blockSize?: number;
   readonly connectAttempts?: number;
   /** Reset strategies to cycle instead of esptool's default sequence. */
   readonly resetStrategies?: readonly ResetStrategy[];
@@ -240,6 +242,11 @@ export class FlasherSession {
       this.reporter.warn('Secure Download Mode: the flasher stub cannot run; using the ROM loader.');
       return;
     }
+    // The ESP32-family ROMs change baud themselves (CHANGE_BAUDRATE with a 0 second word), and the stub
+    // keeps the UART as the ROM left it (stub_main only hooks the receive interrupt): moving to the fast
+    // rate first sends the ~7 KB stub at that rate instead of at 115200. The ESP8266 ROM cannot, so
+    // there the stub comes first and changes the rate itself.
+    if (this.link.dialect?.supportsChangeBaud) await this.ensureBaud();
     this.reporter.phase('stub', 'Uploading flasher stub...');
     try {
       const image = await this.opts.stubProvider(this.chip);
@@ -265,6 +272,9 @@ export class FlasherSession {
     } catch {
       // fall through to a full reconnect
     }
+    // A reset brings the ROM back at the sync rate, whatever rate was agreed before.
+    if (this.transport.baud !== SYNC_BAUD && this.transport.capabilities.baudRate) await this.transport.setBaud(SYNC_BAUD);
+    this.baudSettled = false;
     await connectLoader(this.transport, { ...(this.opts.before ? { before: this.opts.before } : {}) }, this.reporter, this.link);
     this.link.dialect = this.chip.rom;
     await this.attachFlash();
@@ -334,7 +344,7 @@ export class FlasherSession {
       await this.ensureStub();
       await this.ensureBaud();
       const d = this.link.dialect!;
-      let blockSize = d.flashBlockSize;
+      let blockSize = Math.min(d.flashBlockSize, this.opts.blockSize ?? d.flashBlockSize);
       const window = this.stubActive ? (this.opts.maxInFlight ?? STUB_BLOCKS_IN_FLIGHT) : 1;
       const retriesAllowed = this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES;
       let stalled = 0;
