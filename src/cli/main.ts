@@ -10,7 +10,10 @@ program
   .description('Get MicroPython onto ESP32 and ESP8266 boards: find the board, fetch the firmware, flash it fast and verified.')
   .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
   .option('-v, --verbose', 'more detail, including protocol traffic summaries')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (missing argument, unknown option or verb) exit 2 as the README's table says; commander
+  // would exit 1. Help and --version exit 0. Set before the verbs are added so they inherit it.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 // `upyflash --version` prints ours; after a verb, `--version` belongs to the verb (`flash --version 1.24.1`,
 // `firmware download --version preview`). Commander would otherwise let the root option win anywhere.
