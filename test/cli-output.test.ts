@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { ESP32, ESP8266 } from '../src/chips/index.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { sha256, toHex } from '../src/platform/hash.js';
+import { parseSize } from '../src/cli/run-command.js';
+import { isUpyflashError } from '../src/errors.js';
 import { cliJson, describeRun, runCli } from './helpers/cli-run.js';
 
 interface ImageDoc {
@@ -118,6 +120,17 @@ test('bad option values exit 2 with E036 and the accepted values', async () => {
     assert.equal(err?.code, 'E036', args.join(' '));
     assert.ok((err?.hint ?? '').length > 0);
   }
+});
+
+test('addresses and sizes are read as esptool reads them: hex in either case, decimal, K and M suffixes', () => {
+  assert.equal(parseSize('0x1000', 'ADDR'), 0x1000);
+  assert.equal(parseSize('0x1F0000', 'ADDR'), 0x1f0000);
+  assert.equal(parseSize('0X3fF000', 'ADDR'), 0x3ff000);
+  assert.equal(parseSize('4096', 'SIZE'), 4096);
+  assert.equal(parseSize('4K', 'SIZE'), 4096);
+  assert.equal(parseSize('1M', 'SIZE'), 1 << 20);
+  assert.equal(parseSize('2MB', 'SIZE'), 2 << 20);
+  assert.throws(() => parseSize('0xZZ', 'ADDR'), (e: unknown) => isUpyflashError(e, 'BAD_ARGUMENT'));
 });
 
 test('usage errors (missing argument, unknown option, unknown verb) exit 2 as the README says', async () => {

@@ -94,7 +94,8 @@ for (const chip of [ESP32, ESP8266] as ChipSpec[]) {
       assert.equal(flashed.writtenBytes, image.length);
       stubMd5 = flashed.md5;
 
-      const read = await ok<ReadDoc>(['read-flash', `0x${at.toString(16)}`, String(image.length), out('read.bin'), ...port(board)]);
+      // Sizes typed as esptool users do, upper-case hex included.
+      const read = await ok<ReadDoc>(['read-flash', `0x${at.toString(16)}`, `0x${image.length.toString(16).toUpperCase()}`, out('read.bin'), ...port(board)]);
       const back = new Uint8Array(await readFile(out('read.bin')));
       assert.equal(read.size, image.length);
       assert.equal(read.md5, toHex(md5(back)));

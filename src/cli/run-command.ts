@@ -69,9 +69,10 @@ export function reportError(err: UpyflashError, json: boolean, verbose: boolean)
 
 /** Parses a number the way esptool users type them: 0x1000, 4096, 4K, 1M. */
 export function parseSize(text: string, what: string): number {
-  const m = /^(0x[0-9a-f]+|\d+)\s*([kKmM]?)(i?[bB])?$/.exec(text.trim());
+  // Case-insensitive, as esptool's int(x, 0): 0x1F0000 and 0X1000 are addresses too.
+  const m = /^(0x[0-9a-f]+|\d+)\s*([km]?)(i?b)?$/.exec(text.trim().toLowerCase());
   if (!m) throw new UpyflashError('BAD_ARGUMENT', `${what}: "${text}" is not a number (use e.g. 0x1000, 4096 or 4K)`);
   const base = m[1]!.startsWith('0x') ? parseInt(m[1]!, 16) : parseInt(m[1]!, 10);
-  const mult = m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1024 * 1024 : 1;
+  const mult = m[2] === 'k' ? 1024 : m[2] === 'm' ? 1024 * 1024 : 1;
   return base * mult;
 }
