@@ -8,5 +8,6 @@ export * from './protocol/packet.js';
 export * from './protocol/commands.js';
 export * from './protocol/loader-link.js';
 export type { Transport, ControlLines, TransportCapabilities } from './transport/transport.js';
-export { ByteQueue, concatBytes } from './transport/byte-queue.js';
+export { ByteQueue } from './transport/byte-queue.js';
+export { concatBytes } from './platform/bytes.js';
 export * from './image/index.js';

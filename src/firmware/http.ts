@@ -1,4 +1,5 @@
 import { UpyflashError } from '../errors.js';
+import { concatBytes } from '../platform/bytes.js';
 
 /**
  * HTTP GET with progress, an idle timeout and an honest length check, on the platform's `fetch` (Node 20
@@ -61,7 +62,7 @@ export const fetchGet: HttpGet = async (url, opts = {}) => {
         opts.onProgress?.(received, expected);
       }
     }
-    const bytes = join(chunks, received);
+    const bytes = concatBytes(chunks);
     if (expected !== undefined && received !== expected) throw truncated(url, received, expected);
     return { url, finalUrl: res.url || url, bytes, contentType: res.headers.get('content-type') ?? undefined };
   } catch (e) {
@@ -94,16 +95,6 @@ function networkMessage(e: unknown): string {
   const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
   const detail = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
   return `cannot reach the server (${detail})`;
-}
-
-function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 export function failureReason(e: unknown): FailureReason | undefined {

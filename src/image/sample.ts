@@ -26,7 +26,8 @@ import {
   encodePartitionTable,
   type PartitionSpec,
 } from './partition-table.js';
-import { Prng } from './prng.js';
+import { concatBytes } from '../platform/bytes.js';
+import { Prng } from '../platform/prng.js';
 import { SAMPLE_LAYOUTS, type SampleLayout } from './sample-layouts.js';
 
 export interface SampleFirmwareOptions {
@@ -116,16 +117,6 @@ function bannerBlock(version: string, buildDate: string, boardName: string, mcuN
   for (const p of parts) {
     out.set(p, at);
     at += roundUp(p.length, 4);
-  }
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
   }
   return out;
 }
@@ -239,7 +230,7 @@ function buildEsp32Family(chip: ChipSpec, o: Required<Omit<SampleFirmwareOptions
     },
     sha256(asciiBytes(`sample-elf:${chip.id}:${o.version}:${o.seed}`)),
   );
-  const app = buildApp(chip, layout, c, appTarget, concat(desc, banner));
+  const app = buildApp(chip, layout, c, appTarget, concatBytes([desc, banner]));
 
   const factorySize = Math.max(FACTORY_MIN_SIZE, roundUp(app.length, MMU_PAGE));
   const parts: PartitionSpec[] = [

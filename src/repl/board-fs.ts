@@ -4,6 +4,7 @@
  * with hashlib.sha256. Board paths are absolute, '/'-separated, and always sent as quoted literals.
  */
 import { UpyflashError } from '../errors.js';
+import { concatBytes } from '../platform/bytes.js';
 import { toHex } from '../platform/hash.js';
 import { parsePyLiteral, parsePyLiterals, pyBytes, pyStr, type PyValue } from './python-literal.js';
 import type { RawRepl } from './raw-repl.js';
@@ -79,13 +80,7 @@ export class BoardFs {
     } finally {
       await this.repl.execOk('f.close()');
     }
-    const data = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      data.set(p, at);
-      at += p.length;
-    }
-    return data;
+    return concatBytes(parts);
   }
 
   async writeFile(path: string, data: Uint8Array, onProgress?: (done: number) => void): Promise<void> {

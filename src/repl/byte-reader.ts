@@ -3,7 +3,7 @@
  * "whatever arrives until the line goes quiet". Bytes read past a marker stay buffered for the next call.
  */
 import { UpyflashError } from '../errors.js';
-import { concatBytes } from '../transport/byte-queue.js';
+import { concatBytes } from '../platform/bytes.js';
 import type { Transport } from '../transport/transport.js';
 
 /** How long one Transport.read waits when the caller has no deadline (then it simply reads again). */

@@ -1,4 +1,5 @@
 import { UpyflashError } from '../errors.js';
+import { concatBytes } from '../platform/bytes.js';
 
 /**
  * Received bytes wait here until a reader asks for them. Transports push what their driver hands
@@ -62,7 +63,7 @@ export class ByteQueue {
   }
 
   private take(): Uint8Array {
-    const out = this.chunks.length === 1 ? this.chunks[0]! : concatBytes(this.chunks);
+    const out = concatBytes(this.chunks);
     this.chunks = [];
     this.size = 0;
     return out;
@@ -72,16 +73,4 @@ export class ByteQueue {
     const w = this.waiter;
     if (w) w();
   }
-}
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -5,7 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import { UpyflashError, isUpyflashError } from '../errors.js';
-import { ByteQueue, concatBytes } from './byte-queue.js';
+import { concatBytes } from '../platform/bytes.js';
+import { ByteQueue } from './byte-queue.js';
 import {
   BINARY,
   COM_PORT_OPTION,
@@ -24,7 +25,7 @@ import {
 } from './rfc2217-codec.js';
 import { PendingAnswers } from './pending-answers.js';
 import { TelnetOptions } from './telnet-options.js';
-import { connectTcp, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
+import { connectTcp, endSocket, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
 import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
 
 export interface Rfc2217Options {
@@ -104,13 +105,7 @@ export class Rfc2217Transport implements Transport {
   async close(): Promise<void> {
     const socket = this.socket;
     this.lost(new UpyflashError('DISCONNECTED', `${this.name} is closed`));
-    if (socket && !socket.destroyed) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.end();
-        socket.destroySoon();
-      });
-    }
+    await endSocket(socket);
   }
 
   write(data: Uint8Array): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
-import { Prng } from './prng.js';
+import { concatBytes } from '../platform/bytes.js';
+import { Prng } from '../platform/prng.js';
 
 /**
  * One direction of a UART link. Each byte takes 10 bit times (start, 8 data, stop) at the sender's
@@ -114,7 +115,7 @@ export class Wire {
   private flushImmediate(): void {
     this.immediateQueued = false;
     if (this.closed || this.immediate.length === 0) return;
-    const chunk = concat(this.immediate);
+    const chunk = concatBytes(this.immediate);
     this.immediate = [];
     this.bytesDelivered += chunk.length;
     this.opts.deliver(chunk);
@@ -141,22 +142,9 @@ export class Wire {
     const due = this.slices.splice(0, n);
     this.arm();
     if (due.length) {
-      const chunk = concat(due.map((s) => s.data));
+      const chunk = concatBytes(due.map((s) => s.data));
       this.bytesDelivered += chunk.length;
       this.opts.deliver(chunk);
     }
   }
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
