@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { UpyflashError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
-import { connectTcp, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
+import { connectTcp, endSocket, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
 import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
 
 export class SocketTransport implements Transport {
@@ -44,13 +44,7 @@ export class SocketTransport implements Transport {
     const socket = this.socket;
     this.socket = undefined;
     this.queue.close(new UpyflashError('DISCONNECTED', `${this.name} is closed`));
-    if (socket && !socket.destroyed) {
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.end();
-        socket.destroySoon();
-      });
-    }
+    await endSocket(socket);
   }
 
   write(data: Uint8Array): Promise<void> {

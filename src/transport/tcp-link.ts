@@ -74,6 +74,16 @@ export function writeSocket(socket: Socket, data: Uint8Array, name: string): Pro
   });
 }
 
+/** Ends the connection politely (FIN after pending writes) and resolves once the socket has closed. */
+export async function endSocket(socket: Socket | undefined): Promise<void> {
+  if (!socket || socket.destroyed) return;
+  await new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    socket.end();
+    socket.destroySoon();
+  });
+}
+
 /** Socket chunks may share a pooled buffer; copy so that later socket reads cannot alter queued bytes. */
 export function ownBytes(chunk: Buffer): Uint8Array {
   return new Uint8Array(chunk);
