@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UpyflashError } from '../../errors.js';
 import type { FlashResult, TargetInfo } from '../../flasher/session.js';
@@ -9,6 +9,7 @@ import { patchFlashParams } from '../../image/flash-params.js';
 import { validateFirmware } from '../../image/validate.js';
 import { type ConnectionFlags, addConnectionOptions, openTransportFor, resolvePortSpec, withSession } from '../connect-options.js';
 import { flashHooks } from '../flash-hooks.js';
+import { readInputFile } from '../input-file.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
 
 export interface FlashFlags extends ConnectionFlags, GlobalOptions {
@@ -44,18 +45,10 @@ export function register(program: Command): void {
     });
 }
 
-async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw new UpyflashError('FILE_ERROR', `Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-}
-
 export async function flashCommand(file: string | undefined, flags: FlashFlags, io: CommandIo) {
   const hooks = flashHooks();
   // A local file is checked as far as it can be before any port is touched.
-  const local = file !== undefined ? analyzeFirmware(await readImageFile(file), basename(file)) : undefined;
+  const local = file !== undefined ? analyzeFirmware(await readInputFile(file), basename(file)) : undefined;
   if (!local && !hooks.resolveFirmware) {
     throw new UpyflashError('BAD_ARGUMENT', 'No firmware FILE given', {
       hint: 'Pass the MicroPython .bin for your board (https://micropython.org/download/), e.g. `upyflash flash ESP32_GENERIC-20251209-v1.27.0.bin`.',

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { UpyflashError } from '../../errors.js';
 import { describeFirmware, formatImageInfo } from '../../image/describe.js';
 import { analyzeFirmware } from '../../image/firmware-file.js';
+import { readInputFile } from '../input-file.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
 
 export function register(program: Command): void {
@@ -14,12 +13,7 @@ export function register(program: Command): void {
     .action(async (file: string, _o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>();
       await runCommand(flags, async (io) => {
-        let bytes: Uint8Array;
-        try {
-          bytes = new Uint8Array(await readFile(file));
-        } catch (e) {
-          throw new UpyflashError('FILE_ERROR', `Cannot read ${file}: ${(e as Error).message}`, { cause: e });
-        }
+        const bytes = await readInputFile(file);
         const info = describeFirmware(analyzeFirmware(bytes, basename(file)));
         io.print(formatImageInfo(info));
         return { result: info };

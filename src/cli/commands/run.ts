@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../input-file.js';
 import { UpyflashError } from '../../errors.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
 import { withRawRepl } from './repl.js';
@@ -21,9 +21,7 @@ export function register(program: Command): void {
     .action(async (file: string, _o: RunOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOptions>();
       await runCommand(opts, async (io) => {
-        const code = await readFile(file).catch((e: unknown) => {
-          throw new UpyflashError('FILE_ERROR', `Cannot read ${file}: ${(e as Error).message}`);
-        });
+        const code = await readInputFile(file);
         const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout) * 1000;
         if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UpyflashError('BAD_ARGUMENT', `--timeout ${opts.timeout} is not a number of seconds`);
         const { stdout, stderr } = await withRawRepl(opts.port, io, opts.rawPaste === false ? { rawPaste: 'never' } : {}, async (repl) => {
@@ -31,7 +29,7 @@ export function register(program: Command): void {
           const onSigint = (): void => void repl.transport.write(new Uint8Array([0x03]));
           process.on('SIGINT', onSigint);
           try {
-            return await repl.exec(new Uint8Array(code), {
+            return await repl.exec(code, {
               ...(timeoutMs !== undefined ? { timeoutMs } : {}),
               ...(io.json ? {} : { onStdout: (d: Uint8Array) => void process.stdout.write(d) }),
             });

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { UpyflashError } from '../../errors.js';
 import type { ChipSpec } from '../../chips/index.js';
 import { fileMd5 } from '../../flasher/md5.js';
 import { analyzeFirmware } from '../../image/firmware-file.js';
 import { defaultFlashParams, patchFlashParams } from '../../image/flash-params.js';
+import { readInputFile } from '../input-file.js';
 import { type ConnectionFlags, addConnectionOptions, withSession } from '../connect-options.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
 
@@ -23,12 +22,7 @@ export function register(program: Command): void {
     .action(async (file: string, _o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<VerifyFlags>();
       await runCommand(flags, async (io) => {
-        let bytes: Uint8Array;
-        try {
-          bytes = new Uint8Array(await readFile(file));
-        } catch (e) {
-          throw new UpyflashError('FILE_ERROR', `Cannot read ${file}: ${(e as Error).message}`, { cause: e });
-        }
+        const bytes = await readInputFile(file);
         const explicit = flags.addr !== undefined ? parseSize(flags.addr, '--addr') : undefined;
         const r = await withSession(flags, io, async (session) => {
           const address = explicit ?? defaultAddress(bytes, file, session.chip.bootloaderOffset);
