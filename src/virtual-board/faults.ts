@@ -1,4 +1,4 @@
-import { Prng } from './prng.js';
+import { Prng } from '../platform/prng.js';
 
 /**
  * Line faults on the host -> chip direction, for tests of the client's error handling: corrupted

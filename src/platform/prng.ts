@@ -1,4 +1,8 @@
-/** A small seeded PRNG (mulberry32): sample images must be byte-identical for the same seed everywhere. */
+/**
+ * A small seeded PRNG (mulberry32). Sample images must be byte-identical for the same seed everywhere,
+ * and the virtual board's fault injection and line noise must be reproducible: a failing test rerun
+ * with the same seed meets the same corrupted bytes. Browser-safe.
+ */
 export class Prng {
   private state: number;
 
@@ -14,7 +18,21 @@ export class Prng {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
-  /** Integer in [min, max]. */
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** Integer in [0, n), from the high bits (what `next` scaled gives). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  byte(): number {
+    return this.below(256);
+  }
+
+  /** Integer in [min, max], from the low bits: sample images depend on exactly this mapping. */
   int(min: number, max: number): number {
     return min + (this.nextU32() % (max - min + 1));
   }
