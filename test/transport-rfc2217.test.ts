@@ -7,7 +7,7 @@ import {
   TelnetDecoder, comPortCommand, escapeIac, negotiation, readBaudPayload,
 } from '../src/transport/rfc2217-codec.js';
 import { isUpyflashError } from '../src/errors.js';
-import type { Transport } from '../src/transport/transport.js';
+import { readExactly } from './helpers/collect.js';
 
 interface ServerBehaviour {
   refuseComPort?: boolean;
@@ -66,16 +66,6 @@ async function startServer(behaviour: ServerBehaviour = {}): Promise<{ server: S
 
 function client(port: number, options: Rfc2217Options = {}): Rfc2217Transport {
   return new Rfc2217Transport(`rfc2217://127.0.0.1:${port}`, { host: '127.0.0.1', port }, 115200, options);
-}
-
-async function readExactly(t: Transport, n: number): Promise<number[]> {
-  const out: number[] = [];
-  while (out.length < n) {
-    const chunk = await t.read(5000);
-    assert.ok(chunk.length > 0, `timed out after ${out.length} of ${n} bytes`);
-    out.push(...chunk);
-  }
-  return out;
 }
 
 async function stop(server: Server, clients: Socket[]): Promise<void> {
@@ -139,7 +129,7 @@ test('data with 0xFF is escaped on the wire and unescaped on receipt', async () 
   await t.write(payload);
   await t.drain();
   // The server adds one to each byte: 0xFE comes back as 0xFF, which it must escape.
-  assert.deepEqual(await readExactly(t, payload.length), [0x00, 0x01, 0xff, 0x00, 0x00, 0x11]);
+  assert.deepEqual([...(await readExactly(t, payload.length))], [0x00, 0x01, 0xff, 0x00, 0x00, 0x11]);
   assert.deepEqual(seen.data, [...payload]);
   await t.close();
   await stop(server, clients);
@@ -165,7 +155,7 @@ test('flushInput purges the server and drops what arrived before its answer', as
   await t.flushInput();
   await t.write(Uint8Array.of(1));
   // The first byte read is the echo, not the bytes sent before the purge answer.
-  assert.deepEqual(await readExactly(t, 1), [2]);
+  assert.deepEqual([...(await readExactly(t, 1))], [2]);
   await t.close();
   await stop(server, clients);
 });

@@ -8,6 +8,7 @@ import { SerialPortMock } from 'serialport';
 import { SerialPortTransport, type SerialPortLike } from '../src/transport/serial-port.js';
 import { serialOpenError } from '../src/transport/serial-errors.js';
 import { isUpyflashError, type UpyflashError } from '../src/errors.js';
+import { readExactly } from './helpers/collect.js';
 import { projectRoot } from './helpers/paths.js';
 
 const hasPython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
@@ -47,16 +48,6 @@ async function startPty(): Promise<{ path: string; peer: ChildProcess }> {
   return { path, peer };
 }
 
-async function readExactly(t: SerialPortTransport, n: number): Promise<number[]> {
-  const out: number[] = [];
-  while (out.length < n) {
-    const chunk = await t.read(5000);
-    assert.ok(chunk.length > 0, `timed out after ${out.length} of ${n} bytes`);
-    out.push(...chunk);
-  }
-  return out;
-}
-
 test('a missing device is PORT_NOT_FOUND (real binding)', async () => {
   const t = new SerialPortTransport('/dev/ttyUSB-upyflash-missing', 115200);
   await assert.rejects(t.open(), (e: unknown) => isUpyflashError(e, 'PORT_NOT_FOUND') && /upyflash ports/.test(e.hint));
@@ -80,7 +71,7 @@ test('pty: bytes flow both ways, a second opener gets PORT_BUSY naming the holde
 
   await t.write(Uint8Array.of(0x00, 0x41, 0xff, 0x10));
   await t.drain();
-  assert.deepEqual(await readExactly(t, 4), [0x01, 0x42, 0x00, 0x11]);
+  assert.deepEqual([...(await readExactly(t, 4))], [0x01, 0x42, 0x00, 0x11]);
 
   await t.setBaud(460800);
   assert.equal(t.baud, 460800);
@@ -177,7 +168,7 @@ test('every control-line change passes both lines to node-serialport, starting w
     { dtr: false, rts: false },
   ]);
   await t.write(Uint8Array.of(7, 8, 9));
-  assert.deepEqual(await readExactly(t, 3), [7, 8, 9]);
+  assert.deepEqual([...(await readExactly(t, 3))], [7, 8, 9]);
   await t.close();
   SerialPortMock.binding.reset();
 });

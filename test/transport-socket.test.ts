@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SocketTransport } from '../src/transport/socket.js';
 import { isUpyflashError } from '../src/errors.js';
-import type { Transport } from '../src/transport/transport.js';
+import { readExactly } from './helpers/collect.js';
 
 async function listen(onSocket: (s: Socket) => void): Promise<{ server: Server; port: number }> {
   const server = createServer(onSocket);
@@ -11,16 +11,6 @@ async function listen(onSocket: (s: Socket) => void): Promise<{ server: Server; 
   const address = server.address();
   assert.ok(address && typeof address === 'object');
   return { server, port: address.port };
-}
-
-async function readExactly(t: Transport, n: number): Promise<Uint8Array> {
-  const out: number[] = [];
-  while (out.length < n) {
-    const chunk = await t.read(5000);
-    assert.ok(chunk.length > 0, `timed out after ${out.length} of ${n} bytes`);
-    out.push(...chunk);
-  }
-  return Uint8Array.from(out);
 }
 
 test('socket transport carries bytes both ways, including 0xFF, unchanged', async () => {

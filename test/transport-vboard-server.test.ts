@@ -3,21 +3,9 @@ import assert from 'node:assert/strict';
 import { VirtualBoard } from '../src/virtual-board/board.js';
 import { startVirtualBoardServer } from '../src/virtual-board/node/server.js';
 import { openTransport } from '../src/transport/open.js';
-import type { Transport } from '../src/transport/transport.js';
+import { readUntil, sleep } from './helpers/collect.js';
 
 /** Our network transports against the virtual board's own TCP server (another module's code). */
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function readUntil(t: Transport, text: string): Promise<string> {
-  let out = '';
-  while (!out.includes(text)) {
-    const chunk = await t.read(5000);
-    assert.ok(chunk.length > 0, `no "${text}" in ${JSON.stringify(out)}`);
-    out += Buffer.from(chunk).toString('latin1');
-  }
-  return out;
-}
 
 test('rfc2217:// drives the reset circuit of a served virtual board into download mode', async () => {
   const board = new VirtualBoard({ chip: 'esp32', linkModel: false, flashTiming: false });

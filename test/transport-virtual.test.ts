@@ -8,20 +8,9 @@ import { endpointTransport } from '../src/transport/endpoint-transport.js';
 import { SocketTransport } from '../src/transport/socket.js';
 import { isUpyflashError } from '../src/errors.js';
 import type { BoardEndpoint } from '../src/virtual-board/endpoint.js';
-import type { ControlLines, Transport } from '../src/transport/transport.js';
+import type { ControlLines } from '../src/transport/transport.js';
 import { createServer } from 'node:net';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function readUntil(t: Transport, text: string): Promise<string> {
-  let out = '';
-  while (!out.includes(text)) {
-    const chunk = await t.read(5000);
-    assert.ok(chunk.length > 0, `no "${text}" in ${JSON.stringify(out)}`);
-    out += Buffer.from(chunk).toString('latin1');
-  }
-  return out;
-}
+import { readUntil, sleep } from './helpers/collect.js';
 
 test('virtual:esp32 opens with lines released and enters download mode on the classic reset', async () => {
   const t = await openTransport('virtual:esp32', { baud: 115200, virtual: { linkModel: false, flashTiming: false } });

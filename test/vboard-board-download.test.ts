@@ -4,30 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chipById } from '../src/chips/index.js';
-import { buildEspImage } from '../src/image/esp-image-writer.js';
 import { Op } from '../src/protocol/opcodes.js';
 import { dataPacket, decodeResponse, encodeCommand, SYNC_PAYLOAD, u32le, type RawResponse } from '../src/protocol/packet.js';
 import { SlipDecoder, slipEncode } from '../src/protocol/slip.js';
-import type { AppFactory } from '../src/virtual-board/app-runtime.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../src/virtual-board/board.js';
 import { ManualClock } from '../src/virtual-board/manual-clock.js';
 import { fileFlashStore } from '../src/virtual-board/node/flash-file.js';
 import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
+import { echoApp, tinyEsp32Image } from './helpers/board-fixture.js';
 
-const echoApp: AppFactory = (ctx) => {
-  ctx.uartWrite(new TextEncoder().encode('hello\r\n'));
-  return { input: (d) => ctx.uartWrite(d), stop: () => {} };
-};
-
-const IMAGE = buildEspImage({
-  format: 'esp32',
-  flashMode: 2,
-  flashSizeCode: 2,
-  flashFreqCode: 0,
-  entry: 0x40080400,
-  extended: { chipId: 0 },
-  segments: [{ loadAddress: 0x3fff0030, data: new Uint8Array(64).map((_, i) => i) }],
-});
+const IMAGE = tinyEsp32Image(new Uint8Array(64).map((_, i) => i));
 
 /** A host speaking the serial protocol to a board in download mode, through modeled time. */
 function downloadRig(opts: Partial<VirtualBoardOptions> = {}) {

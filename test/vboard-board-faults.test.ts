@@ -1,45 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildEspImage } from '../src/image/esp-image-writer.js';
 import type { AppFactory } from '../src/virtual-board/app-runtime.js';
-import { VirtualBoard, type FaultOptions } from '../src/virtual-board/board.js';
-import { ManualClock } from '../src/virtual-board/manual-clock.js';
+import type { FaultOptions } from '../src/virtual-board/board.js';
+import { FlashedBoard } from './helpers/board-fixture.js';
 
-const IMAGE = buildEspImage({
-  format: 'esp32',
-  flashMode: 2,
-  flashSizeCode: 2,
-  flashFreqCode: 0,
-  entry: 0x40080400,
-  extended: { chipId: 0 },
-  segments: [{ loadAddress: 0x3fff0030, data: new Uint8Array(16) }],
-});
-
-function echoRig(faults: FaultOptions) {
-  const clock = new ManualClock();
+function echoRig(faults: FaultOptions): FlashedBoard & { log: { starts: number; stops: number } } {
   const log = { starts: 0, stops: 0 };
   const app: AppFactory = (ctx) => {
     log.starts++;
     return { input: (d) => ctx.uartWrite(d), stop: () => log.stops++ };
   };
-  const board = new VirtualBoard({ chip: 'esp32', app, flashTiming: false, clock, faults });
-  board.flash.program(0x1000, IMAGE);
-  const port = board.connect();
-  let got: number[] = [];
-  port.onData((d) => got.push(...d));
-  clock.advance(500);
-  got = [];
-  return {
-    clock,
-    board,
-    port,
-    log,
-    take(): Uint8Array {
-      const out = Uint8Array.from(got);
-      got = [];
-      return out;
-    },
-  };
+  const rig = new FlashedBoard({ app, faults });
+  rig.clock.advance(500);
+  rig.take();
+  return Object.assign(rig, { log });
 }
 
 const pattern = (n: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 13 + 5) & 0xff);

@@ -1,46 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildEspImage } from '../src/image/esp-image-writer.js';
-import type { AppFactory } from '../src/virtual-board/app-runtime.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../src/virtual-board/board.js';
-import { ManualClock } from '../src/virtual-board/manual-clock.js';
+import { echoApp, FlashedBoard, TINY_ESP32_IMAGE } from './helpers/board-fixture.js';
 
-/** An application that says hello and echoes what it hears: enough to watch bytes cross the UART. */
-const echoApp: AppFactory = (ctx) => {
-  ctx.uartWrite(new TextEncoder().encode('hello\r\n'));
-  return { input: (d) => ctx.uartWrite(d), stop: () => {} };
-};
-
-const IMAGE = buildEspImage({
-  format: 'esp32',
-  flashMode: 2,
-  flashSizeCode: 2,
-  flashFreqCode: 0,
-  entry: 0x40080400,
-  extended: { chipId: 0 },
-  segments: [{ loadAddress: 0x3fff0030, data: new Uint8Array(16) }],
-});
-
-function bootedEcho(opts: Partial<VirtualBoardOptions> = {}) {
-  const clock = new ManualClock();
-  const board = new VirtualBoard({ chip: 'esp32', app: echoApp, flashTiming: false, clock, ...opts });
-  board.flash.program(0x1000, IMAGE);
-  const port = board.connect();
-  let got: number[] = [];
-  port.onData((d) => got.push(...d));
-  return {
-    clock,
-    board,
-    port,
-    get count() {
-      return got.length;
-    },
-    take(): Uint8Array {
-      const out = Uint8Array.from(got);
-      got = [];
-      return out;
-    },
-  };
+function bootedEcho(opts: Partial<VirtualBoardOptions> = {}): FlashedBoard {
+  return new FlashedBoard({ app: echoApp, ...opts });
 }
 
 const msFor = (bytes: number, baud: number): number => (bytes * 10 * 1000) / baud;
@@ -126,7 +90,7 @@ describe('virtual board: UART line model', () => {
 
   it('delivers at once (still asynchronously) with the line model off', async () => {
     const board = new VirtualBoard({ chip: 'esp32', app: echoApp, flashTiming: false, linkModel: false, resetDelayMs: 1 });
-    board.flash.program(0x1000, IMAGE);
+    board.flash.program(0x1000, TINY_ESP32_IMAGE);
     const port = board.connect();
     const got: number[] = [];
     port.onData((d) => got.push(...d));

@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, describe, it } from 'node:test';
-import { buildEspImage } from '../src/image/esp-image-writer.js';
-import type { AppFactory } from '../src/virtual-board/app-runtime.js';
+import { describe, it } from 'node:test';
 import { VirtualBoard } from '../src/virtual-board/board.js';
-import { startVirtualBoardServer } from '../src/virtual-board/node/server.js';
-
-const echoApp: AppFactory = (ctx) => {
-  ctx.uartWrite(new TextEncoder().encode('hello\r\n'));
-  return { input: (d) => ctx.uartWrite(d), stop: () => {} };
-};
-
-const IMAGE = buildEspImage({
-  format: 'esp32',
-  flashMode: 2,
-  flashSizeCode: 2,
-  flashFreqCode: 0,
-  entry: 0x40080400,
-  extended: { chipId: 0 },
-  segments: [{ loadAddress: 0x3fff0030, data: new Uint8Array(16) }],
-});
+import { echoApp, serveBoard, TINY_ESP32_IMAGE } from './helpers/board-fixture.js';
+import { cleanupAfterAll } from './helpers/cleanups.js';
+import { sleep } from './helpers/collect.js';
 
 /** A plain TCP client (esptool's socket://, netcat): bytes in, bytes out. */
 async function rawClient(port: number) {
@@ -48,18 +33,14 @@ async function rawClient(port: number) {
   };
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanup = cleanupAfterAll();
 
 async function echoBoardServer(opts: { rawBaud?: number } = {}) {
   // The host connects after the board has booted: the boot text is gone by then, as on a real bridge.
   const board = new VirtualBoard({ chip: 'esp32', app: echoApp, flashTiming: false });
-  board.flash.program(0x1000, IMAGE);
-  const server = await startVirtualBoardServer({ board, port: 0, ...opts });
-  cleanups.push(() => board.close(), () => server.close());
-  await new Promise((r) => setTimeout(r, 50));
+  board.flash.program(0x1000, TINY_ESP32_IMAGE);
+  const server = await serveBoard(board, cleanup, opts);
+  await sleep(50);
   return { board, server };
 }
 
@@ -100,9 +81,8 @@ describe('virtual board server: raw TCP clients', () => {
 
   it('closes the TCP connection when a fault cuts the link', async () => {
     const board = new VirtualBoard({ chip: 'esp32', app: echoApp, flashTiming: false, faults: { disconnectAfterBytes: 10 } });
-    board.flash.program(0x1000, IMAGE);
-    const server = await startVirtualBoardServer({ board, port: 0 });
-    cleanups.push(() => board.close(), () => server.close());
+    board.flash.program(0x1000, TINY_ESP32_IMAGE);
+    const server = await serveBoard(board, cleanup);
     const c = await rawClient(server.port);
     c.socket.write('0123456789abcdef');
     await c.until(() => c.closed);

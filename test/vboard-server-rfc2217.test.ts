@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, describe, it } from 'node:test';
-import { buildEspImage } from '../src/image/esp-image-writer.js';
+import { describe, it } from 'node:test';
 import { Op } from '../src/protocol/opcodes.js';
 import { decodeResponse, encodeCommand, SYNC_PAYLOAD } from '../src/protocol/packet.js';
 import { SlipDecoder, slipEncode } from '../src/protocol/slip.js';
@@ -23,12 +22,12 @@ import {
   WILL,
   WONT,
 } from '../src/transport/rfc2217-codec.js';
-import type { AppFactory } from '../src/virtual-board/app-runtime.js';
 import { VirtualBoard } from '../src/virtual-board/board.js';
-import { startVirtualBoardServer } from '../src/virtual-board/node/server.js';
+import { echoApp, serveBoard, TINY_ESP32_IMAGE } from './helpers/board-fixture.js';
+import { cleanupAfterAll } from './helpers/cleanups.js';
+import { sleep } from './helpers/collect.js';
 
 const ECHO = 1;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A small RFC 2217 client that behaves like pyserial's rfc2217:// (what esptool uses): it opens with
@@ -131,31 +130,9 @@ class PyserialLikeClient {
   }
 }
 
-const echoApp: AppFactory = (ctx) => {
-  ctx.uartWrite(new TextEncoder().encode('hello\r\n'));
-  return { input: (d) => ctx.uartWrite(d), stop: () => {} };
-};
+const cleanup = cleanupAfterAll();
 
-const IMAGE = buildEspImage({
-  format: 'esp32',
-  flashMode: 2,
-  flashSizeCode: 2,
-  flashFreqCode: 0,
-  entry: 0x40080400,
-  extended: { chipId: 0 },
-  segments: [{ loadAddress: 0x3fff0030, data: new Uint8Array(16) }],
-});
-
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function serve(board: VirtualBoard) {
-  const server = await startVirtualBoardServer({ board, port: 0 });
-  cleanups.push(() => board.close(), () => server.close());
-  return server;
-}
+const serve = (board: VirtualBoard) => serveBoard(board, cleanup);
 
 describe('virtual board server: RFC 2217 clients', () => {
   it('negotiates telnet options, acknowledges port settings and the signature', async () => {
@@ -210,7 +187,7 @@ describe('virtual board server: RFC 2217 clients', () => {
 
   it('doubles 0xFF in data both ways, and the chip sees single bytes', async () => {
     const board = new VirtualBoard({ chip: 'esp32', app: echoApp, flashTiming: false });
-    board.flash.program(0x1000, IMAGE);
+    board.flash.program(0x1000, TINY_ESP32_IMAGE);
     const server = await serve(board);
     const c = await PyserialLikeClient.open(server.port);
     await c.until(() => c.text().includes('hello'));
@@ -226,7 +203,7 @@ describe('virtual board server: RFC 2217 clients', () => {
 
   it('makes a baud rate mismatch visible: SET_BAUDRATE to a rate the chip is not at gives garbage', async () => {
     const board = new VirtualBoard({ chip: 'esp32', app: echoApp, flashTiming: false });
-    board.flash.program(0x1000, IMAGE);
+    board.flash.program(0x1000, TINY_ESP32_IMAGE);
     const server = await serve(board);
     const c = await PyserialLikeClient.open(server.port);
     await c.until(() => c.text().includes('hello'));
