@@ -1,4 +1,4 @@
-import type { ChipSpec } from '../chips/index.js';
+import { type ChipSpec, ROM_MAGIC_REG } from '../chips/index.js';
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
 import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
@@ -12,6 +12,7 @@ import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './m
 import { readFlashRange } from './read.js';
 import { commandWithRetry } from './retry.js';
 import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulseReset } from './reset.js';
+import { BlockTimeouts } from './block-timeouts.js';
 import { MeteredTransport } from './metered-transport.js';
 import { type PhaseStat, PhaseMeter } from './phase-meter.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
@@ -107,6 +108,11 @@ export interface VerifyResult {
  */
 export const STUB_BLOCKS_IN_FLIGHT = 1;
 
+/** A READ_REG is answered within milliseconds; this only has to outlast line and USB latency. */
+const ROM_PROBE_TIMEOUT_MS = 300;
+/** Uploads of the stub before falling back to the ROM loader. */
+const STUB_UPLOAD_ATTEMPTS = 3;
+
 /** Retries in a row that make no progress before giving up. */
 const DEFAULT_WRITE_RETRIES = 12;
 const MAX_TOTAL_RETRIES = 200;
@@ -150,6 +156,8 @@ export class FlasherSession {
   private baudSettled = false;
   private flashId: FlashId | undefined;
   private readonly deflate: Deflate;
+  /** Data-block ack timeouts, shared by every write of the session (they adapt to a slow flash). */
+  private readonly timeouts = new BlockTimeouts();
   /** Host->chip wire bytes for the whole session (SLIP framed). */
   get wireBytesOut(): number {
     return this.link.bytesWritten;
@@ -248,16 +256,30 @@ export class FlasherSession {
     // there the stub comes first and changes the rate itself.
     if (this.link.dialect?.supportsChangeBaud) await this.ensureBaud();
     this.reporter.phase('stub', 'Uploading flasher stub...');
-    try {
-      const image = await this.opts.stubProvider(this.chip);
-      await runStub(this.link, this.chip, image, this.reporter);
-      this.stubActive = true;
-      this.reporter.info('Stub running');
-      await this.setFlashParams();
-    } catch (e) {
-      if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
-      this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
-      await this.resyncRom();
+    const image = await this.opts.stubProvider(this.chip);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await runStub(this.link, this.chip, image, this.reporter);
+        this.stubActive = true;
+        this.reporter.info('Stub running');
+        await this.setFlashParams();
+        return;
+      } catch (e) {
+        if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
+        // One garbled MEM_DATA on a noisy line is no reason to flash at ROM speed: upload it again
+        // from MEM_BEGIN (the ROM takes a new upload at any time).
+        if (attempt < STUB_UPLOAD_ATTEMPTS && isRetryable(e.cause)) {
+          this.reporter.debug(`stub upload attempt ${attempt} failed (${e.message}); uploading again`);
+          await this.recover();
+          // A garbled MEM_END can send the ROM off to a wrong entry point: then only a reset brings it back.
+          if (!(await this.romAnswers())) await this.reconnectRom();
+          await this.ensureBaud();
+          continue;
+        }
+        this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
+        await this.resyncRom();
+        return;
+      }
     }
   }
 
@@ -266,12 +288,23 @@ export class FlasherSession {
     this.link.dialect = this.chip.rom;
     await this.link.drain(RECOVER_DRAIN_MS);
     this.link.reset();
+    if (!(await this.romAnswers())) await this.reconnectRom();
+  }
+
+  /** Is the ROM loader still there at the current rate? (A short READ_REG, tried twice.) */
+  private async romAnswers(): Promise<boolean> {
+    this.link.dialect = this.chip.rom;
     try {
-      await this.link.command(commands.readReg(0x40001000));
-      return;
-    } catch {
-      // fall through to a full reconnect
+      await commandWithRetry(this.link, { ...commands.readReg(ROM_MAGIC_REG), timeoutMs: ROM_PROBE_TIMEOUT_MS }, 2);
+      return true;
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      return false;
     }
+  }
+
+  /** Resets the chip into the ROM loader again and attaches the flash, as connect() did. */
+  private async reconnectRom(): Promise<void> {
     // A reset brings the ROM back at the sync rate, whatever rate was agreed before.
     if (this.transport.baud !== SYNC_BAUD && this.transport.capabilities.baudRate) await this.transport.setBaud(SYNC_BAUD);
     this.baudSettled = false;
@@ -367,6 +400,7 @@ export class FlasherSession {
               deflate: this.deflate,
               maxInFlight: window,
               blockSize,
+              timeouts: this.timeouts,
               sendEnd: this.stubActive,
               onProgress: (done) => this.reporter.progress('write', base + done, total),
             });

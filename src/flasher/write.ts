@@ -3,6 +3,7 @@ import { UpyflashError, isUpyflashError } from '../errors.js';
 import type { Deflate } from '../platform/deflate.js';
 import { type Command, ERASE_SECONDS_PER_MB, commands, timeoutForSize } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
+import { type BlockTimeouts, STUB_HELD_OUTPUT, inflatedBlockSizes } from './block-timeouts.js';
 import type { Range } from './md5.js';
 
 /** esptool's ESP8266 ROM FLASH_BEGIN workaround: the ROM erases more than asked in some layouts. */
@@ -27,6 +28,11 @@ export interface RegionWriteOptions {
   readonly sendEnd: boolean;
   /** Called with uncompressed bytes of this region known written so far. */
   readonly onProgress?: (done: number) => void;
+  /**
+   * Per-block acknowledgement timeouts from line time and flash work (block-timeouts.ts); without it,
+   * esptool's rule (40 s/MB of the block, at least 3 s).
+   */
+  readonly timeouts?: BlockTimeouts;
 }
 
 export interface RegionWriteStats {
@@ -63,17 +69,29 @@ async function writeDeflated(
   // ROMs erase what BEGIN announces, so they want whole blocks; the stub wants the exact size.
   const size = d.deflateSizeRoundedToBlocks ? Math.ceil(bytes.length / blockSize) * blockSize : bytes.length;
   await link.command(commands.flashDeflBegin(d, size, blocks, blockSize, region.offset));
-  // A block may inflate to far more than its size, all of it erased and written before the ack.
-  const ratio = bytes.length / Math.max(1, packed.length);
-  const blockTimeout = timeoutForSize(ERASE_SECONDS_PER_MB, Math.ceil(blockSize * ratio));
+  // A block may inflate to far more than its size, all of it erased and written before an ack.
+  const inflated = inflatedBlockSizes(packed, blockSize);
+  const flashWorkBefore = (seq: number) => flashWorkBeforeAck(d, inflated, seq);
+  const timeoutFor = (seq: number, frameBytes: number) =>
+    opts.timeouts
+      ? opts.timeouts.forBlock(frameBytes, link.transport.baud, flashWorkBefore(seq))
+      : timeoutForSize(ERASE_SECONDS_PER_MB, inflated[seq] ?? blockSize);
   await sendPipelined(
     link,
     blocks,
-    (seq) => commands.flashDeflData(seq, packed.subarray(seq * blockSize, (seq + 1) * blockSize), blockTimeout),
+    (seq) => {
+      const chunk = packed.subarray(seq * blockSize, (seq + 1) * blockSize);
+      return commands.flashDeflData(seq, chunk, timeoutFor(seq, chunk.length + DATA_FRAME_OVERHEAD));
+    },
     opts.maxInFlight,
     (acked) => opts.onProgress?.(Math.min(bytes.length, Math.round((acked * blockSize * bytes.length) / packed.length))),
+    opts.timeouts,
   );
-  if (opts.sendEnd) await link.command(commands.flashDeflEnd(false));
+  if (opts.sendEnd) {
+    // END is answered once the last block is inflated and written out.
+    const end = commands.flashDeflEnd(false);
+    await link.command({ ...end, timeoutMs: Math.max(end.timeoutMs, timeoutFor(blocks, 0)) });
+  }
   return { wireBytes: link.bytesWritten - startWire, compressedBytes: packed.length, blocks };
 }
 
@@ -89,25 +107,51 @@ async function writePlain(
   const blocks = Math.ceil(bytes.length / blockSize);
   const eraseSize = d.eraseSizeBug ? esp8266EraseSize(region.offset, bytes.length) : bytes.length;
   await link.command(commands.flashBegin(d, eraseSize, blocks, blockSize, region.offset));
-  const blockTimeout = timeoutForSize(ERASE_SECONDS_PER_MB, blockSize);
+  const sizes = new Array<number>(blocks).fill(blockSize);
+  const blockTimeout = (seq: number) =>
+    opts.timeouts
+      ? opts.timeouts.forBlock(blockSize + DATA_FRAME_OVERHEAD, link.transport.baud, flashWorkBeforeAck(d, sizes, seq))
+      : timeoutForSize(ERASE_SECONDS_PER_MB, blockSize);
   await sendPipelined(
     link,
     blocks,
     (seq) => {
       const block = new Uint8Array(blockSize).fill(0xff);
       block.set(bytes.subarray(seq * blockSize, (seq + 1) * blockSize));
-      return commands.flashData(seq, block, blockTimeout);
+      return commands.flashData(seq, block, blockTimeout(seq));
     },
     opts.maxInFlight,
     (acked) => opts.onProgress?.(Math.min(bytes.length, acked * blockSize)),
+    opts.timeouts,
   );
   if (opts.sendEnd) await link.command(commands.flashEnd(false));
   return { wireBytes: link.bytesWritten - startWire, compressedBytes: bytes.length, blocks };
 }
 
 /**
+ * Errors with which a loader refuses a data frame *as a frame* (its length or checksum is wrong, as after
+ * a byte garbled on the line) without touching its write state: ROM 0x05 / 0x07, stub 0xC0 / 0xC1
+ * (stub_flasher.c checks them before it hands the block on; its sticky errors, such as an inflate error,
+ * come through get_flash_error and are not in this set). Such a block can simply be sent again.
+ */
+const FRAME_REFUSED_ERRORS: ReadonlySet<number> = new Set([0x05, 0x07, 0xc0, 0xc1]);
+/** Times one block is sent again before the region as a whole is given up (and restarted by the caller). */
+const BLOCK_RESENDS = 2;
+/** After a lost acknowledgement, wait for this much quiet so a late reply is not taken for the next. */
+const RESEND_QUIET_MS = 20;
+
+function frameRefused(e: unknown): boolean {
+  if (isUpyflashError(e, 'TIMEOUT')) return true;
+  if (!isUpyflashError(e, 'ROM_ERROR')) return false;
+  const error = (e.details as { error?: unknown } | undefined)?.error;
+  return typeof error === 'number' && FRAME_REFUSED_ERRORS.has(error);
+}
+
+/**
  * Sends data blocks keeping up to `window` unacknowledged, so the next block is already on the wire
- * while the chip acknowledges the previous one. Acks come back in order.
+ * while the chip acknowledges the previous one. Acks come back in order. With one block in flight, a
+ * block the loader refused as a frame (or never answered) is sent again on the spot, so a garbled byte
+ * costs one block, not the region; anything the resend cannot fix is caught by the region's MD5.
  */
 async function sendPipelined(
   link: LoaderLink,
@@ -115,10 +159,12 @@ async function sendPipelined(
   block: (seq: number) => Command,
   window: number,
   onAck: (acked: number) => void,
+  timeouts: BlockTimeouts | undefined,
 ): Promise<void> {
   let sent = 0;
   let acked = 0;
   const pending: Command[] = [];
+  let resends = 0;
   while (acked < count) {
     while (sent < count && sent - acked < Math.max(1, window)) {
       const c = block(sent);
@@ -126,17 +172,42 @@ async function sendPipelined(
       await link.send(c);
       sent++;
     }
-    const c = pending.shift()!;
+    const c = pending[0]!;
     try {
       await link.expect(c);
     } catch (e) {
+      if (isUpyflashError(e, 'TIMEOUT')) timeouts?.timedOut();
+      if (window <= 1 && resends < BLOCK_RESENDS && frameRefused(e)) {
+        resends++;
+        if (isUpyflashError(e, 'TIMEOUT')) {
+          await link.drain(RESEND_QUIET_MS);
+          link.reset();
+        }
+        await link.send(c);
+        continue;
+      }
       // The loader does support data blocks: an "unsupported" answer here is a garbled frame.
       if (isUpyflashError(e, 'UNSUPPORTED_COMMAND')) throw new UpyflashError('PROTOCOL_ERROR', `Garbled reply to data block ${acked}`, { cause: e });
       throw e;
     }
+    pending.shift();
+    resends = 0;
     acked++;
     onAck(acked);
   }
+}
+
+/** SLIP framing, command header and data header around a data block's bytes (escapes not counted). */
+const DATA_FRAME_OVERHEAD = 2 + 8 + 16;
+
+/**
+ * Inflated bytes the loader writes between receiving block `seq` and acknowledging it: the stub acks on
+ * receipt, once it has finished the previous block (and may flush up to 32 KiB it held back); a ROM
+ * writes the block itself first. `seq` = block count stands for FLASH_*_END.
+ */
+function flashWorkBeforeAck(d: LoaderDialect, inflated: readonly number[], seq: number): number {
+  if (!d.supportsStubCommands) return inflated[seq] ?? 0;
+  return (seq > 0 ? (inflated[seq - 1] ?? 0) : 0) + STUB_HELD_OUTPUT;
 }
 
 /** Whole-chip erase: ERASE_FLASH through the stub; through a ROM, FLASH_BEGIN over the whole flash. */
