@@ -19,7 +19,12 @@
  * what was written: a ceiling no baud rate can beat; where it exceeds the write phase's line time the
  * job is flash-bound.
  *
- * Options: --bauds 921600,2000000 (default 115200,460800,921600,2000000).
+ * Then the fault run (bench/fault-run.ts, the same code as test/flasher-fault-run.test.ts): 200 flashes
+ * through the library API over a line corrupting 1e-4 of the host->chip bytes plus one pulled cable,
+ * each verdict checked against the board's flash; summary and every run in bench/fault-results.json.
+ *
+ * Options: --bauds 921600,2000000 (default 115200,460800,921600,2000000); --no-faults skips the fault
+ * run; --faults runs only the fault run.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -33,6 +38,7 @@ import type { PhaseStat } from '../src/flasher/phase-meter.js';
 import type { FlashResult } from '../src/flasher/session.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { type ProgressEvent, Reporter } from '../src/progress.js';
+import { faultRun } from './fault-run.js';
 import { modeledFlashBusySeconds } from './flash-ceiling.js';
 
 interface PhaseRow {
@@ -155,27 +161,49 @@ function printRow(row: Row): void {
   console.log(`    phases: ${parts.join(' | ')}`);
 }
 
-const bauds = parseBauds(process.argv.slice(2));
-const dir = await mkdtemp(join(tmpdir(), 'upyflash-bench-'));
+const argv = process.argv.slice(2);
+const bauds = parseBauds(argv);
 const image = buildSampleFirmware({ chip: ESP32, appBytes: 1_700_000, compressibility: 0.66 });
-const file = join(dir, 'ESP32_GENERIC-bench.bin');
-await writeFile(file, image);
-const board = await startBoardProcess(join(dir, 'flash.img'));
-const rows: Row[] = [];
-try {
-  console.log(`image ${image.length} bytes; virtual ESP32 in another process at ${board.url}`);
-  console.log(HEADER);
-  for (const baud of bauds) {
-    for (const kind of ['full', 'reflash'] as const) {
-      const row = await run(file, board.url, baud, kind, image.length);
-      rows.push(row);
-      printRow(row);
+if (!argv.includes('--faults')) await speedBench();
+if (!argv.includes('--no-faults')) await faultBench();
+
+async function speedBench(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'upyflash-bench-'));
+  const file = join(dir, 'ESP32_GENERIC-bench.bin');
+  await writeFile(file, image);
+  const board = await startBoardProcess(join(dir, 'flash.img'));
+  const rows: Row[] = [];
+  try {
+    console.log(`image ${image.length} bytes; virtual ESP32 in another process at ${board.url}`);
+    console.log(HEADER);
+    for (const baud of bauds) {
+      for (const kind of ['full', 'reflash'] as const) {
+        const row = await run(file, board.url, baud, kind, image.length);
+        rows.push(row);
+        printRow(row);
+      }
     }
+  } finally {
+    await board.stop();
+    await rm(dir, { recursive: true, force: true });
   }
-} finally {
-  await board.stop();
-  await rm(dir, { recursive: true, force: true });
+  const out = join(root, 'bench', 'results.json');
+  await writeFile(out, JSON.stringify(rows, null, 2) + '\n');
+  console.log(`wrote ${out}`);
 }
-const out = join(root, 'bench', 'results.json');
-await writeFile(out, JSON.stringify(rows, null, 2) + '\n');
-console.log(`wrote ${out}`);
+
+async function faultBench(): Promise<void> {
+  const RUNS = 200;
+  const faultImage = buildSampleFirmware({ chip: ESP32, appBytes: 60_000 });
+  console.log(`\nfault run: ${RUNS} flashes of ${faultImage.length} bytes at 1e-4 host->chip byte errors + 1 pulled cable (in-process boards, link model off, 8 at a time)`);
+  const s = await faultRun(faultImage, { runs: RUNS, disconnects: 1, byteErrorRate: 1e-4, concurrency: 8 });
+  const failed = s.outcomes.filter((o) => !o.reportedSuccess).map((o) => `seed ${o.seed}: ${o.errorCode ?? 'not verified'}`);
+  console.log(
+    `  ${s.succeeded}/${s.runs} succeeded (${(s.successRate * 100).toFixed(1)} %), false successes: ${s.falseSuccesses}, region retries: ${s.totalRetries}, ` +
+      `slowest run ${Math.max(...s.outcomes.map((o) => o.seconds)).toFixed(1)} s, total ${s.seconds.toFixed(1)} s`,
+  );
+  if (failed.length) console.log(`  failed: ${failed.join('; ')}`);
+  const out = join(root, 'bench', 'fault-results.json');
+  await writeFile(out, JSON.stringify({ byteErrorRate: 1e-4, imageBytes: faultImage.length, ...s }, null, 2) + '\n');
+  console.log(`wrote ${out}`);
+}
