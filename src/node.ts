@@ -1,0 +1,27 @@
+/**
+ * Public library API for Node programs (`upyflash/node`): everything in the browser-safe index plus the
+ * parts that need Node — opening serial, socket:// and rfc2217:// ports, listing ports, reading the
+ * flasher stubs from esptool-js, zlib deflate, the firmware cache on disk, board-file backups and the
+ * doctor's host checks.
+ */
+export * from './index.js';
+
+export { openTransport, type OpenTransportOptions } from './transport/open.js';
+export { SerialPortTransport, type SerialTransportOptions } from './transport/serial-port.js';
+export { SocketTransport } from './transport/socket.js';
+export { Rfc2217Transport, type Rfc2217Options } from './transport/rfc2217.js';
+export { listPorts, findPortBySerial, type ListPortsOptions } from './ports/index.js';
+export { followNativeUsb, type FollowOptions } from './flasher/reconnect.js';
+
+export { esptoolJsStub, loadStubImage, esptoolJsStubDir } from './stub/node/esptool-js-stubs.js';
+export { nodeDeflate } from './platform/deflate-node.js';
+
+export { openCatalog, resolveFirmware, listFirmwareOnSite, type NodeCatalogOptions } from './firmware/node/resolve.js';
+export { FsCatalogStore } from './firmware/node/fs-store.js';
+export { defaultCacheDir } from './firmware/node/cache-dir.js';
+
+export { backupBoardFiles, restoreBoardFiles, defaultBackupDir, restoreInstructions, BACKUP_MANIFEST, type BackupResult } from './repl/node/keep-files.js';
+export { LocalFolder } from './repl/node/local-folder.js';
+
+export { gatherHostFacts, rootsFromEnv, type GatherOptions, type HostRoots } from './doctor/node/host-facts.js';
+export { explainFailureOnThisHost } from './doctor/node/explain-failure.js';
