@@ -13,7 +13,8 @@ export interface SysfsOptions {
   devRoot?: string;
 }
 
-async function readAttr(dir: string, name: string): Promise<string | undefined> {
+/** One sysfs attribute, trimmed; undefined when it is missing, unreadable or empty. */
+export async function readSysfsAttr(dir: string, name: string): Promise<string | undefined> {
   try {
     const text = (await readFile(join(dir, name), 'utf8')).trim();
     return text === '' ? undefined : text;
@@ -23,7 +24,7 @@ async function readAttr(dir: string, name: string): Promise<string | undefined> 
 }
 
 async function exists(path: string): Promise<boolean> {
-  return (await readAttr(dirname(path), basename(path))) !== undefined;
+  return (await readSysfsAttr(dirname(path), basename(path))) !== undefined;
 }
 
 /** The subsystem a device directory belongs to (its `subsystem` link's target name). */
@@ -80,17 +81,17 @@ async function fillUsb(id: UsbIdentity, deviceDir: string, sysfsRoot: string): P
   const stop = join(sysfsRoot, 'devices');
   for (let dir = deviceDir; dir.startsWith(stop) && dir !== stop; dir = dirname(dir)) {
     if (id.interfaceNumber === undefined && (await exists(join(dir, 'bInterfaceNumber')))) {
-      const n = parseInt((await readAttr(dir, 'bInterfaceNumber')) ?? '', 16);
+      const n = parseInt((await readSysfsAttr(dir, 'bInterfaceNumber')) ?? '', 16);
       if (Number.isFinite(n)) id.interfaceNumber = n;
       id.location = basename(dir);
     }
-    const vid = await readAttr(dir, 'idVendor');
+    const vid = await readSysfsAttr(dir, 'idVendor');
     if (vid !== undefined) {
       id.vid = vid;
-      id.pid = await readAttr(dir, 'idProduct');
-      id.manufacturer = await readAttr(dir, 'manufacturer');
-      id.product = await readAttr(dir, 'product');
-      id.serialNumber = await readAttr(dir, 'serial');
+      id.pid = await readSysfsAttr(dir, 'idProduct');
+      id.manufacturer = await readSysfsAttr(dir, 'manufacturer');
+      id.product = await readSysfsAttr(dir, 'product');
+      id.serialNumber = await readSysfsAttr(dir, 'serial');
       id.location ??= basename(dir);
       return;
     }

@@ -3,21 +3,13 @@
  * serial ports made of it. The port listing only sees devices that became ttys; this sees the ones
  * that did not (driver missing, or claimed by brltty or a program through usbfs).
  */
-import { readFile, readdir, readlink, realpath } from 'node:fs/promises';
+import { readdir, readlink, realpath } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { readSysfsAttr } from '../../ports/linux-sysfs.js';
 import type { UsbDeviceFact } from '../types.js';
 
 const HUB_CLASS = '09';
 const TTY_NAME = /^tty(USB|ACM)\d+$/;
-
-async function attr(dir: string, name: string): Promise<string | undefined> {
-  try {
-    const text = (await readFile(join(dir, name), 'utf8')).trim();
-    return text === '' ? undefined : text;
-  } catch {
-    return undefined;
-  }
-}
 
 async function list(dir: string): Promise<string[]> {
   try {
@@ -45,9 +37,9 @@ export async function listUsbDevices(sysfsRoot = '/sys'): Promise<UsbDeviceFact[
     } catch {
       continue;
     }
-    const vid = await attr(dir, 'idVendor');
-    const pid = await attr(dir, 'idProduct');
-    if (!vid || !pid || (await attr(dir, 'bDeviceClass')) === HUB_CLASS) continue;
+    const vid = await readSysfsAttr(dir, 'idVendor');
+    const pid = await readSysfsAttr(dir, 'idProduct');
+    if (!vid || !pid || (await readSysfsAttr(dir, 'bDeviceClass')) === HUB_CLASS) continue;
     const drivers: string[] = [];
     const ttys: string[] = [];
     for (const entry of await list(dir)) {
@@ -60,9 +52,9 @@ export async function listUsbDevices(sysfsRoot = '/sys'): Promise<UsbDeviceFact[
         if (TTY_NAME.test(child) && !ttys.includes(child)) ttys.push(child);
       }
     }
-    const manufacturer = await attr(dir, 'manufacturer');
-    const product = await attr(dir, 'product');
-    const serialNumber = await attr(dir, 'serial');
+    const manufacturer = await readSysfsAttr(dir, 'manufacturer');
+    const product = await readSysfsAttr(dir, 'product');
+    const serialNumber = await readSysfsAttr(dir, 'serial');
     devices.push({
       location: name,
       vid: vid.toLowerCase(),
