@@ -1,4 +1,5 @@
 import type { LoaderDialect } from '../../chips/types.js';
+import { concatBytes } from '../../platform/bytes.js';
 import { BLOCK64K_SIZE, SECTOR_SIZE, type FlashMemory } from '../flash-memory.js';
 import { StreamInflater } from './inflater.js';
 import { ROM_ERR, STUB_ERR } from './reply.js';
@@ -236,7 +237,7 @@ export class StubFlashWriter {
   }
 
   private takePending(n: number): Uint8Array {
-    const all = this.pending.length === 1 ? this.pending[0]! : concat(this.pending);
+    const all = concatBytes(this.pending);
     const head = all.subarray(0, n);
     const rest = all.subarray(n);
     this.pending = rest.length ? [rest] : [];
@@ -281,14 +282,4 @@ export class StubFlashWriter {
     this.remainingEraseSectors -= n;
     this.nextEraseSector += n;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 import { Unzlib } from 'fflate';
+import { concatBytes } from '../../platform/bytes.js';
 
 /**
  * Streaming zlib inflate for FLASH_DEFL_DATA: compressed blocks arrive one by one and their output is
@@ -24,19 +25,8 @@ export class StreamInflater {
       this.failed = true;
       return undefined;
     }
-    const out = concat(this.produced);
+    const out = concatBytes(this.produced);
     this.produced = [];
     return out;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
