@@ -11,7 +11,8 @@ import { RegisterModel } from './registers.js';
 import { buildReply, ROM_ERR, statusTail, STUB_ERR, type LoaderMode } from './reply.js';
 import { securityInfo } from './security-info.js';
 import { StubRxBuffers, slipFramedLength } from './stub-rx-buffers.js';
-import { isStubUpload, type StubImage } from './stub-image.js';
+import type { StubImage } from '../../stub/stub-image.js';
+import { isStubUpload } from './stub-image.js';
 import { WorkClock } from './work-clock.js';
 
 /**
@@ -37,7 +38,7 @@ export interface DownloadModeLoaderOptions {
   flash: FlashMemory;
   identity: ChipIdentity;
   host: LoaderHost;
-  /** Espressif's stub for this chip, to recognise its upload (see stub-image-node.ts for Node). */
+  /** Espressif's stub for this chip, to recognise its upload (Node reads it with src/stub/node/esptool-js-stubs.ts). */
   stubImage?: StubImage | (() => StubImage | undefined);
   /** The baud rate the ROM auto-bauded to (UART_CLKDIV follows it). Default 115200. */
   initialBaud?: number;

@@ -7,8 +7,6 @@
  */
 import type { StubImage } from '../../stub/stub-image.js';
 
-export type { StubImage } from '../../stub/stub-image.js';
-
 /** What MEM_BEGIN/MEM_DATA put in RAM: one contiguous segment per MEM_BEGIN. */
 export interface RamSegment {
   address: number;
