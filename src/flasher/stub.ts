@@ -7,8 +7,6 @@ import { Op } from '../protocol/opcodes.js';
 import { decodeResponse } from '../protocol/packet.js';
 import type { StubImage } from '../stub/stub-image.js';
 
-export type { StubImage } from '../stub/stub-image.js';
-
 /** Where the stub comes from: Node reads esptool-js from node_modules, the browser fetches or bundles it. */
 export type StubProvider = (chip: ChipSpec) => Promise<StubImage>;
 
