@@ -4,29 +4,24 @@
  * garbles at high baud, late and repeated replies) and served over TCP; `detect` and `doctor` run as
  * subprocesses. Each failure prints its code and fix, and the JSON form carries the same.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { chipById } from '../src/chips/index.js';
 import { readBaudPayload, ComPort, COM_PORT_OPTION, IAC, SB, SE, TelnetDecoder } from '../src/transport/rfc2217-codec.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../src/virtual-board/board.js';
-import { startVirtualBoardServer, type VirtualBoardServer } from '../src/virtual-board/node/server.js';
+import type { VirtualBoardServer } from '../src/virtual-board/node/server.js';
 import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
+import { serveBoard } from './helpers/board-fixture.js';
+import { cleanupAfterAll } from './helpers/cleanups.js';
 import { jsonOf, runCli } from './helpers/doctor-fake-host.js';
 
 const ESP32 = chipById('esp32')!;
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanup = cleanupAfterAll();
 
 async function serve(opts: Partial<VirtualBoardOptions> = {}): Promise<{ board: VirtualBoard; server: VirtualBoardServer; host: string }> {
   const board = new VirtualBoard({ chip: 'esp32', linkModel: false, flashTiming: false, stubImage: () => loadStubImage(ESP32), ...opts });
-  const server = await startVirtualBoardServer({ board, port: 0 });
-  cleanups.push(async () => {
-    await server.close();
-    board.close();
-  });
+  const server = await serveBoard(board, cleanup);
   return { board, server, host: `127.0.0.1:${server.port}` };
 }
 
@@ -52,7 +47,7 @@ async function relay(
     upstream.on('close', end).on('error', end);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
+  cleanup(
     () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

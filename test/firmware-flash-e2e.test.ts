@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { startBoardProcess } from './helpers/board-process.js';
 import { cliPath } from './helpers/paths.js';
 import { startSiteServer, type SiteServer } from './fixtures/site/site-server.js';
 
@@ -18,36 +19,8 @@ const run = promisify(execFile);
 const ESP32_LATEST = 'ESP32_GENERIC-20251209-v1.27.0.bin';
 const ESP32_BOOTLOADER_OFFSET = 0x1000;
 
-interface VirtualBoard {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startVirtualBoard(flashFile: string): Promise<VirtualBoard> {
-  const child: ChildProcess = spawn(process.execPath, [cliPath, 'virtual-board', '--chip', 'esp32', '--listen', '127.0.0.1:0', '--flash', flashFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const look = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /rfc2217:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (m) resolve(m[0]);
-    };
-    child.stdout!.on('data', look);
-    child.stderr!.on('data', look);
-    child.once('exit', (code) => reject(new Error(`virtual-board exited (${code}) before listening:\n${out}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+/** A board as a user meets it: bytes at the baud rate and real flash timing. */
+const startVirtualBoard = (flashFile: string) => startBoardProcess({ flashFile, linkModel: true, flashTiming: true });
 
 async function verbExists(verb: string): Promise<boolean> {
   const { stdout } = await run(process.execPath, [cliPath, '--help']);
@@ -90,7 +63,7 @@ describe('upyflash flash with no FILE (virtual board)', async () => {
     const board = await startVirtualBoard(flashFile);
     let online;
     try {
-      online = await flash(board.url, site.baseUrl);
+      online = await flash(board.rfc2217, site.baseUrl);
     } finally {
       await board.stop();
     }
@@ -110,7 +83,7 @@ describe('upyflash flash with no FILE (virtual board)', async () => {
     const board2 = await startVirtualBoard(flashFile2);
     let offline;
     try {
-      offline = await flash(board2.url, offlineBase);
+      offline = await flash(board2.rfc2217, offlineBase);
     } finally {
       await board2.stop();
     }
