@@ -49,7 +49,10 @@ export async function connectLoader(
 ): Promise<Connection> {
   link.dialect = undefined;
   const canReset = transport.capabilities.controlLines && (opts.before ?? 'default-reset') !== 'no-reset';
-  const strategies = canReset ? (opts.strategies ?? resetSequence(opts.before ?? 'default-reset')) : [];
+  // Where the lines reach the board one at a time (RFC 2217), the tight sequence is not atomic: start
+  // with the classic reset there, as esptool does for rfc2217:// ports.
+  const tightLines = transport.capabilities.atomicSignals !== false;
+  const strategies = canReset ? (opts.strategies ?? resetSequence(opts.before ?? 'default-reset', { tightLines })) : [];
   const attempts = opts.attempts ?? (canReset ? DEFAULT_ATTEMPTS : NO_RESET_ATTEMPTS);
   const syncs = opts.syncsPerAttempt ?? SYNCS_PER_ATTEMPT;
   if (!canReset) {
