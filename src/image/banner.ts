@@ -3,7 +3,7 @@
  * parts are separate NUL-terminated strings in the binary: "MicroPython v1.23.0 on 2024-06-02" and
  * "<board name> with <mcu name>". Finding them tells which version and board a file is.
  */
-import { latin1 } from './bytes.js';
+import { latin1String } from '../platform/bytes.js';
 
 export interface MicroPythonBanner {
   /** Without the leading "v": "1.23.0", "1.27.0-preview.164.g0f4e8a3b1". */
@@ -28,7 +28,7 @@ export function bannerMachineString(boardName: string, mcuName: string): string 
 
 /** Searches `bytes` for both banner strings; undefined unless the version string is present. */
 export function findMicroPythonBanner(bytes: Uint8Array): MicroPythonBanner | undefined {
-  const text = latin1(bytes);
+  const text = latin1String(bytes);
   const v = VERSION_RE.exec(text);
   if (!v) return undefined;
   let boardName = '';

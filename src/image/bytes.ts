@@ -1,4 +1,5 @@
-/** Little-endian field access and byte searching shared by the image parsers and builders. */
+/** Little-endian field access and C strings shared by the image parsers and builders. */
+import { latin1Bytes, latin1String } from '../platform/bytes.js';
 
 export function readU16(b: Uint8Array, at: number): number {
   return b[at]! | (b[at + 1]! << 8);
@@ -24,37 +25,15 @@ export function hex(n: number, width = 0): string {
   return '0x' + (n >>> 0).toString(16).padStart(width, '0');
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Latin-1 view of bytes: one char per byte, so string offsets are byte offsets. */
-export function latin1(b: Uint8Array, start = 0, end = b.length): string {
-  let s = '';
-  const CHUNK = 0x8000;
-  for (let i = start; i < end; i += CHUNK) {
-    s += String.fromCharCode(...b.subarray(i, Math.min(end, i + CHUNK)));
-  }
-  return s;
-}
-
-export function asciiBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
-}
-
 /** A NUL-padded fixed-size C string field. */
 export function readCString(b: Uint8Array, at: number, max: number): string {
   let end = at;
   while (end < at + max && end < b.length && b[end] !== 0) end++;
-  return latin1(b, at, end);
+  return latin1String(b, at, end);
 }
 
 export function writeCString(b: Uint8Array, at: number, max: number, s: string): void {
-  const bytes = asciiBytes(s.slice(0, max - 1));
+  const bytes = latin1Bytes(s.slice(0, max - 1));
   b.set(bytes, at);
   b.fill(0, at + bytes.length, at + max);
 }

@@ -7,7 +7,8 @@
  */
 import { UpyflashError } from '../errors.js';
 import { sha256 } from '../platform/hash.js';
-import { bytesEqual, hex, readU16, readU32 } from './bytes.js';
+import { bytesEqual } from '../platform/bytes.js';
+import { hex, readU16, readU32 } from './bytes.js';
 import { ESP_IMAGE_MAGIC } from './sniff.js';
 
 export interface ImageSegment {

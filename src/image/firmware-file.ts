@@ -7,7 +7,8 @@ import { CHIPS, chipByImageId, type ChipSpec } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { APP_DESC_MAGIC, parseAppDescription, parseBootloaderDescription, type AppDescription, type BootloaderDescription } from './app-desc.js';
 import { findMicroPythonBanner } from './banner.js';
-import { hex, latin1, readU16, readU32 } from './bytes.js';
+import { latin1String } from '../platform/bytes.js';
+import { hex, readU16, readU32 } from './bytes.js';
 import { IMAGE_HEADER_LEN, SEGMENT_HEADER_LEN, headerLength, parseEspImage, segmentData, type EspImage } from './esp-image.js';
 import { parseEsp8266Trailer, type Esp8266Trailer } from './esp8266-layout.js';
 import {
@@ -116,7 +117,7 @@ function rejectNonImage(kind: FileKind, bytes: Uint8Array, fileName?: string): n
         details: { fileKind: kind, actualBytes: 0 },
       });
     case 'text': {
-      const firstLine = latin1(bytes, 0, Math.min(bytes.length, 200)).split(/\r?\n/)[0]!.trim().slice(0, 60);
+      const firstLine = latin1String(bytes, 0, Math.min(bytes.length, 200)).split(/\r?\n/)[0]!.trim().slice(0, 60);
       throw new UpyflashError('NOT_AN_IMAGE', `${it} is a text file (it starts with "${firstLine}"), not firmware.`, {
         hint: useBin,
         details: { fileKind: kind },

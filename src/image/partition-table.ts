@@ -6,7 +6,8 @@
  */
 import { UpyflashError } from '../errors.js';
 import { md5, toHex } from '../platform/hash.js';
-import { asciiBytes, bytesEqual, hex, readCString, readU32, writeU32 } from './bytes.js';
+import { bytesEqual, latin1Bytes } from '../platform/bytes.js';
+import { hex, readCString, readU32, writeU32 } from './bytes.js';
 
 export interface Partition {
   label: string;
@@ -152,7 +153,7 @@ export function encodePartitionTable(parts: readonly PartitionSpec[]): Uint8Arra
     writeU32(out, at + 4, p.offset);
     writeU32(out, at + 8, p.size);
     out.fill(0, at + 12, at + 28);
-    out.set(asciiBytes(p.label.slice(0, 16)), at + 12);
+    out.set(latin1Bytes(p.label.slice(0, 16)), at + 12);
     writeU32(out, at + 28, p.flags ?? 0);
   });
   const md5At = parts.length * ENTRY_LEN;

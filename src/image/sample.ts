@@ -14,7 +14,6 @@ import { UpyflashError } from '../errors.js';
 import { sha256 } from '../platform/hash.js';
 import { encodeAppDescription, encodeBootloaderDescription } from './app-desc.js';
 import { bannerMachineString, bannerVersionString } from './banner.js';
-import { asciiBytes } from './bytes.js';
 import { SEGMENT_HEADER_LEN, SHA256_LEN, headerLength } from './esp-image.js';
 import { buildEspImage, type SegmentSpec } from './esp-image-writer.js';
 import { ESP8266_IROM_OFFSET, buildEsp8266Layout } from './esp8266-layout.js';
@@ -26,7 +25,7 @@ import {
   encodePartitionTable,
   type PartitionSpec,
 } from './partition-table.js';
-import { concatBytes } from '../platform/bytes.js';
+import { concatBytes, latin1Bytes } from '../platform/bytes.js';
 import { Prng } from '../platform/prng.js';
 import { SAMPLE_LAYOUTS, type SampleLayout } from './sample-layouts.js';
 
@@ -103,7 +102,7 @@ function segment(length: number, prng: Prng, share: number, head?: Uint8Array): 
 }
 
 function cString(s: string): Uint8Array {
-  const b = asciiBytes(s);
+  const b = latin1Bytes(s);
   const out = new Uint8Array(b.length + 1);
   out.set(b);
   return out;
@@ -228,7 +227,7 @@ function buildEsp32Family(chip: ChipSpec, o: Required<Omit<SampleFirmwareOptions
       maxEfuseBlkRevFull: 199,
       mmuPageSizeLog2: 16,
     },
-    sha256(asciiBytes(`sample-elf:${chip.id}:${o.version}:${o.seed}`)),
+    sha256(latin1Bytes(`sample-elf:${chip.id}:${o.version}:${o.seed}`)),
   );
   const app = buildApp(chip, layout, c, appTarget, concatBytes([desc, banner]));
 

@@ -2,7 +2,7 @@
  * What kind of file is this? Users hand us whatever their browser saved; the common mistakes (the
  * download web page, the .elf, a .hex, a .uf2, a zip) must be named, not reported as a bad magic byte.
  */
-import { latin1 } from './bytes.js';
+import { latin1String } from '../platform/bytes.js';
 
 export type FileKind = 'esp-image' | 'html' | 'elf' | 'intel-hex' | 'uf2' | 'zip' | 'gzip' | 'empty' | 'text' | 'unknown';
 
@@ -49,7 +49,7 @@ export function sniffFile(bytes: Uint8Array): FileKind {
 
   const head = bytes.subarray(0, Math.min(bytes.length, 1024));
   if (!looksLikeText(head)) return 'unknown';
-  let text = latin1(head);
+  let text = latin1String(head);
   if (text.startsWith('\xef\xbb\xbf')) text = text.slice(3); // UTF-8 BOM
   const trimmed = text.trimStart();
   // Intel HEX: records ":LLAAAATT...CC", the first usually a data or extended-address record.

@@ -1,7 +1,9 @@
+/** Byte-array helpers every layer shares (codecs, REPL, virtual board). Browser-safe. */
+
 /**
  * Joins byte chunks into one array. A single chunk comes back as it is, without a copy: every caller
  * owns the chunks it passes (received data, freshly built requests), so sharing them is safe and the
- * common one-chunk case costs nothing. Browser-safe.
+ * common one-chunk case costs nothing.
  */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
@@ -13,5 +15,29 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
     out.set(p, at);
     at += p.length;
   }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Latin-1 view of bytes: one char per byte, so string offsets are byte offsets. */
+export function latin1String(b: Uint8Array, start = 0, end = b.length): string {
+  let s = '';
+  // fromCharCode takes its bytes as arguments: bounded chunks stay under the engine's argument limit.
+  const CHUNK = 0x8000;
+  for (let i = start; i < end; i += CHUNK) {
+    s += String.fromCharCode(...b.subarray(i, Math.min(end, i + CHUNK)));
+  }
+  return s;
+}
+
+/** One byte per char (the low 8 bits): the inverse of latin1String. */
+export function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
   return out;
 }

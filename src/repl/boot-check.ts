@@ -7,7 +7,8 @@
 import { UpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
 import type { Transport } from '../transport/transport.js';
-import { ByteReader, latin1Bytes, latin1String } from './byte-reader.js';
+import { latin1Bytes, latin1String } from '../platform/bytes.js';
+import { ByteReader } from './byte-reader.js';
 
 export interface BootInfo {
   /** Without the "v": "1.27.0". */

@@ -3,7 +3,7 @@
  * "whatever arrives until the line goes quiet". Bytes read past a marker stay buffered for the next call.
  */
 import { UpyflashError } from '../errors.js';
-import { concatBytes } from '../platform/bytes.js';
+import { concatBytes, latin1Bytes, latin1String } from '../platform/bytes.js';
 import type { Transport } from '../transport/transport.js';
 
 /** How long one Transport.read waits when the caller has no deadline (then it simply reads again). */
@@ -100,18 +100,6 @@ export class ByteReader {
       details: { waitingFor: what, received: tail },
     });
   }
-}
-
-export function latin1Bytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
-}
-
-export function latin1String(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += String.fromCharCode(x);
-  return s;
 }
 
 function indexOf(hay: Uint8Array, needle: Uint8Array): number {

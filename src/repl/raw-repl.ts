@@ -5,7 +5,8 @@
  */
 import { UpyflashError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
-import { ByteReader, latin1Bytes, latin1String } from './byte-reader.js';
+import { latin1Bytes, latin1String } from '../platform/bytes.js';
+import { ByteReader } from './byte-reader.js';
 
 export interface ExecResult {
   stdout: Uint8Array;

@@ -1,6 +1,7 @@
 import { chipById } from '../chips/index.js';
 import type { ChipId, ChipSpec } from '../chips/types.js';
 import { UpyflashError } from '../errors.js';
+import { latin1Bytes } from '../platform/bytes.js';
 import { SlipDecoder, slipEncode } from '../protocol/slip.js';
 import type { ControlLines } from '../transport/transport.js';
 import type { AppContext, AppFactory, AppRuntime, FlashView } from './app-runtime.js';
@@ -230,7 +231,7 @@ export class VirtualBoard {
   }
 
   private print(text: string): void {
-    if (text) this.uartWrite(latin1(text));
+    if (text) this.uartWrite(latin1Bytes(text));
   }
 
   /** EN went low: everything stops. */
@@ -378,10 +379,4 @@ export class VirtualBoard {
     this.currentState = s;
     for (const l of this.stateListeners) l(s);
   }
-}
-
-function latin1(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
-  return out;
 }

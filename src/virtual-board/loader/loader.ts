@@ -1,6 +1,7 @@
 import type { ChipSpec, LoaderDialect } from '../../chips/types.js';
 import { Op } from '../../protocol/opcodes.js';
 import { checksum, decodeCommand, readU32le, SYNC_PAYLOAD, type DecodedCommand } from '../../protocol/packet.js';
+import { bytesEqual } from '../../platform/bytes.js';
 import { md5, toHex } from '../../platform/hash.js';
 import { romBootReplyValue, type ChipIdentity } from '../chip-identity.js';
 import { BLOCK64K_SIZE, SECTOR_SIZE, type FlashMemory } from '../flash-memory.js';
@@ -311,7 +312,7 @@ export class DownloadModeLoader {
 
   private romSync(d: Uint8Array): void {
     // A SYNC whose pattern is wrong never locks the ROM's auto-baud: no answer at all.
-    if (!sameBytes(d, SYNC_PAYLOAD)) return;
+    if (!bytesEqual(d, SYNC_PAYLOAD)) return;
     const tail = statusTail('rom', this.chip.rom.statusBytes, 0);
     const reply = buildReply(Op.SYNC, SYNC_REPLY_VALUE, new Uint8Array(0), tail);
     for (let i = 0; i < SYNC_REPLIES; i++) this.emit(reply);
@@ -577,10 +578,4 @@ function dataBlock(data: Uint8Array): { seq: number; payload: Uint8Array } | und
   const payload = data.subarray(16);
   if (size !== payload.length) return undefined;
   return { seq: readU32le(data, 4), payload };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

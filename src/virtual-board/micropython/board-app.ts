@@ -10,6 +10,7 @@
  */
 import { loadMicroPython, type MicroPythonWasm } from '@micropython/micropython-webassembly-pyscript';
 import type { MicroPythonBanner } from '../../image/banner.js';
+import { bytesEqual } from '../../platform/bytes.js';
 import type { AppContext, AppFactory, AppRuntime } from '../app-runtime.js';
 import { decodeFs, encodeFs, fsRecordLength, FS_HEADER_LEN, type FsEntry } from './fs-image.js';
 import { fsRegion, type FlashRegion } from './fs-region.js';
@@ -268,14 +269,8 @@ class MicroPythonBoardApp implements AppRuntime {
     if (!region) return;
     const record = encodeFs(files);
     if (record.length > region.size) return;
-    if (this.lastRecord && sameBytes(this.lastRecord, record)) return;
+    if (this.lastRecord && bytesEqual(this.lastRecord, record)) return;
     this.ctx.flash.write(region.offset, record);
     this.lastRecord = record;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
