@@ -3,6 +3,7 @@
  * download web page, the .elf, a .hex, a .uf2, a zip) must be named, not reported as a bad magic byte.
  */
 import { latin1String } from '../platform/bytes.js';
+import { readU32 } from './bytes.js';
 
 export type FileKind = 'esp-image' | 'html' | 'elf' | 'intel-hex' | 'uf2' | 'zip' | 'gzip' | 'empty' | 'text' | 'unknown';
 
@@ -15,10 +16,6 @@ const UF2_MAGIC_START1 = 0x9e5d5157;
 function startsWith(b: Uint8Array, sig: readonly number[], at = 0): boolean {
   if (b.length < at + sig.length) return false;
   return sig.every((v, i) => b[at + i] === v);
-}
-
-function u32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /** True when the head is valid UTF-8 (ASCII included) without NULs or other C0 controls but tab/CR/LF. */
@@ -42,7 +39,7 @@ export function sniffFile(bytes: Uint8Array): FileKind {
   if (bytes.length === 0) return 'empty';
   if (bytes[0] === ESP_IMAGE_MAGIC) return 'esp-image';
   if (startsWith(bytes, [0x7f, 0x45, 0x4c, 0x46])) return 'elf';
-  if (bytes.length >= 8 && u32(bytes, 0) === UF2_MAGIC_START0 && u32(bytes, 4) === UF2_MAGIC_START1) return 'uf2';
+  if (bytes.length >= 8 && readU32(bytes, 0) === UF2_MAGIC_START0 && readU32(bytes, 4) === UF2_MAGIC_START1) return 'uf2';
   // Local file header, or the end-of-central-directory record of an empty archive.
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06])) return 'zip';
   if (startsWith(bytes, [0x1f, 0x8b])) return 'gzip';
