@@ -72,7 +72,6 @@ test('the CLI default sequence resets into download mode over rfc2217:// and in-
 
 test(
   'over rfc2217:// (lines reach the board one at a time) the first attempt is the classic reset, as esptool does',
-  { todo: 'src/flasher/connect.ts calls resetSequence(before) without tightLines, so TransportCapabilities.atomicSignals=false (rfc2217) is ignored and unix-tight is tried first' },
   async () => {
     const board = await startBoardProcess({ chip: 'esp32' });
     try {
