@@ -51,81 +51,84 @@ export async function writeRegion(
   bytes: Uint8Array,
   opts: RegionWriteOptions,
 ): Promise<RegionWriteStats> {
-  const dialect = requireDialect(link);
-  return dialect.supportsDeflate ? writeDeflated(link, dialect, region, bytes, opts) : writePlain(link, dialect, region, bytes, opts);
-}
-
-async function writeDeflated(
-  link: LoaderLink,
-  d: LoaderDialect,
-  region: Range,
-  bytes: Uint8Array,
-  opts: RegionWriteOptions,
-): Promise<RegionWriteStats> {
+  const d = requireDialect(link);
   const startWire = link.bytesWritten;
   const blockSize = opts.blockSize ?? d.flashBlockSize;
-  const packed = await opts.deflate(bytes);
+  const plan = d.supportsDeflate ? await deflatedPlan(d, region, bytes, blockSize, opts.deflate) : plainPlan(d, region, bytes, blockSize);
+  const blocks = plan.flashSizes.length;
+  await link.command(plan.begin);
+  const timeoutFor = (seq: number, frameBytes: number) =>
+    opts.timeouts
+      ? opts.timeouts.forBlock(frameBytes, link.transport.baud, flashWorkBeforeAck(d, plan.flashSizes, seq))
+      : timeoutForSize(ERASE_SECONDS_PER_MB, plan.flashSizes[seq] ?? blockSize);
+  await sendPipelined(
+    link,
+    blocks,
+    (seq) => {
+      const chunk = plan.payload.subarray(seq * blockSize, (seq + 1) * blockSize);
+      const block = plan.padBlocks ? padded(chunk, blockSize) : chunk;
+      return plan.data(seq, block, timeoutFor(seq, block.length + DATA_FRAME_OVERHEAD));
+    },
+    opts.maxInFlight,
+    (acked) => opts.onProgress?.(Math.min(bytes.length, Math.round((acked * blockSize * bytes.length) / plan.payload.length))),
+    opts.timeouts,
+  );
+  if (opts.sendEnd) await link.command(plan.end(() => timeoutFor(blocks, 0)));
+  return { wireBytes: link.bytesWritten - startWire, compressedBytes: plan.payload.length, blocks };
+}
+
+/** What differs between FLASH_DEFL_* and plain FLASH_* writes; the block loop is the same for both. */
+interface RegionPlan {
+  /** The bytes cut into blocks: the compressed stream, or the region's bytes as they are. */
+  readonly payload: Uint8Array;
+  readonly begin: Command;
+  /** Flash bytes each block turns into on the chip, one entry per block. */
+  readonly flashSizes: readonly number[];
+  /** ROM FLASH_DATA takes whole blocks only, so a short last block is filled up with 0xFF. */
+  readonly padBlocks: boolean;
+  readonly data: (seq: number, block: Uint8Array, timeoutMs: number) => Command;
+  /** `endWorkTimeout` is the wait for the flash work still pending when END is sent. */
+  readonly end: (endWorkTimeout: () => number) => Command;
+}
+
+async function deflatedPlan(d: LoaderDialect, region: Range, bytes: Uint8Array, blockSize: number, deflate: Deflate): Promise<RegionPlan> {
+  const packed = await deflate(bytes);
   const blocks = Math.ceil(packed.length / blockSize);
   // ROMs erase what BEGIN announces, so they want whole blocks; the stub wants the exact size.
   const size = d.deflateSizeRoundedToBlocks ? Math.ceil(bytes.length / blockSize) * blockSize : bytes.length;
-  await link.command(commands.flashDeflBegin(d, size, blocks, blockSize, region.offset));
-  // A block may inflate to far more than its size, all of it erased and written before an ack.
-  const inflated = inflatedBlockSizes(packed, blockSize);
-  const flashWorkBefore = (seq: number) => flashWorkBeforeAck(d, inflated, seq);
-  const timeoutFor = (seq: number, frameBytes: number) =>
-    opts.timeouts
-      ? opts.timeouts.forBlock(frameBytes, link.transport.baud, flashWorkBefore(seq))
-      : timeoutForSize(ERASE_SECONDS_PER_MB, inflated[seq] ?? blockSize);
-  await sendPipelined(
-    link,
-    blocks,
-    (seq) => {
-      const chunk = packed.subarray(seq * blockSize, (seq + 1) * blockSize);
-      return commands.flashDeflData(seq, chunk, timeoutFor(seq, chunk.length + DATA_FRAME_OVERHEAD));
+  return {
+    payload: packed,
+    begin: commands.flashDeflBegin(d, size, blocks, blockSize, region.offset),
+    // A block may inflate to far more than its size, all of it erased and written before an ack.
+    flashSizes: inflatedBlockSizes(packed, blockSize),
+    padBlocks: false,
+    data: commands.flashDeflData,
+    end: (endWorkTimeout) => {
+      // END is answered once the last block is inflated and written out.
+      const end = commands.flashDeflEnd(false);
+      return { ...end, timeoutMs: Math.max(end.timeoutMs, endWorkTimeout()) };
     },
-    opts.maxInFlight,
-    (acked) => opts.onProgress?.(Math.min(bytes.length, Math.round((acked * blockSize * bytes.length) / packed.length))),
-    opts.timeouts,
-  );
-  if (opts.sendEnd) {
-    // END is answered once the last block is inflated and written out.
-    const end = commands.flashDeflEnd(false);
-    await link.command({ ...end, timeoutMs: Math.max(end.timeoutMs, timeoutFor(blocks, 0)) });
-  }
-  return { wireBytes: link.bytesWritten - startWire, compressedBytes: packed.length, blocks };
+  };
 }
 
-async function writePlain(
-  link: LoaderLink,
-  d: LoaderDialect,
-  region: Range,
-  bytes: Uint8Array,
-  opts: RegionWriteOptions,
-): Promise<RegionWriteStats> {
-  const startWire = link.bytesWritten;
-  const blockSize = opts.blockSize ?? d.flashBlockSize;
+function plainPlan(d: LoaderDialect, region: Range, bytes: Uint8Array, blockSize: number): RegionPlan {
   const blocks = Math.ceil(bytes.length / blockSize);
   const eraseSize = d.eraseSizeBug ? esp8266EraseSize(region.offset, bytes.length) : bytes.length;
-  await link.command(commands.flashBegin(d, eraseSize, blocks, blockSize, region.offset));
-  const sizes = new Array<number>(blocks).fill(blockSize);
-  const blockTimeout = (seq: number) =>
-    opts.timeouts
-      ? opts.timeouts.forBlock(blockSize + DATA_FRAME_OVERHEAD, link.transport.baud, flashWorkBeforeAck(d, sizes, seq))
-      : timeoutForSize(ERASE_SECONDS_PER_MB, blockSize);
-  await sendPipelined(
-    link,
-    blocks,
-    (seq) => {
-      const block = new Uint8Array(blockSize).fill(0xff);
-      block.set(bytes.subarray(seq * blockSize, (seq + 1) * blockSize));
-      return commands.flashData(seq, block, blockTimeout(seq));
-    },
-    opts.maxInFlight,
-    (acked) => opts.onProgress?.(Math.min(bytes.length, acked * blockSize)),
-    opts.timeouts,
-  );
-  if (opts.sendEnd) await link.command(commands.flashEnd(false));
-  return { wireBytes: link.bytesWritten - startWire, compressedBytes: bytes.length, blocks };
+  return {
+    payload: bytes,
+    begin: commands.flashBegin(d, eraseSize, blocks, blockSize, region.offset),
+    flashSizes: new Array<number>(blocks).fill(blockSize),
+    padBlocks: true,
+    data: commands.flashData,
+    end: () => commands.flashEnd(false),
+  };
+}
+
+function padded(chunk: Uint8Array, size: number): Uint8Array {
+  if (chunk.length === size) return chunk;
+  const block = new Uint8Array(size).fill(0xff);
+  block.set(chunk);
+  return block;
 }
 
 /**
