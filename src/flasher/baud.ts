@@ -3,7 +3,7 @@ import { UpyflashError, isUpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
-import { sleep } from './reset.js';
+import { sleep } from '../platform/sleep.js';
 
 /** Rate the ROM loaders sync at. */
 export const SYNC_BAUD = 115200;

@@ -5,7 +5,8 @@ import { LoaderLink } from '../protocol/loader-link.js';
 import { type RawResponse, decodeResponse } from '../protocol/packet.js';
 import { Op } from '../protocol/opcodes.js';
 import type { Transport } from '../transport/transport.js';
-import { type BeforeMode, type ResetStrategy, resetSequence, runSteps, sleep } from './reset.js';
+import { sleep } from '../platform/sleep.js';
+import { type BeforeMode, type ResetStrategy, resetSequence, runSteps } from './reset.js';
 
 export interface ConnectOptions {
   /** esptool's --before. Transports without control lines never reset (the board must already be in download mode). */

@@ -11,7 +11,7 @@
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
 import type { ControlLines, Transport, TransportCapabilities } from '../transport/transport.js';
-import { sleep } from './reset.js';
+import { sleep } from '../platform/sleep.js';
 
 /** The fields of a port listing that re-finding needs; src/ports' PortInfo has them. */
 export interface PortIdentity {

@@ -1,3 +1,4 @@
+import { sleep } from '../platform/sleep.js';
 import type { ControlLines, Transport } from '../transport/transport.js';
 
 /**
@@ -112,8 +113,4 @@ export async function runSteps(transport: Transport, steps: readonly ResetStep[]
 export async function hardReset(transport: Transport): Promise<void> {
   if (!transport.capabilities.controlLines) return;
   await runSteps(transport, HARD_RESET);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,7 @@
 /**
  * Node-only: serial port discovery. Linux reads sysfs directly; other systems ask node-serialport.
  */
+import { sleep } from '../platform/sleep.js';
 import { comparePaths, describePort, type PortInfo } from './port-info.js';
 import { listSysfsPorts, type SysfsOptions } from './linux-sysfs.js';
 
@@ -71,6 +72,6 @@ export async function findPortBySerial(
   for (;;) {
     const match = (await listPorts(opts)).find((p) => p.serialNumber === serialNumber);
     if (match || Date.now() >= deadline) return match;
-    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 100));
+    await sleep(opts.pollMs ?? 100);
   }
 }

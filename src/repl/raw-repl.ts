@@ -6,6 +6,7 @@
 import { UpyflashError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 import { latin1Bytes, latin1String } from '../platform/bytes.js';
+import { sleep } from '../platform/sleep.js';
 import { ByteReader } from './byte-reader.js';
 
 export interface ExecResult {
@@ -193,8 +194,4 @@ export class RawRepl {
   private async write(s: string): Promise<void> {
     await this.transport.write(latin1Bytes(s));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -4,7 +4,7 @@ import type { Transport } from '../../src/transport/transport.js';
 /** How long one read may wait before a test calls the line silent. */
 const READ_WAIT_MS = 5000;
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../src/platform/sleep.js';
 
 /** Reads (latin1) until `text` has arrived; a read that waits 5 s for nothing fails the test. */
 export async function readUntil(t: Pick<Transport, 'read'>, text: string): Promise<string> {

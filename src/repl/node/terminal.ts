@@ -3,6 +3,7 @@
  * typed (Ctrl-C, Ctrl-D and Tab mean what MicroPython makes of them), the board's bytes go to stdout,
  * and Ctrl-] ends the session, as in telnet and miniterm. Works with a pipe as stdin too.
  */
+import { sleep } from '../../platform/sleep.js';
 import type { Transport } from '../../transport/transport.js';
 
 export const EXIT_KEY = 0x1d; // Ctrl-]
@@ -43,7 +44,7 @@ export async function runTerminal(transport: Transport, streams: TerminalStreams
   };
   // A pipe that ends still leaves the board's answer to the last line to show.
   const onEnd = (): void => {
-    void writing.then(() => new Promise((r) => setTimeout(r, 300))).then(() => finish('input-closed'));
+    void writing.then(() => sleep(300)).then(() => finish('input-closed'));
   };
 
   if (raw) stdin.setRawMode!(true);
