@@ -1,4 +1,5 @@
-import type { ControlLines, Transport, TransportCapabilities } from '../transport/transport.js';
+import { ForwardingTransport } from '../transport/forwarding-transport.js';
+import type { Transport } from '../transport/transport.js';
 
 /** Bytes and line time per direction, as counted by a MeteredTransport. */
 export interface WireCount {
@@ -22,57 +23,23 @@ const BITS_PER_BYTE = 10;
  * the bench, so the counting sits below everything the flasher does (sync, stub upload at 115200, baud
  * change, compare, write, verify) instead of being summed by hand per phase.
  */
-export class MeteredTransport implements Transport {
+export class MeteredTransport extends ForwardingTransport {
   readonly count: WireCount = zeroCount();
 
-  constructor(readonly inner: Transport) {}
-
-  get name(): string {
-    return this.inner.name;
+  constructor(inner: Transport) {
+    super(inner);
   }
 
-  get capabilities(): TransportCapabilities {
-    return this.inner.capabilities;
-  }
-
-  get baud(): number {
-    return this.inner.baud;
-  }
-
-  open(): Promise<void> {
-    return this.inner.open();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  async write(data: Uint8Array): Promise<void> {
+  override async write(data: Uint8Array): Promise<void> {
     this.count.bytesOut += data.length;
     this.count.outSeconds += (data.length * BITS_PER_BYTE) / this.inner.baud;
     await this.inner.write(data);
   }
 
-  async read(timeoutMs: number): Promise<Uint8Array> {
+  override async read(timeoutMs: number): Promise<Uint8Array> {
     const data = await this.inner.read(timeoutMs);
     this.count.bytesIn += data.length;
     this.count.inSeconds += (data.length * BITS_PER_BYTE) / this.inner.baud;
     return data;
-  }
-
-  setSignals(lines: ControlLines): Promise<void> {
-    return this.inner.setSignals(lines);
-  }
-
-  setBaud(baud: number): Promise<void> {
-    return this.inner.setBaud(baud);
-  }
-
-  flushInput(): Promise<void> {
-    return this.inner.flushInput();
-  }
-
-  drain(): Promise<void> {
-    return this.inner.drain();
   }
 }

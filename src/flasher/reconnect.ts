@@ -10,7 +10,8 @@
  */
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
-import type { ControlLines, Transport, TransportCapabilities } from '../transport/transport.js';
+import { ForwardingTransport } from '../transport/forwarding-transport.js';
+import type { ControlLines, Transport } from '../transport/transport.js';
 import { sleep } from '../platform/sleep.js';
 
 /** The fields of a port listing that re-finding needs; src/ports' PortInfo has them. */
@@ -142,8 +143,7 @@ export interface RefindingTransportOptions extends ReopenOptions {
  * on the new port (a read returns nothing, like a timeout; writes and line changes are repeated).
  * Jobs above see a slow moment instead of a dead link, which is what a native-USB reset is.
  */
-export class RefindingTransport implements Transport {
-  private inner: Transport;
+export class RefindingTransport extends ForwardingTransport {
   private identity: PortIdentity;
   private recovering: Promise<void> | undefined;
   private closed = false;
@@ -152,35 +152,22 @@ export class RefindingTransport implements Transport {
     inner: Transport,
     private readonly opts: RefindingTransportOptions,
   ) {
-    this.inner = inner;
+    super(inner);
     this.identity = opts.identity;
   }
 
-  get name(): string {
-    return this.inner.name;
-  }
-  get capabilities(): TransportCapabilities {
-    return this.inner.capabilities;
-  }
-  get baud(): number {
-    return this.inner.baud;
-  }
   /** Where the board is now. */
   get port(): PortIdentity {
     return this.identity;
   }
 
-  open(): Promise<void> {
-    return this.inner.open();
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.closed = true;
     await this.recovering?.catch(() => undefined);
     await this.inner.close();
   }
 
-  async read(timeoutMs: number): Promise<Uint8Array> {
+  override async read(timeoutMs: number): Promise<Uint8Array> {
     try {
       return await this.inner.read(timeoutMs);
     } catch (e) {
@@ -189,23 +176,23 @@ export class RefindingTransport implements Transport {
     }
   }
 
-  write(data: Uint8Array): Promise<void> {
+  override write(data: Uint8Array): Promise<void> {
     return this.retrying((t) => t.write(data));
   }
 
-  setSignals(lines: ControlLines): Promise<void> {
+  override setSignals(lines: ControlLines): Promise<void> {
     return this.retrying((t) => t.setSignals(lines));
   }
 
-  setBaud(baud: number): Promise<void> {
+  override setBaud(baud: number): Promise<void> {
     return this.retrying((t) => t.setBaud(baud));
   }
 
-  flushInput(): Promise<void> {
+  override flushInput(): Promise<void> {
     return this.retrying((t) => t.flushInput());
   }
 
-  drain(): Promise<void> {
+  override drain(): Promise<void> {
     return this.retrying((t) => t.drain());
   }
 
