@@ -9,6 +9,7 @@ import type { ChipId, ChipSpec } from './types.js';
 export type { ChipId, ChipSpec, LoaderDialect, SpiRegisters } from './types.js';
 export { ROM_MAGIC_REG } from './types.js';
 export { STUB_DIALECT } from './dialects.js';
+export { SPI_USER_COMMAND } from './spi-bits.js';
 
 export const CHIPS: readonly ChipSpec[] = [ESP8266, ESP32, ESP32S2, ESP32S3, ESP32C3, ESP32C6];
 

@@ -1,4 +1,4 @@
-import type { ChipSpec } from '../chips/index.js';
+import { type ChipSpec, SPI_USER_COMMAND as BITS } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
@@ -7,13 +7,6 @@ import { commandWithRetry } from './retry.js';
 /** SPI flash opcodes this tool sends through the chip's SPI "user command" registers. */
 const SPIFLASH_RDID = 0x9f;
 
-// SPI_USR register bits and shifts (the same on every ESP chip esptool drives this way).
-const SPI_USR_COMMAND = 1 << 31;
-const SPI_USR_MISO = 1 << 28;
-const SPI_CMD_USR = 1 << 18;
-const USR2_COMMAND_LEN_SHIFT = 28;
-// ESP8266: data lengths live in SPI_USR1.
-const USR1_MISO_BITLEN_SHIFT = 8;
 const POLL_LIMIT = 10;
 
 /**
@@ -31,14 +24,14 @@ export async function runSpiFlashRead(link: LoaderLink, chip: ChipSpec, opcode: 
   if (spi.misoDlen !== undefined) {
     if (readBits > 0) await write(reg(spi.misoDlen), readBits - 1);
   } else {
-    await write(reg(spi.usr1), ((readBits > 0 ? readBits - 1 : 0) << USR1_MISO_BITLEN_SHIFT) >>> 0);
+    await write(reg(spi.usr1), ((readBits > 0 ? readBits - 1 : 0) << BITS.usr1MisoBitlenShift) >>> 0);
   }
-  await write(reg(spi.usr), (SPI_USR_COMMAND | (readBits > 0 ? SPI_USR_MISO : 0)) >>> 0);
-  await write(reg(spi.usr2), ((7 << USR2_COMMAND_LEN_SHIFT) | opcode) >>> 0);
+  await write(reg(spi.usr), (BITS.usrCommand | (readBits > 0 ? BITS.usrMiso : 0)) >>> 0);
+  await write(reg(spi.usr2), ((7 << BITS.usr2CommandLenShift) | opcode) >>> 0);
   await write(reg(spi.w0), 0);
-  await write(reg(0), SPI_CMD_USR);
+  await write(reg(BITS.cmdReg), BITS.cmdUsr);
   let done = false;
-  for (let i = 0; i < POLL_LIMIT && !done; i++) done = ((await read(reg(0))) & SPI_CMD_USR) === 0;
+  for (let i = 0; i < POLL_LIMIT && !done; i++) done = ((await read(reg(BITS.cmdReg))) & BITS.cmdUsr) === 0;
   if (!done) throw new UpyflashError('PROTOCOL_ERROR', 'The SPI flash command did not complete');
   const status = await read(reg(spi.w0));
   await write(reg(spi.usr), oldUsr);

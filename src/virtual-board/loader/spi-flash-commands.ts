@@ -1,3 +1,4 @@
+import { SPI_USER_COMMAND as BITS } from '../../chips/spi-bits.js';
 import type { SpiRegisters } from '../../chips/types.js';
 import type { ChipIdentity } from '../chip-identity.js';
 
@@ -10,15 +11,6 @@ import type { ChipIdentity } from '../chip-identity.js';
  * traces does.
  */
 
-const REG_CMD = 0x00;
-const CMD_USR = 1 << 18;
-const USR_COMMAND = 1 << 31;
-const USR_MISO = 1 << 28;
-const USR_MOSI = 1 << 27;
-/** ESP8266 keeps both bit lengths in USR1 (MOSI at bit 17, MISO at bit 8, 9 bits each). */
-const ESP8266_MOSI_DLEN_SHIFT = 17;
-const ESP8266_MISO_DLEN_SHIFT = 8;
-const DLEN_MASK = 0x1ff;
 const W_REGS = 16;
 
 const FLASH = {
@@ -63,11 +55,11 @@ export class SpiFlashController {
   }
 
   write(addr: number, value: number): void {
-    if (addr === this.spi.base + REG_CMD && (value & CMD_USR) !== 0) {
+    if (addr === this.spi.base + BITS.cmdReg && (value & BITS.cmdUsr) !== 0) {
       this.regs.set(addr, value >>> 0);
       this.runUserCommand();
       // The hardware clears SPI_USR when the transaction is done; the host polls for that.
-      this.regs.set(addr, (value & ~CMD_USR) >>> 0);
+      this.regs.set(addr, (value & ~BITS.cmdUsr) >>> 0);
       return;
     }
     this.regs.set(addr, value >>> 0);
@@ -79,10 +71,10 @@ export class SpiFlashController {
 
   private runUserCommand(): void {
     const usr = this.reg(this.spi.usr);
-    if ((usr & USR_COMMAND) === 0) return;
+    if ((usr & BITS.usrCommand) === 0) return;
     const command = this.reg(this.spi.usr2) & 0xff;
-    const misoBits = (usr & USR_MISO) !== 0 ? this.misoBitLength() : 0;
-    const mosiBits = (usr & USR_MOSI) !== 0 ? this.mosiBitLength() : 0;
+    const misoBits = (usr & BITS.usrMiso) !== 0 ? this.misoBitLength() : 0;
+    const mosiBits = (usr & BITS.usrMosi) !== 0 ? this.mosiBitLength() : 0;
     const mosi = this.readW(Math.ceil(mosiBits / 8));
     const miso = this.execute(command, mosi);
     if (misoBits > 0) this.writeW(miso, Math.ceil(misoBits / 8));
@@ -90,12 +82,12 @@ export class SpiFlashController {
 
   private misoBitLength(): number {
     if (this.spi.misoDlen !== undefined) return (this.reg(this.spi.misoDlen) & 0xffffff) + 1;
-    return ((this.reg(this.spi.usr1) >>> ESP8266_MISO_DLEN_SHIFT) & DLEN_MASK) + 1;
+    return ((this.reg(this.spi.usr1) >>> BITS.usr1MisoBitlenShift) & BITS.usr1BitlenMask) + 1;
   }
 
   private mosiBitLength(): number {
     if (this.spi.mosiDlen !== undefined) return (this.reg(this.spi.mosiDlen) & 0xffffff) + 1;
-    return ((this.reg(this.spi.usr1) >>> ESP8266_MOSI_DLEN_SHIFT) & DLEN_MASK) + 1;
+    return ((this.reg(this.spi.usr1) >>> BITS.usr1MosiBitlenShift) & BITS.usr1BitlenMask) + 1;
   }
 
   private execute(command: number, mosi: Uint8Array): Uint8Array {
