@@ -10,7 +10,8 @@ import { CHIPS, ESP32, ESP32C3, ESP8266 } from '../src/chips/index.js';
 import { STUB_DIALECT } from '../src/chips/dialects.js';
 import { commands, timeoutForSize, DEFAULT_TIMEOUT_MS } from '../src/protocol/commands.js';
 import { Op, opName } from '../src/protocol/opcodes.js';
-import { CHECKSUM_SEED, checksum, dataPacket, decodeCommand, decodeResponse, encodeCommand, encodeResponse, readU32le, u32le } from '../src/protocol/packet.js';
+import { CHECKSUM_SEED, checksum, dataPacket, decodeCommand, decodeResponse, encodeCommand, encodeResponse, u32le } from '../src/protocol/packet.js';
+import { readU32 } from '../src/platform/bytes.js';
 import { esp8266EraseSize } from '../src/flasher/write.js';
 import { RECORDINGS, ourCommandFor, packetOf, recordedRequests, recording } from './helpers/recorded-trace.js';
 
@@ -57,7 +58,7 @@ test('FLASH_BEGIN / FLASH_DEFL_BEGIN: 4 words to the ESP32 and ESP8266 ROMs, 5 t
   assert.equal(ESP32C3.rom.flashBeginWords, 5);
   assert.equal(STUB_DIALECT.flashBeginWords, 5);
   // The 5th word is "not encrypted".
-  assert.equal(readU32le(commands.flashDeflBegin(STUB_DIALECT, 1, 1, 1, 1).data, 16), 0);
+  assert.equal(readU32(commands.flashDeflBegin(STUB_DIALECT, 1, 1, 1, 1).data, 16), 0);
 });
 
 test('SPI_ATTACH: two words on ESP32-family ROMs, one on the stub; the ESP8266 ROM gets FLASH_BEGIN(0, 0, 0x400, 0) instead', () => {
@@ -81,11 +82,11 @@ test('checksum: 0xEF XOR every data byte after the 16-byte header, in every reco
     for (const { frame } of requests(r)) {
       const c = decodeCommand(frame)!;
       if (c.op === Op.FLASH_DATA || c.op === Op.FLASH_DEFL_DATA || c.op === Op.MEM_DATA) {
-        const size = readU32le(c.data, 0);
+        const size = readU32(c.data, 0);
         assert.equal(c.data.length, 16 + size, 'size word = bytes after the header');
-        assert.equal(readU32le(c.data, 8), 0);
-        assert.equal(readU32le(c.data, 12), 0);
-        assert.equal(c.checksum, checksum(c.data.subarray(16)), `${r.name} ${opName(c.op)} seq ${readU32le(c.data, 4)}`);
+        assert.equal(readU32(c.data, 8), 0);
+        assert.equal(readU32(c.data, 12), 0);
+        assert.equal(c.checksum, checksum(c.data.subarray(16)), `${r.name} ${opName(c.op)} seq ${readU32(c.data, 4)}`);
         blocks++;
       } else {
         assert.equal(c.checksum, 0, `${r.name}: ${opName(c.op)} carries no checksum`);
@@ -103,13 +104,13 @@ test('sequence numbers count from 0 per BEGIN; ROM blocks are 1 KiB, stub blocks
   const seqs = (name: string, op: number) =>
     requests(recording(name))
       .filter((q) => q.frame[1] === op)
-      .map((q) => readU32le(decodeCommand(q.frame)!.data, 4));
+      .map((q) => readU32(decodeCommand(q.frame)!.data, 4));
   assert.deepEqual(seqs('esp8266-rom-write', Op.FLASH_DATA), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(seqs('esp32-rom-write-deflate', Op.FLASH_DEFL_DATA), [0, 1, 2, 3, 4]);
   const begin = (name: string, op: number) => requests(recording(name)).find((q) => q.frame[1] === op)!;
-  assert.equal(readU32le(decodeCommand(begin('esp32-rom-write-deflate', Op.FLASH_DEFL_BEGIN).frame)!.data, 8), ESP32.rom.flashBlockSize);
-  assert.equal(readU32le(decodeCommand(begin('esp32-stub-write-921600', Op.FLASH_DEFL_BEGIN).frame)!.data, 8), STUB_DIALECT.flashBlockSize);
-  assert.equal(readU32le(decodeCommand(begin('esp32-stub-write-921600', Op.MEM_BEGIN).frame)!.data, 8), 0x1800);
+  assert.equal(readU32(decodeCommand(begin('esp32-rom-write-deflate', Op.FLASH_DEFL_BEGIN).frame)!.data, 8), ESP32.rom.flashBlockSize);
+  assert.equal(readU32(decodeCommand(begin('esp32-stub-write-921600', Op.FLASH_DEFL_BEGIN).frame)!.data, 8), STUB_DIALECT.flashBlockSize);
+  assert.equal(readU32(decodeCommand(begin('esp32-stub-write-921600', Op.MEM_BEGIN).frame)!.data, 8), 0x1800);
 });
 
 test('sizes in BEGIN as the loaders expect them: ROM deflate rounded up to whole blocks, stub exact, ESP8266 erase workaround', () => {
@@ -117,18 +118,18 @@ test('sizes in BEGIN as the loaders expect them: ROM deflate rounded up to whole
     const q = requests(recording(name)).filter((x) => x.frame[1] === op);
     return decodeCommand(q[q.length - 1]!.frame)!.data;
   };
-  const md5Size = (name: string) => readU32le(begin(name, Op.SPI_FLASH_MD5), 4);
+  const md5Size = (name: string) => readU32(begin(name, Op.SPI_FLASH_MD5), 4);
   // The same 0x244C-byte file: the stub is told its size, the ESP32 and C3 ROMs whole 1 KiB blocks.
-  assert.equal(readU32le(begin('esp32-stub-write-921600', Op.FLASH_DEFL_BEGIN), 0), md5Size('esp32-stub-write-921600'));
+  assert.equal(readU32(begin('esp32-stub-write-921600', Op.FLASH_DEFL_BEGIN), 0), md5Size('esp32-stub-write-921600'));
   for (const name of ['esp32-rom-write-deflate', 'esp32c3-rom-write-deflate']) {
     const size = md5Size(name);
-    assert.equal(readU32le(begin(name, Op.FLASH_DEFL_BEGIN), 0), Math.ceil(size / 0x400) * 0x400, name);
+    assert.equal(readU32(begin(name, Op.FLASH_DEFL_BEGIN), 0), Math.ceil(size / 0x400) * 0x400, name);
     assert.equal(ESP32.rom.deflateSizeRoundedToBlocks && ESP32C3.rom.deflateSizeRoundedToBlocks, true);
   }
   assert.equal(STUB_DIALECT.deflateSizeRoundedToBlocks, false);
   // ESP8266 ROM: 10 KiB at 0x10000 is announced as 8 KiB (esptool's get_erase_size).
   const b = begin('esp8266-rom-write', Op.FLASH_BEGIN);
-  const [erase, blocks, blockSize, offset] = [0, 1, 2, 3].map((i) => readU32le(b, i * 4)) as [number, number, number, number];
+  const [erase, blocks, blockSize, offset] = [0, 1, 2, 3].map((i) => readU32(b, i * 4)) as [number, number, number, number];
   assert.equal(esp8266EraseSize(offset, blocks * blockSize), erase);
   assert.equal(erase, 0x2000);
 });

@@ -18,7 +18,8 @@ import { toHex, md5 } from '../src/platform/hash.js';
 import { commands, type Command } from '../src/protocol/commands.js';
 import { LoaderLink, type Reply } from '../src/protocol/loader-link.js';
 import { Op, ROM_ERRORS, opName } from '../src/protocol/opcodes.js';
-import { decodeCommand, encodeResponse, readU32le } from '../src/protocol/packet.js';
+import { decodeCommand, encodeResponse } from '../src/protocol/packet.js';
+import { readU32 } from '../src/platform/bytes.js';
 import { slipEncode } from '../src/protocol/slip.js';
 import { ReplayTransport, type TraceChunk, ourCommandFor, packetOf, readTraceFrameRecords, recordedRequests, recording } from './helpers/recorded-trace.js';
 
@@ -40,7 +41,7 @@ async function replay(name: string): Promise<{ outcomes: Outcome[]; transport: R
     const out: Outcome = { op: opName(c.op) };
     outcomes.push(out);
     if (c.op === Op.READ_FLASH) {
-      out.readData = await readFlashRange(link, readU32le(c.data, 0), readU32le(c.data, 4));
+      out.readData = await readFlashRange(link, readU32(c.data, 0), readU32(c.data, 4));
       continue;
     }
     try {
@@ -151,7 +152,7 @@ test('SPI_FLASH_MD5: the ROM sends 32 hex characters, the stub 16 raw bytes, for
     const t = new ReplayTransport(chunksFor(md5Request.frame, replyAfter(name, Op.SPI_FLASH_MD5)));
     await t.open();
     const link = new LoaderLink(t, dialect);
-    assert.equal(await flashMd5(link, { offset: readU32le(c.data, 0), length: readU32le(c.data, 4) }), toHex(stub.data), name);
+    assert.equal(await flashMd5(link, { offset: readU32(c.data, 0), length: readU32(c.data, 4) }), toHex(stub.data), name);
   }
 });
 
@@ -183,7 +184,7 @@ test('ESP32-C3 ROM: GET_SECURITY_INFO is supported; its 20 bytes precede the 4 s
   const { outcomes } = await replay('esp32c3-rom-chip-id');
   const info = outcomes.find((o) => o.op === 'GET_SECURITY_INFO')!.reply!;
   assert.equal(info.data.length, 20);
-  assert.equal(readU32le(info.data, 12), 5, 'chip id 5 = ESP32-C3');
+  assert.equal(readU32(info.data, 12), 5, 'chip id 5 = ESP32-C3');
 });
 
 // --- Typed errors: replies the recordings do not contain, built with the same codec ---

@@ -4,7 +4,8 @@ import { deflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { CHIPS, ESP32, ESP32C3, ESP32S2, ESP8266, ROM_MAGIC_REG, type ChipSpec } from '../src/chips/index.js';
 import { Op } from '../src/protocol/opcodes.js';
-import { dataPacket, decodeResponse, encodeCommand, readU32le, SYNC_PAYLOAD, u32le } from '../src/protocol/packet.js';
+import { dataPacket, decodeResponse, encodeCommand, SYNC_PAYLOAD, u32le } from '../src/protocol/packet.js';
+import { readU32 } from '../src/platform/bytes.js';
 import { md5, toHex } from '../src/platform/hash.js';
 import { defaultIdentity, type ChipIdentity } from '../src/virtual-board/chip-identity.js';
 import { FlashMemory } from '../src/virtual-board/flash-memory.js';
@@ -141,7 +142,7 @@ describe('ROM identity for every chip', () => {
         assert.equal(r.status[0], 0);
         const hasId = chip.securityInfoHasChipId ?? true;
         assert.equal(r.data.length, hasId ? 20 : 12);
-        if (hasId) assert.equal(readU32le(r.data, 12), chip.imageChipId);
+        if (hasId) assert.equal(readU32(r.data, 12), chip.imageChipId);
       } else {
         // Unsupported: the previous reply (the flash-id dance's last WRITE_REG) repeated with status 1 / error 5.
         assert.equal(packets.length, 1);
@@ -258,7 +259,7 @@ describe('Secure Download Mode', () => {
     const c = new Client(ESP32C3, { identity: { secureDownload: true } });
     assert.equal(c.sync().length, 8);
     const info = c.cmd(Op.GET_SECURITY_INFO);
-    assert.equal(readU32le(info.data, 0) & 0x4, 0x4);
+    assert.equal(readU32(info.data, 0) & 0x4, 0x4);
     for (const op of [Op.READ_REG, Op.MEM_BEGIN, Op.SPI_FLASH_MD5, Op.FLASH_DEFL_BEGIN]) {
       const r = c.parse(c.raw(op, new Uint8Array(16))[0]!);
       assert.notEqual(r.op, op);

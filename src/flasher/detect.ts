@@ -3,7 +3,7 @@ import { UpyflashError, isUpyflashError } from '../errors.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import { commandWithRetry } from './retry.js';
-import { readU32le } from '../protocol/packet.js';
+import { readU32 } from '../platform/bytes.js';
 import { type FlashId, readFlashId } from './spi-flash.js';
 
 export interface SecurityInfo {
@@ -29,11 +29,11 @@ export interface Detection {
 export function parseSecurityInfo(data: Uint8Array): SecurityInfo {
   if (data.length < 12) throw new UpyflashError('PROTOCOL_ERROR', `GET_SECURITY_INFO reply too short (${data.length} bytes)`);
   return {
-    flags: readU32le(data, 0),
+    flags: readU32(data, 0),
     flashCryptCnt: data[4]!,
     keyPurposes: Array.from(data.subarray(5, 12)),
-    chipId: data.length >= 20 ? readU32le(data, 12) : undefined,
-    ecoVersion: data.length >= 20 ? readU32le(data, 16) : undefined,
+    chipId: data.length >= 20 ? readU32(data, 12) : undefined,
+    ecoVersion: data.length >= 20 ? readU32(data, 16) : undefined,
   };
 }
 

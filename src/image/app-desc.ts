@@ -5,7 +5,8 @@
  * Layouts: esptool/cmds.py `_parse_app_info` / `_parse_bootloader_info`.
  */
 import { toHex } from '../platform/hash.js';
-import { readCString, readU16, readU32, writeCString, writeU16, writeU32 } from './bytes.js';
+import { readU16, readU32, writeU16, writeU32 } from '../platform/bytes.js';
+import { readCString, writeCString } from './bytes.js';
 
 export const APP_DESC_MAGIC = 0xabcd5432;
 export const APP_DESC_LEN = 256;

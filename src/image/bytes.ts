@@ -1,25 +1,5 @@
-/** Little-endian field access and C strings shared by the image parsers and builders. */
+/** Hex, sizes and C strings shared by the image parsers and builders (little-endian fields: platform/bytes). */
 import { latin1Bytes, latin1String } from '../platform/bytes.js';
-
-export function readU16(b: Uint8Array, at: number): number {
-  return b[at]! | (b[at + 1]! << 8);
-}
-
-export function readU32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
-
-export function writeU16(b: Uint8Array, at: number, v: number): void {
-  b[at] = v & 0xff;
-  b[at + 1] = (v >>> 8) & 0xff;
-}
-
-export function writeU32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v & 0xff;
-  b[at + 1] = (v >>> 8) & 0xff;
-  b[at + 2] = (v >>> 16) & 0xff;
-  b[at + 3] = (v >>> 24) & 0xff;
-}
 
 export function hex(n: number, width = 0): string {
   return '0x' + (n >>> 0).toString(16).padStart(width, '0');

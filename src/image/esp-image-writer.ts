@@ -6,7 +6,7 @@
  */
 import { UpyflashError } from '../errors.js';
 import { sha256 } from '../platform/hash.js';
-import { writeU16, writeU32 } from './bytes.js';
+import { writeU16, writeU32 } from '../platform/bytes.js';
 import {
   CHECKSUM_SEED,
   IMAGE_HEADER_LEN,

@@ -7,8 +7,8 @@
  */
 import { UpyflashError } from '../errors.js';
 import { sha256 } from '../platform/hash.js';
-import { bytesEqual } from '../platform/bytes.js';
-import { hex, readU16, readU32 } from './bytes.js';
+import { bytesEqual, readU16, readU32 } from '../platform/bytes.js';
+import { hex } from './bytes.js';
 import { ESP_IMAGE_MAGIC } from './sniff.js';
 
 export interface ImageSegment {

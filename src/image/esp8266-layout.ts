@@ -7,8 +7,7 @@
  */
 import { UpyflashError } from '../errors.js';
 import { md5, toHex } from '../platform/hash.js';
-import { bytesEqual } from '../platform/bytes.js';
-import { readU32, writeU32 } from './bytes.js';
+import { bytesEqual, readU32, writeU32 } from '../platform/bytes.js';
 
 /** Flash offset of irom0 text in MicroPython's ESP8266 layout (makeimg.py SEGS_MAX_SIZE). */
 export const ESP8266_IROM_OFFSET = 0x9000;

@@ -7,8 +7,8 @@ import { CHIPS, chipByImageId, type ChipSpec } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { APP_DESC_MAGIC, parseAppDescription, parseBootloaderDescription, type AppDescription, type BootloaderDescription } from './app-desc.js';
 import { findMicroPythonBanner } from './banner.js';
-import { latin1String } from '../platform/bytes.js';
-import { hex, readU16, readU32 } from './bytes.js';
+import { latin1String, readU16, readU32 } from '../platform/bytes.js';
+import { hex } from './bytes.js';
 import { IMAGE_HEADER_LEN, SEGMENT_HEADER_LEN, headerLength, parseEspImage, segmentData, type EspImage } from './esp-image.js';
 import { parseEsp8266Trailer, type Esp8266Trailer } from './esp8266-layout.js';
 import {

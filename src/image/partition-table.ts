@@ -6,8 +6,8 @@
  */
 import { UpyflashError } from '../errors.js';
 import { md5, toHex } from '../platform/hash.js';
-import { bytesEqual, latin1Bytes } from '../platform/bytes.js';
-import { hex, readCString, readU32, writeU32 } from './bytes.js';
+import { bytesEqual, latin1Bytes, readU32, writeU32 } from '../platform/bytes.js';
+import { hex, readCString } from './bytes.js';
 
 export interface Partition {
   label: string;

@@ -2,8 +2,7 @@
  * What kind of file is this? Users hand us whatever their browser saved; the common mistakes (the
  * download web page, the .elf, a .hex, a .uf2, a zip) must be named, not reported as a bad magic byte.
  */
-import { latin1String } from '../platform/bytes.js';
-import { readU32 } from './bytes.js';
+import { latin1String, readU32 } from '../platform/bytes.js';
 
 export type FileKind = 'esp-image' | 'html' | 'elf' | 'intel-hex' | 'uf2' | 'zip' | 'gzip' | 'empty' | 'text' | 'unknown';
 

@@ -69,10 +69,6 @@ export function u32le(...words: number[]): Uint8Array {
   return out;
 }
 
-export function readU32le(data: Uint8Array, offset: number): number {
-  return ((data[offset]! | (data[offset + 1]! << 8) | (data[offset + 2]! << 16) | (data[offset + 3]! << 24)) >>> 0);
-}
-
 /** Header of MEM_DATA / FLASH_DATA / FLASH_DEFL_DATA: size, sequence number, two zero words. */
 export function dataPacket(seq: number, block: Uint8Array): { data: Uint8Array; checksum: number } {
   const data = new Uint8Array(16 + block.length);

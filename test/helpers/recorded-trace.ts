@@ -12,7 +12,8 @@ import { ESP32, ESP32C3, ESP8266, type ChipSpec } from '../../src/chips/index.js
 import type { LoaderDialect } from '../../src/chips/types.js';
 import { type Command, commands } from '../../src/protocol/commands.js';
 import { Op } from '../../src/protocol/opcodes.js';
-import { decodeCommand, encodeCommand, readU32le } from '../../src/protocol/packet.js';
+import { decodeCommand, encodeCommand } from '../../src/protocol/packet.js';
+import { readU32 } from '../../src/platform/bytes.js';
 import { SlipDecoder } from '../../src/protocol/slip.js';
 import { tracesDir } from './paths.js';
 
@@ -168,7 +169,7 @@ function hex(bytes: ArrayLike<number>): string {
 export function ourCommandFor(frame: Uint8Array, dialect: LoaderDialect): Command {
   const c = decodeCommand(frame);
   if (!c) throw new Error(`not a command frame: ${hex(frame).slice(0, 40)}`);
-  const w = (i: number) => readU32le(c.data, i * 4);
+  const w = (i: number) => readU32(c.data, i * 4);
   const block = () => c.data.subarray(16, 16 + w(0));
   switch (c.op) {
     case Op.SYNC:

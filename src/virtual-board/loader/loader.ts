@@ -1,7 +1,7 @@
 import type { ChipSpec, LoaderDialect } from '../../chips/types.js';
 import { Op } from '../../protocol/opcodes.js';
-import { checksum, decodeCommand, readU32le, SYNC_PAYLOAD, type DecodedCommand } from '../../protocol/packet.js';
-import { bytesEqual } from '../../platform/bytes.js';
+import { checksum, decodeCommand, SYNC_PAYLOAD, type DecodedCommand } from '../../protocol/packet.js';
+import { bytesEqual, readU32 } from '../../platform/bytes.js';
 import { md5, toHex } from '../../platform/hash.js';
 import { romBootReplyValue, type ChipIdentity } from '../chip-identity.js';
 import { BLOCK64K_SIZE, SECTOR_SIZE, type FlashMemory } from '../flash-memory.js';
@@ -261,7 +261,7 @@ export class DownloadModeLoader {
         return this.romSync(d);
       case Op.READ_REG: {
         if (d.length !== 4) return this.romReply(cmd.op, ROM_ERR.INVALID_MESSAGE);
-        this.replyValue = this.regs.read(readU32le(d, 0));
+        this.replyValue = this.regs.read(readU32(d, 0));
         return this.romReply(cmd.op);
       }
       case Op.WRITE_REG:
@@ -288,7 +288,7 @@ export class DownloadModeLoader {
         return this.romFlashEnd(cmd);
       case Op.MEM_BEGIN:
         if (d.length !== 16) return this.romReply(cmd.op, ROM_ERR.INVALID_MESSAGE);
-        this.ram.begin(readU32le(d, 0), readU32le(d, 8), readU32le(d, 12));
+        this.ram.begin(readU32(d, 0), readU32(d, 8), readU32(d, 12));
         return this.romReply(cmd.op);
       case Op.MEM_DATA:
         return this.romMemData(cmd);
@@ -298,7 +298,7 @@ export class DownloadModeLoader {
         if (!rom.supportsChangeBaud) return this.romUnsupported();
         if (d.length !== 8) return this.romReply(cmd.op, ROM_ERR.INVALID_MESSAGE);
         this.romReply(cmd.op);
-        return this.changeBaud(readU32le(d, 0));
+        return this.changeBaud(readU32(d, 0));
       case Op.SPI_FLASH_MD5:
         return this.romMd5(cmd);
       case Op.GET_SECURITY_INFO:
@@ -433,7 +433,7 @@ export class DownloadModeLoader {
       }
       case Op.READ_REG:
         if (!lenIs(4)) return this.stubReply(cmd.op, STUB_ERR.BAD_DATA_LEN);
-        return this.stubReply(cmd.op, 0, undefined, this.regs.read(readU32le(d, 0)));
+        return this.stubReply(cmd.op, 0, undefined, this.regs.read(readU32(d, 0)));
       case Op.WRITE_REG:
         if (d.length % 16 !== 0) return this.stubReply(cmd.op, STUB_ERR.BAD_DATA_LEN);
         this.writeRegs(d);
@@ -445,7 +445,7 @@ export class DownloadModeLoader {
       case Op.CHANGE_BAUDRATE:
         if (!lenIs(8)) return this.stubReply(cmd.op, STUB_ERR.BAD_DATA_LEN);
         this.stubReply(cmd.op);
-        return this.changeBaud(readU32le(d, 0));
+        return this.changeBaud(readU32(d, 0));
       case Op.GET_SECURITY_INFO:
         // The stub calls the ROM's routine where the ROM has one (ESP32-S2 and later).
         if (!this.chip.rom.supportsSecurityInfo) return this.stubReply(cmd.op, STUB_ERR.NOT_IMPLEMENTED);
@@ -462,7 +462,7 @@ export class DownloadModeLoader {
         const error = this.stubWriter.finish();
         this.stubReply(cmd.op, error);
         // Only 0 ("reboot") makes the stub reset the chip; anything else keeps it in the stub.
-        if (error === 0 && d.length >= 4 && readU32le(d, 0) === 0) this.leaveDownloadMode();
+        if (error === 0 && d.length >= 4 && readU32(d, 0) === 0) this.leaveDownloadMode();
         return;
       }
       case Op.SPI_FLASH_MD5:
@@ -474,12 +474,12 @@ export class DownloadModeLoader {
         return this.stubReply(cmd.op);
       case Op.ERASE_REGION:
         if (!lenIs(8)) return this.stubReply(cmd.op, STUB_ERR.BAD_DATA_LEN);
-        return this.stubReply(cmd.op, this.eraseRegion(readU32le(d, 0), readU32le(d, 4)));
+        return this.stubReply(cmd.op, this.eraseRegion(readU32(d, 0), readU32(d, 4)));
       case Op.READ_FLASH:
         return this.stubReadFlash(cmd);
       case Op.MEM_BEGIN:
         if (!lenIs(16)) return this.stubReply(cmd.op, STUB_ERR.BAD_DATA_LEN);
-        this.ram.begin(readU32le(d, 0), readU32le(d, 8), readU32le(d, 12));
+        this.ram.begin(readU32(d, 0), readU32(d, 8), readU32(d, 12));
         return this.stubReply(cmd.op);
       case Op.MEM_DATA: {
         const block = dataBlock(d);
@@ -509,7 +509,7 @@ export class DownloadModeLoader {
   /** Acknowledged on receipt; written after the acknowledgement, while the next block arrives. */
   private stubFlashData(cmd: DecodedCommand): void {
     const d = cmd.data;
-    const header = d.length >= 16 ? readU32le(d, 0) : -1;
+    const header = d.length >= 16 ? readU32(d, 0) : -1;
     const payload = d.subarray(Math.min(16, d.length));
     const checksumOk = checksum(payload) === (cmd.checksum & 0xff);
     const error = this.stubWriter.ackError(header, payload, checksumOk);
@@ -567,15 +567,15 @@ function isFlashDataFrame(packet: Uint8Array): boolean {
 
 function words(data: Uint8Array, n: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(i * 4 + 4 <= data.length ? readU32le(data, i * 4) : 0);
+  for (let i = 0; i < n; i++) out.push(i * 4 + 4 <= data.length ? readU32(data, i * 4) : 0);
   return out;
 }
 
 /** *_DATA payload: u32 size, u32 seq, two zero words, then the bytes; undefined if size disagrees. */
 function dataBlock(data: Uint8Array): { seq: number; payload: Uint8Array } | undefined {
   if (data.length < 16) return undefined;
-  const size = readU32le(data, 0);
+  const size = readU32(data, 0);
   const payload = data.subarray(16);
   if (size !== payload.length) return undefined;
-  return { seq: readU32le(data, 4), payload };
+  return { seq: readU32(data, 4), payload };
 }

@@ -1,3 +1,4 @@
+import { readU32 } from '../../platform/bytes.js';
 import { md5 } from '../../platform/hash.js';
 import { SECTOR_SIZE, type FlashMemory } from '../flash-memory.js';
 
@@ -43,7 +44,7 @@ export class ReadFlashStreamer {
       this.finish();
       return;
     }
-    this.acked = (frame[0]! | (frame[1]! << 8) | (frame[2]! << 16) | (frame[3]! << 24)) >>> 0;
+    this.acked = readU32(frame, 0);
     if (this.acked > this.sent) {
       // The stub's loop condition (acked <= sent) fails: it stops and sends the digest.
       this.finish();
