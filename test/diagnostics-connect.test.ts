@@ -14,7 +14,8 @@ import type { VirtualBoardServer } from '../src/virtual-board/node/server.js';
 import { loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { serveBoard } from './helpers/board-fixture.js';
 import { cleanupAfterAll } from './helpers/cleanups.js';
-import { jsonOf, runCli } from './helpers/doctor-fake-host.js';
+import { runCli } from './helpers/cli-run.js';
+import { jsonOf } from './helpers/doctor-fake-host.js';
 
 const ESP32 = chipById('esp32')!;
 const cleanup = cleanupAfterAll();

@@ -7,7 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, chown } from 'node:fs/promises';
-import { FakeHost, jsonOf, runCli, type DoctorCheckResult } from './helpers/doctor-fake-host.js';
+import { runCli } from './helpers/cli-run.js';
+import { FakeHost, jsonOf, type DoctorCheckResult } from './helpers/doctor-fake-host.js';
 
 const hosts: FakeHost[] = [];
 async function host(): Promise<FakeHost> {

@@ -17,6 +17,9 @@ export interface CliRunOptions {
   /** Kill the CLI after this long; a stuck verb then fails its test instead of the whole run. */
   timeoutMs?: number;
   cwd?: string;
+  /** Run as another user/group (needs root), for real permission errors. */
+  uid?: number;
+  gid?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -27,6 +30,8 @@ export function runCli(args: readonly string[], opts: CliRunOptions = {}): Promi
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     let stdout = '';
     let stderr = '';

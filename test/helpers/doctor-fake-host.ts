@@ -3,11 +3,10 @@
  * (devices/, bus/usb/devices/ and class/tty/ links, drivers bound to interfaces), /dev nodes as
  * plain files, an /etc/group file and a /proc tree. Nothing here runs udevadm or needs real devices.
  */
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { cliPath } from './paths.js';
+import { type CliJsonDocument, type CliResult, cliJson } from './cli-run.js';
 
 const USB = 'sys/devices/pci0000:00/0000:00:14.0/usb1';
 
@@ -131,33 +130,9 @@ export class FakeHost {
   }
 }
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would (optionally as another uid, for real permission errors). */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
-      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Parses the one JSON document a --json run prints on stdout. */
-export function jsonOf(run: CliRun): { ok: boolean; result?: DoctorResult; error?: { code: string; kind: string; message: string; hint: string; details: Record<string, unknown> } } {
-  return JSON.parse(run.stdout) as ReturnType<typeof jsonOf>;
+/** Parses the one JSON document a doctor/detect --json run prints on stdout. */
+export function jsonOf(run: CliResult): CliJsonDocument<DoctorResult> {
+  return cliJson<DoctorResult>(run);
 }
 
 export interface DoctorCheckResult {
