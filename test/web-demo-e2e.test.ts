@@ -5,7 +5,7 @@
  * the local server fetches from a stand-in micropython.org. Screenshots (phone and desktop width) go to
  * test-output/web/ for people to look at.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { chipById } from '../src/chips/index.js';
 import { analyzeFirmware } from '../src/image/firmware-file.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
+import { cleanupAfterAll } from './helpers/cleanups.js';
 import { cliPath, projectRoot } from './helpers/paths.js';
 import { startSiteServer } from './fixtures/site/site-server.js';
 import { ensurePageBuilt } from './web-page-build.js';
@@ -31,29 +32,25 @@ const CHROMIUM_ARGS = [
 ];
 const STEP_TIMEOUT_MS = 60_000;
 const outDir = join(projectRoot, 'test-output', 'web');
-const cleanups: Array<() => Promise<void> | void> = [];
-
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanup = cleanupAfterAll();
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the web test`;
 
 test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { skip, timeout: 180_000 }, async () => {
   await ensurePageBuilt({ whenStale: true });
   const site = await startSiteServer();
-  cleanups.push(() => site.close());
+  cleanup(() => site.close());
   const url = await startUiServer(site.baseUrl);
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'upyflash-chromium-'));
-  cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
+  cleanup(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     viewport: { width: 390, height: 844 },
     timeout: STEP_TIMEOUT_MS,
   });
-  cleanups.push(() => context.close());
+  cleanup(() => context.close());
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -141,7 +138,7 @@ async function startUiServer(siteUrl: string): Promise<string> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, UPYFLASH_BASE_URL: siteUrl, UPYFLASH_CACHE_DIR: cache },
   });
-  cleanups.push(async () => {
+  cleanup(async () => {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
