@@ -28,7 +28,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('flash')
     .description('write MicroPython (a .bin FILE) to the board: validated first, only changed regions written, every region MD5-verified')
-    .argument('[file]', 'firmware .bin (without it, the firmware catalog picks one when installed)');
+    .argument('[file]', 'firmware .bin (without it: the latest MicroPython for the detected board, from micropython.org or the cache)');
   addConnectionOptions(cmd)
     .option('--addr <address>', 'flash address (default: the right one for the chip and file)')
     .option('--force-addr', 'write at --addr even when it looks wrong for this file')
