@@ -123,14 +123,7 @@ export class LoaderLink {
 
   /** Reads and discards everything for `ms` (stale replies, unsupported-command copies). */
   async drain(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      const chunk = await this.transport.read(left);
-      if (chunk.length === 0) break;
-      this.feed(chunk);
-    }
+    await this.listen(ms);
     this.frames.length = 0;
   }
 
