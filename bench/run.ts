@@ -23,8 +23,16 @@
  * through the library API over a line corrupting 1e-4 of the host->chip bytes plus one pulled cable,
  * each verdict checked against the board's flash; summary and every run in bench/fault-results.json.
  *
+ * Then the esptool-js comparison (bench/esptool-js.ts): Espressif's esptool-js 0.7.0 does the same job
+ * (its own reset, sync, stub, baud change, compressed write, MD5 verify, hard reset) over rfc2217 to a
+ * fresh board process with the same link model and flash timing; full flash and unchanged reflash
+ * (esptool-js has no skip, so it writes everything again). Writes bench/compare-results.json.
+ *
+ * Each baud rate gets a fresh board process (erased flash) for each client.
+ *
  * Options: --bauds 921600,2000000 (default 115200,460800,921600,2000000); --no-faults skips the fault
- * run; --faults runs only the fault run.
+ * run; --faults runs only the fault run; --no-esptool-js skips the comparison, which otherwise runs at
+ * the bench rates from 460800 up (at every --bauds rate when --bauds is given).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -38,6 +46,7 @@ import type { PhaseStat } from '../src/flasher/phase-meter.js';
 import type { FlashResult } from '../src/flasher/session.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { type ProgressEvent, Reporter } from '../src/progress.js';
+import { compareWithEsptoolJs } from './compare.js';
 import { faultRun } from './fault-run.js';
 import { modeledFlashBusySeconds } from './flash-ceiling.js';
 
@@ -164,32 +173,42 @@ function printRow(row: Row): void {
 const argv = process.argv.slice(2);
 const bauds = parseBauds(argv);
 const image = buildSampleFirmware({ chip: ESP32, appBytes: 1_700_000, compressibility: 0.66 });
-if (!argv.includes('--faults')) await speedBench();
+if (!argv.includes('--faults')) {
+  const rows = await speedBench();
+  if (!argv.includes('--no-esptool-js')) {
+    const compareBauds = argv.includes('--bauds') ? bauds : bauds.filter((b) => b >= 460800);
+    await compareWithEsptoolJs({ image, offset: ESP32.bootloaderOffset, bauds: compareBauds, upyflash: rows, outFile: join(root, 'bench', 'compare-results.json') });
+  }
+}
 if (!argv.includes('--no-faults')) await faultBench();
 
-async function speedBench(): Promise<void> {
+async function speedBench(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'upyflash-bench-'));
   const file = join(dir, 'ESP32_GENERIC-bench.bin');
   await writeFile(file, image);
-  const board = await startBoardProcess(join(dir, 'flash.img'));
   const rows: Row[] = [];
   try {
-    console.log(`image ${image.length} bytes; virtual ESP32 in another process at ${board.url}`);
+    console.log(`image ${image.length} bytes; virtual ESP32 in another process (a fresh one, erased, per baud rate)`);
     console.log(HEADER);
     for (const baud of bauds) {
-      for (const kind of ['full', 'reflash'] as const) {
-        const row = await run(file, board.url, baud, kind, image.length);
-        rows.push(row);
-        printRow(row);
+      const board = await startBoardProcess(join(dir, `flash-${baud}.img`));
+      try {
+        for (const kind of ['full', 'reflash'] as const) {
+          const row = await run(file, board.url, baud, kind, image.length);
+          rows.push(row);
+          printRow(row);
+        }
+      } finally {
+        await board.stop();
       }
     }
   } finally {
-    await board.stop();
     await rm(dir, { recursive: true, force: true });
   }
   const out = join(root, 'bench', 'results.json');
   await writeFile(out, JSON.stringify(rows, null, 2) + '\n');
   console.log(`wrote ${out}`);
+  return rows;
 }
 
 async function faultBench(): Promise<void> {
