@@ -7,9 +7,9 @@ import type { AfterMode, BeforeMode } from '../flasher/reset.js';
 import { type FlasherSession, type SessionOptions, connect } from '../flasher/session.js';
 import { nodeDeflate } from '../platform/deflate-node.js';
 import type { Reporter } from '../progress.js';
-import { choosePort, listPorts } from '../ports/index.js';
 import { openTransport } from '../transport/open.js';
 import type { Transport } from '../transport/transport.js';
+import { listHostPorts, pickPort } from './port-choice.js';
 import type { CommandIo } from './run-command.js';
 
 /** The flags every verb that talks to a board accepts (esptool's names). */
@@ -71,20 +71,18 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
   throw new UpyflashError('BAD_ARGUMENT', `${flag} ${value}: use one of ${allowed.join(', ')}`);
 }
 
-/** --port, or the one board `listPorts` finds (asking on a TTY when there are several). */
+/** --port, or the one board found on this machine (asking on a terminal when there are several). */
 export async function resolvePortSpec(flags: ConnectionFlags, io: CommandIo): Promise<string> {
   if (flags.port) return flags.port;
-  const ports = await listPorts();
-  const chosen: unknown = await choosePort(ports, { interactive: Boolean(process.stdin.isTTY) && !io.json });
-  const path = typeof chosen === 'string' ? chosen : (chosen as { path: string }).path;
-  io.reporter.info(`Using port ${path}`);
-  return path;
+  const chosen = await pickPort(await listHostPorts(), Boolean(process.stdin.isTTY && process.stderr.isTTY) && !io.json);
+  io.reporter.info(`Using port ${chosen.path}`);
+  return chosen.path;
 }
 
 export async function openTransportFor(spec: string): Promise<Transport> {
   const transport = await openTransport(spec, { baud: SYNC_BAUD });
   // Native-USB boards re-enumerate on reset, maybe under another name: follow them by serial number.
-  return followNativeUsb(transport, spec, { listPorts, open: (p) => openTransport(p, { baud: SYNC_BAUD }) });
+  return followNativeUsb(transport, spec, { listPorts: listHostPorts, open: (p) => openTransport(p, { baud: SYNC_BAUD }) });
 }
 
 /** Port -> transport -> download mode -> chip detected: what every board verb starts with. */

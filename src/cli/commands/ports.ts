@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listPorts } from '../../ports/index.js';
+import { formatPortLine, listHostPorts } from '../port-choice.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
 
 export function register(program: Command): void {
@@ -9,15 +9,9 @@ export function register(program: Command): void {
     .action(async (_o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>();
       await runCommand(flags, async (io) => {
-        const ports = await listPorts();
-        if (ports.length === 0) io.print('No serial ports found. Plug the board in with a data USB cable; `upyflash virtual-board` serves a virtual one.');
-        for (const p of ports as unknown as Array<Record<string, unknown> & { path: string }>) {
-          const extra = Object.entries(p)
-            .filter(([k, v]) => k !== 'path' && v !== undefined && v !== null && v !== '')
-            .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-            .join('  ');
-          io.print(`${p.path}${extra ? `  ${extra}` : ''}`);
-        }
+        const ports = await listHostPorts();
+        if (ports.length === 0) io.print('No serial ports found. Plug the board in with a data USB cable (run `upyflash doctor` for help); `upyflash virtual-board` serves a virtual one.');
+        for (const p of ports) io.print(formatPortLine(p));
         return { result: ports };
       });
     });
