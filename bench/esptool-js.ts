@@ -22,6 +22,8 @@ export interface EsptoolJsJob {
   resetSeconds: number;
   /** Transport.disconnect() (not in wall; esptool-js polls for unlocked streams every 400 ms there). */
   closeSeconds: number;
+  /** Every byte esptool-js put on the wire host->chip (SLIP framed), all phases. */
+  wireBytes: number;
   chipName: string;
 }
 
@@ -75,6 +77,7 @@ export async function flashWithEsptoolJs(address: TcpAddress, image: Uint8Array,
       writeSeconds: (t2 - t1) / 1000,
       resetSeconds: (t3 - t2) / 1000,
       closeSeconds: await timed(() => transport.disconnect()),
+      wireBytes: port.bytesOut,
       chipName,
     };
   } finally {

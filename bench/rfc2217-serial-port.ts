@@ -22,6 +22,8 @@ export class Rfc2217SerialPort {
   private transport: Rfc2217Transport | undefined;
   private lines = { dtr: false, rts: false };
   private stopped = false;
+  /** Data bytes handed to the link host->chip (before telnet IAC doubling), over every open. */
+  bytesOut = 0;
   readable: ReadableStream<Uint8Array> | null = null;
   writable: WritableStream<Uint8Array> | null = null;
 
@@ -57,7 +59,12 @@ export class Rfc2217SerialPort {
         this.stopped = true;
       },
     });
-    this.writable = new WritableStream<Uint8Array>({ write: (chunk) => t.write(chunk) });
+    this.writable = new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        this.bytesOut += chunk.length;
+        return t.write(chunk);
+      },
+    });
   }
 
   async close(): Promise<void> {
