@@ -34,7 +34,6 @@
  * run; --faults runs only the fault run; --no-esptool-js skips the comparison, which otherwise runs at
  * the bench rates from 460800 up (at every --bauds rate when --bauds is given).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,6 +45,7 @@ import type { PhaseStat } from '../src/flasher/phase-meter.js';
 import type { FlashResult } from '../src/flasher/session.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { type ProgressEvent, Reporter } from '../src/progress.js';
+import { startBoardProcess } from '../test/helpers/board-process.js';
 import { compareWithEsptoolJs } from './compare.js';
 import { faultRun } from './fault-run.js';
 import { modeledFlashBusySeconds } from './flash-ceiling.js';
@@ -83,29 +83,6 @@ function parseBauds(argv: readonly string[]): number[] {
   const i = argv.indexOf('--bauds');
   if (i < 0) return DEFAULT_BAUDS;
   return argv[i + 1]!.split(',').map(Number);
-}
-
-async function startBoardProcess(flashFile: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'upyflash.js'), 'virtual-board', '--chip', 'esp32', '--listen', '127.0.0.1:0', '--flash', flashFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stderr.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /(rfc2217:\/\/[\d.]+:\d+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`virtual-board exited (${code}): ${text}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 async function run(file: string, url: string, baud: number, kind: Row['kind'], imageBytes: number): Promise<Row> {
@@ -191,10 +168,10 @@ async function speedBench(): Promise<Row[]> {
     console.log(`image ${image.length} bytes; virtual ESP32 in another process (a fresh one, erased, per baud rate)`);
     console.log(HEADER);
     for (const baud of bauds) {
-      const board = await startBoardProcess(join(dir, `flash-${baud}.img`));
+      const board = await startBoardProcess({ chip: 'esp32', flashFile: join(dir, `flash-${baud}.img`), linkModel: true, flashTiming: true });
       try {
         for (const kind of ['full', 'reflash'] as const) {
-          const row = await run(file, board.url, baud, kind, image.length);
+          const row = await run(file, board.rfc2217, baud, kind, image.length);
           rows.push(row);
           printRow(row);
         }
