@@ -36,7 +36,7 @@ test('after a reset the board prints ROM text, first-boot setup, the banner from
   // Flashed while the board sat blank, as a flasher leaves it: the next reset is MicroPython's first boot.
   const { b, t, r } = await board({});
   b.install(smallFirmware('esp32', { version: '1.26.1', buildDate: '2025-09-11' }));
-  await hardReset(t);
+  await hardReset(t, r);
   const boot = latin1String(await r.readUntil('>>> ', 8000, 'the prompt'));
   assert.match(boot, /rst:0x1 \(POWERON_RESET\),boot:0x13 \(SPI_FAST_FLASH_BOOT\)\r\n/);
   assert.match(boot, /entry 0x[0-9a-f]{8}\r\nPerforming initial setup\r\nMicroPython v1\.26\.1 on 2025-09-11; Generic ESP32 module with ESP32\r\nType "help\(\)" for more information\.\r\n>>> $/);
@@ -46,7 +46,7 @@ test('after a reset the board prints ROM text, first-boot setup, the banner from
   const soft = await send(t, r, '\x04', '>>> ');
   assert.match(soft, /^\r\nMPY: soft reboot\r\nMicroPython v1\.26\.1 on 2025-09-11; Generic ESP32 module with ESP32\r\n/);
   assert.match(await send(t, r, "print(open('keep.txt').read())\r", '>>> '), /\r\nkept\r\n>>> $/);
-  await hardReset(t);
+  await hardReset(t, r);
   const second = latin1String(await r.readUntil('>>> ', 8000, 'the prompt'));
   assert.doesNotMatch(second, /Performing initial setup/);
   assert.match(await send(t, r, 'import os; print(sorted(os.listdir()))\r', '>>> '), /\['boot\.py', 'keep\.txt'\]\r\n>>> $/);
@@ -54,7 +54,7 @@ test('after a reset the board prints ROM text, first-boot setup, the banner from
   // An erase wipes the filesystem with everything else: reflash, reboot, first-boot setup again.
   b.board.flash.eraseAll();
   b.install(smallFirmware('esp32', { version: '1.26.1', buildDate: '2025-09-11' }));
-  await hardReset(t);
+  await hardReset(t, r);
   const third = latin1String(await r.readUntil('>>> ', 8000, 'the prompt'));
   assert.match(third, /Performing initial setup\r\n/);
   assert.match(await send(t, r, 'import os; print(sorted(os.listdir()))\r', '>>> '), /\['boot\.py'\]\r\n>>> $/);
@@ -62,11 +62,11 @@ test('after a reset the board prints ROM text, first-boot setup, the banner from
 
 test('reflashing without an erase keeps the files; the banner follows the new image', async () => {
   const { b, t, r } = await board({ firmware: smallFirmware('esp32') });
-  await hardReset(t);
+  await hardReset(t, r);
   await r.readUntil('>>> ', 8000, 'the prompt');
   await send(t, r, "open('main.py','w').write('x=1')\r", '>>> ');
   b.install(smallFirmware('esp32', { version: '1.28.0', buildDate: '2026-04-01' }));
-  await hardReset(t);
+  await hardReset(t, r);
   const boot = latin1String(await r.readUntil('>>> ', 8000, 'the prompt'));
   assert.match(boot, /MicroPython v1\.28\.0 on 2026-04-01; Generic ESP32 module with ESP32/);
   assert.match(await send(t, r, 'import os; print(sorted(os.listdir()))\r', '>>> '), /\['boot\.py', 'main\.py'\]/);
@@ -75,7 +75,7 @@ test('reflashing without an erase keeps the files; the banner follows the new im
 test('an ESP32-C3 and an ESP8266 board boot MicroPython with their own machine names', async () => {
   for (const chip of ['esp32c3', 'esp8266'] as const) {
     const { t, r } = await board({ chip, firmware: smallFirmware(chip) });
-    await hardReset(t);
+    await hardReset(t, r);
     const spec = chipById(chip)!;
     const text = latin1String(await r.readUntil('>>> ', 8000, 'the prompt'));
     assert.ok(text.includes(`MicroPython v1.27.0 on 2025-12-09; ${spec.micropython.boardName} with ${spec.mcuName}\r\n`), text);
@@ -94,7 +94,7 @@ test('only an image carrying the MicroPython strings counts as MicroPython', () 
 
 test('raw-paste: R\\x01 with a 128-byte window and flow control, or R\\x00 on a board set up without it', async () => {
   const { t, r } = await board({ firmware: smallFirmware('esp32') });
-  await hardReset(t);
+  await hardReset(t, r);
   await r.readUntil('>>> ', 8000, 'the prompt');
   await send(t, r, '\r\x01', 'raw REPL; CTRL-B to exit\r\n>');
   await t.write(latin1Bytes('\x05A\x01'));

@@ -5,6 +5,7 @@
 import type { ChipId } from '../src/chips/types.js';
 import type { ChipSpec } from '../src/chips/types.js';
 import type { FlashView } from '../src/virtual-board/app-runtime.js';
+import type { ByteReader } from '../src/repl/byte-reader.js';
 import type { Transport } from '../src/transport/transport.js';
 import { Rfc2217Transport } from '../src/transport/rfc2217.js';
 import { VirtualBoard } from '../src/virtual-board/board.js';
@@ -140,9 +141,17 @@ export async function startBoardOnTcp(
   };
 }
 
-/** EN pulse through RTS with GPIO0 released: the board restarts and boots from flash. */
-export async function hardReset(t: Transport): Promise<void> {
+/**
+ * EN pulse through RTS with GPIO0 released: the board restarts and boots from flash. With a reader,
+ * whatever an earlier boot printed that is still arriving is dropped while the chip is held in reset
+ * (it can print nothing then), so the next read starts with this boot and not a stale prompt.
+ */
+export async function hardReset(t: Transport, r?: ByteReader): Promise<void> {
   await t.setSignals({ dtr: false, rts: true });
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((res) => setTimeout(res, 100));
+  if (r) {
+    await r.drain(200, 2000);
+    r.discard();
+  }
   await t.setSignals({ dtr: false, rts: false });
 }
