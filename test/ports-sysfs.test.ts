@@ -132,18 +132,18 @@ test('reads USB identity from the device above the interface', async () => {
 test('choosePort: one likely board is chosen, several are MULTIPLE_PORTS, none is NO_PORTS', async () => {
   const ports = await list();
   assert.throws(
-    () => choosePort(ports, { interactive: false }),
+    () => choosePort(ports),
     (e: unknown) =>
       isUpyflashError(e, 'MULTIPLE_PORTS') &&
       JSON.stringify(e.details['ports']) === JSON.stringify(['/dev/ttyACM0', '/dev/ttyUSB0', '/dev/ttyUSB2', '/dev/ttyUSB10']),
   );
   const one = ports.filter((p) => p.path === '/dev/ttyUSB10' || !p.likelyEsp);
-  assert.equal(choosePort(one, { interactive: false }).path, '/dev/ttyUSB10');
+  assert.equal(choosePort(one).path, '/dev/ttyUSB10');
   assert.throws(
-    () => choosePort(ports.filter((p) => !p.likelyEsp), { interactive: false }),
+    () => choosePort(ports.filter((p) => !p.likelyEsp)),
     (e: unknown) => isUpyflashError(e, 'NO_PORTS') && /ttyS0/.test(e.message) && /--port/.test(e.hint),
   );
-  assert.throws(() => choosePort([], { interactive: false }), (e: unknown) => isUpyflashError(e, 'NO_PORTS') && /doctor/.test(e.hint));
+  assert.throws(() => choosePort([]), (e: unknown) => isUpyflashError(e, 'NO_PORTS') && /doctor/.test(e.hint));
 });
 
 test('findPortBySerial finds a native-USB board again by its serial number', async () => {

@@ -17,7 +17,7 @@ export function listHostPorts(): Promise<PortInfo[]> {
  */
 export async function pickPort(ports: readonly PortInfo[], interactive: boolean): Promise<PortInfo> {
   try {
-    return choosePort(ports, { interactive });
+    return choosePort(ports);
   } catch (e) {
     if (!interactive || !isUpyflashError(e, 'MULTIPLE_PORTS')) throw e;
     return askForPort(ports.filter((p) => p.likelyEsp));

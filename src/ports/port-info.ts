@@ -72,7 +72,7 @@ export function portLabel(p: PortInfo): string {
  * The port to use when the user named none: the one that looks like an ESP board. Several such
  * ports, or none, are errors that list what was found; the CLI offers a choice on a terminal.
  */
-export function choosePort(ports: readonly PortInfo[], _opts: { interactive: boolean } = { interactive: false }): PortInfo {
+export function choosePort(ports: readonly PortInfo[]): PortInfo {
   const likely = ports.filter((p) => p.likelyEsp);
   if (likely.length === 1) return likely[0]!;
   if (likely.length > 1) {
