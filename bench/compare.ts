@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpyflashError } from '../src/errors.js';
 import { bytesEqual } from '../src/platform/bytes.js';
-import { startBoardProcess } from '../test/helpers/board-process.js';
+import { startBoardProcess } from '../harness/board-process.js';
 import { flashWithEsptoolJs, type EsptoolJsJob } from './esptool-js.js';
 
 export type JobKind = 'full' | 'reflash';

@@ -45,7 +45,7 @@ import type { PhaseStat } from '../src/flasher/phase-meter.js';
 import type { FlashResult } from '../src/flasher/session.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
 import { type ProgressEvent, Reporter } from '../src/progress.js';
-import { startBoardProcess } from '../test/helpers/board-process.js';
+import { startBoardProcess } from '../harness/board-process.js';
 import { compareWithEsptoolJs } from './compare.js';
 import { faultRun } from './fault-run.js';
 import { modeledFlashBusySeconds } from './flash-ceiling.js';

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import type { Transport } from '../src/transport/transport.js';
+
+/** How long one read may wait before a test calls the line silent. */
+const READ_WAIT_MS = 5000;
+
+export { sleep } from '../src/platform/sleep.js';
+
+/** Reads (latin1) until `text` has arrived; a read that waits 5 s for nothing fails the test. */
+export async function readUntil(t: Pick<Transport, 'read'>, text: string): Promise<string> {
+  let out = '';
+  while (!out.includes(text)) {
+    const chunk = await t.read(READ_WAIT_MS);
+    assert.ok(chunk.length > 0, `no "${text}" in ${JSON.stringify(out)}`);
+    out += Buffer.from(chunk).toString('latin1');
+  }
+  return out;
+}
+
+/** Reads exactly `n` bytes (more stay unread only if they came in a later chunk); silence fails the test. */
+export async function readExactly(t: Pick<Transport, 'read'>, n: number): Promise<Uint8Array> {
+  const out: number[] = [];
+  while (out.length < n) {
+    const chunk = await t.read(READ_WAIT_MS);
+    assert.ok(chunk.length > 0, `timed out after ${out.length} of ${n} bytes`);
+    out.push(...chunk);
+  }
+  return Uint8Array.from(out);
+}
+
+/** Keeps what a board endpoint (or any onData source) hands out until the test takes it. */
+export class ByteCollector {
+  private got: number[] = [];
+
+  constructor(source: { onData(listener: (data: Uint8Array) => void): void }) {
+    source.onData((d) => this.got.push(...d));
+  }
+
+  get count(): number {
+    return this.got.length;
+  }
+
+  /** Everything collected since the last take. */
+  take(): Uint8Array {
+    const out = Uint8Array.from(this.got);
+    this.got = [];
+    return out;
+  }
+}

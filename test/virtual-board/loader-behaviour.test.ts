@@ -1,0 +1,433 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { CHIPS, ESP32, ESP32C3, ESP32S2, ESP8266, ROM_MAGIC_REG, type ChipSpec } from '../../src/chips/index.js';
+import { Op } from '../../src/protocol/opcodes.js';
+import { dataPacket, decodeResponse, encodeCommand, SYNC_PAYLOAD, u32le } from '../../src/protocol/packet.js';
+import { readU32 } from '../../src/platform/bytes.js';
+import { md5, toHex } from '../../src/platform/hash.js';
+import { defaultIdentity, type ChipIdentity } from '../../src/virtual-board/chip-identity.js';
+import { FlashMemory } from '../../src/virtual-board/flash-memory.js';
+import { esp8266RomEraseRange } from '../../src/virtual-board/loader/flash-write-session.js';
+import { DownloadModeLoader } from '../../src/virtual-board/loader/loader.js';
+import { loadStubImage } from '../../src/stub/node/esptool-js-stubs.js';
+import { VirtualTimeHost } from '../../src/virtual-board/loader/virtual-time-host.js';
+
+/** A minimal esptool-like client driving the loader through its public API, on virtual time. */
+class Client {
+  readonly host = new VirtualTimeHost();
+  readonly flash: FlashMemory;
+  readonly loader: DownloadModeLoader;
+  readonly identity: ChipIdentity;
+
+  constructor(
+    readonly chip: ChipSpec,
+    opts: { identity?: Partial<ChipIdentity>; timing?: boolean } = {},
+  ) {
+    this.flash = new FlashMemory(4 << 20, opts.timing ? {} : { timing: false });
+    this.identity = { ...defaultIdentity(chip, 4 << 20), ...opts.identity };
+    this.loader = new DownloadModeLoader({
+      chip,
+      flash: this.flash,
+      identity: this.identity,
+      host: this.host,
+      stubImage: () => loadStubImage(chip),
+    });
+  }
+
+  /** Sends one command, lets all modeled time pass, returns the raw packets the chip sent. */
+  raw(op: number, data: Uint8Array = new Uint8Array(0), chk = 0): Uint8Array[] {
+    this.loader.receive(encodeCommand(op, data, chk));
+    this.host.runAll();
+    return this.host.take();
+  }
+
+  /** One reply expected: its value, data, and status/error read the dialect's way. */
+  cmd(op: number, data?: Uint8Array, chk = 0) {
+    const packets = this.raw(op, data, chk);
+    assert.equal(packets.length, 1, `one reply to 0x${op.toString(16)}, got ${packets.length}`);
+    return this.parse(packets[0]!);
+  }
+
+  parse(packet: Uint8Array) {
+    const r = decodeResponse(packet);
+    assert.ok(r, 'a response packet');
+    const n = this.loader.mode === 'stub' ? 2 : this.chip.rom.statusBytes;
+    return { op: r.op, value: r.value, data: r.body.subarray(0, r.body.length - n), status: r.body.subarray(r.body.length - n) };
+  }
+
+  sync() {
+    return this.raw(Op.SYNC, SYNC_PAYLOAD).map((p) => this.parse(p));
+  }
+
+  readReg(addr: number): number {
+    const r = this.cmd(Op.READ_REG, u32le(addr));
+    assert.equal(r.status[0], 0);
+    return r.value;
+  }
+
+  writeReg(addr: number, value: number): void {
+    assert.equal(this.cmd(Op.WRITE_REG, u32le(addr, value, 0xffffffff, 0)).status[0], 0);
+  }
+
+  uploadStub(): void {
+    const stub = loadStubImage(this.chip);
+    for (const [start, bytes] of [
+      [stub.textStart, stub.text],
+      [stub.dataStart, stub.data],
+    ] as const) {
+      const blocks = Math.ceil(bytes.length / 0x1800);
+      assert.equal(this.cmd(Op.MEM_BEGIN, u32le(bytes.length, blocks, 0x1800, start)).status[0], 0);
+      for (let i = 0; i < blocks; i++) {
+        const p = dataPacket(i, bytes.subarray(i * 0x1800, (i + 1) * 0x1800));
+        assert.equal(this.cmd(Op.MEM_DATA, p.data, p.checksum).status[0], 0);
+      }
+    }
+    const out = this.raw(Op.MEM_END, u32le(0, stub.entry));
+    assert.equal(out.length, 2);
+    assert.equal(toHex(out[1]!), toHex(new TextEncoder().encode('OHAI')));
+    assert.equal(this.loader.mode, 'stub');
+  }
+
+  /** esptool's run_spiflash_command for READ_ID (0x9F), with the chip data's SPI register map. */
+  readFlashId(): number {
+    const spi = this.chip.spi;
+    const reg = (o: number) => spi.base + o;
+    const oldUsr = this.readReg(reg(spi.usr));
+    const oldUsr2 = this.readReg(reg(spi.usr2));
+    if (spi.misoDlen !== undefined) this.writeReg(reg(spi.misoDlen), 24 - 1);
+    else this.writeReg(reg(spi.usr1), (24 - 1) << 8);
+    this.writeReg(reg(spi.usr), (1 << 31) | (1 << 28));
+    this.writeReg(reg(spi.usr2), (7 << 28) | 0x9f);
+    this.writeReg(reg(spi.w0), 0);
+    this.writeReg(reg(0), 1 << 18);
+    assert.equal(this.readReg(reg(0)) & (1 << 18), 0, 'SPI_USR clears when done');
+    const id = this.readReg(reg(spi.w0));
+    this.writeReg(reg(spi.usr), oldUsr);
+    this.writeReg(reg(spi.usr2), oldUsr2);
+    return id & 0xffffff;
+  }
+}
+
+/** esptool's MAC decoding, per family (loader.py / targets/*.py read_mac). */
+function decodeMac(c: Client): number[] {
+  const r = c.chip.mac.regs.map((a) => c.readReg(a));
+  const be = (hi: number, lo: number) => [(hi >>> 24) & 0xff, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
+  if (c.chip.mac.layout === 'esp8266-otp') {
+    const [mac0, mac1, mac3] = r as [number, number, number];
+    const oui = mac3 !== 0 ? [(mac3 >> 16) & 0xff, (mac3 >> 8) & 0xff, mac3 & 0xff] : [0x18, 0xfe, 0x34];
+    return [...oui, (mac1 >> 8) & 0xff, mac1 & 0xff, (mac0 >>> 24) & 0xff];
+  }
+  return be(r[1]!, r[0]!).slice(2);
+}
+
+describe('ROM identity for every chip', () => {
+  for (const chip of CHIPS) {
+    it(`${chip.name}: SYNC x8, magic, MAC, crystal, flash id, security info as the ROM has it`, () => {
+      const c = new Client(chip);
+      const syncs = c.sync();
+      assert.equal(syncs.length, 8);
+      for (const s of syncs) assert.equal(s.status.length, chip.rom.statusBytes);
+      assert.equal(c.readReg(ROM_MAGIC_REG), chip.magicValues[0]);
+      assert.deepEqual(decodeMac(c), [...c.identity.mac]);
+      const div = c.readReg(chip.uartClkdivReg) & 0xfffff;
+      const crystal = (115200 * div) / 1e6 / (chip.uartClockPerXtal ?? 1);
+      assert.ok(Math.abs(crystal - c.identity.crystalMHz) < 0.5, `crystal ${crystal} MHz`);
+      assert.equal(c.readFlashId(), c.identity.flashJedecId);
+      const packets = c.raw(Op.GET_SECURITY_INFO);
+      if (chip.rom.supportsSecurityInfo) {
+        const r = c.parse(packets[0]!);
+        assert.equal(r.op, Op.GET_SECURITY_INFO);
+        assert.equal(r.status[0], 0);
+        const hasId = chip.securityInfoHasChipId ?? true;
+        assert.equal(r.data.length, hasId ? 20 : 12);
+        if (hasId) assert.equal(readU32(r.data, 12), chip.imageChipId);
+      } else {
+        // Unsupported: the previous reply (the flash-id dance's last WRITE_REG) repeated with status 1 / error 5.
+        assert.equal(packets.length, 1);
+        const r = c.parse(packets[0]!);
+        assert.equal(r.op, Op.WRITE_REG);
+        assert.deepEqual([...r.status.subarray(0, 2)], [1, 5]);
+      }
+    });
+  }
+
+  it('4 MB default flash is a Winbond W25Q32 (0x1640EF)', () => {
+    assert.equal(defaultIdentity(ESP32, 4 << 20).flashJedecId, 0x1640ef);
+    assert.equal(defaultIdentity(ESP32, 16 << 20).flashJedecId, 0x1840ef);
+  });
+});
+
+describe('ROM flashing', () => {
+  it('ESP8266 erase bug: what the ROM erases for esptool\'s get_erase_size covers the region', () => {
+    // esptool targets/esp8266.py get_erase_size, the host-side workaround.
+    const getEraseSize = (offset: number, size: number) => {
+      const numSectors = Math.ceil(size / 4096);
+      const startSector = Math.floor(offset / 4096);
+      let head = 16 - (startSector % 16);
+      if (numSectors < head) head = numSectors;
+      return numSectors < 2 * head ? Math.floor((numSectors + 1) / 2) * 4096 : (numSectors - head) * 4096;
+    };
+    for (const offset of [0, 0x1000, 0x8000, 0xf000, 0x10000, 0x23000]) {
+      for (const size of [0x400, 0x1000, 0x2800, 0x9000, 0x10000, 0x4f000, 0x100000]) {
+        const [start, length] = esp8266RomEraseRange(offset, getEraseSize(offset, size));
+        assert.ok(start <= offset && start + length >= offset + size, `0x${offset.toString(16)}+0x${size.toString(16)}`);
+        // ... and not more than a head's worth beyond it
+        assert.ok(start + length - (offset + size) < 0x10000 + 0x1000);
+      }
+    }
+    // Asked for the plain size the ROM erases more than that (the bug esptool works around).
+    assert.deepEqual(esp8266RomEraseRange(0, 0x3000), [0, 0x6000]);
+  });
+
+  it('writes, checks checksum and sequence, and reads back (0x08 over unerased flash)', () => {
+    const c = new Client(ESP32);
+    c.sync();
+    const block = randomBytes(0x400);
+    assert.equal(c.cmd(Op.FLASH_BEGIN, u32le(0x1000, 1, 0x400, 0x2000)).status[0], 0);
+    const bad = dataPacket(0, block);
+    assert.deepEqual([...c.cmd(Op.FLASH_DATA, bad.data, bad.checksum ^ 1).status.subarray(0, 2)], [1, 0x07]);
+    const wrongSeq = dataPacket(1, block);
+    assert.deepEqual([...c.cmd(Op.FLASH_DATA, wrongSeq.data, wrongSeq.checksum).status.subarray(0, 2)], [1, 0x05]);
+    const ok = dataPacket(0, block);
+    assert.equal(c.cmd(Op.FLASH_DATA, ok.data, ok.checksum).status[0], 0);
+    assert.deepEqual(c.flash.read(0x2000, 0x400), Uint8Array.from(block));
+    // Again without erasing: the bits that would need 0 -> 1 cannot change.
+    assert.equal(c.cmd(Op.FLASH_BEGIN, u32le(0, 1, 0x400, 0x2000)).status[0], 0);
+    const other = dataPacket(0, Uint8Array.from(block, (b) => b ^ 0xff));
+    assert.deepEqual([...c.cmd(Op.FLASH_DATA, other.data, other.checksum).status.subarray(0, 2)], [1, 0x08]);
+  });
+
+  it('word counts per dialect: the ESP32 ROM refuses a five-word FLASH_BEGIN, the C3 ROM needs it', () => {
+    const esp32 = new Client(ESP32);
+    assert.deepEqual([...esp32.cmd(Op.FLASH_BEGIN, u32le(0, 0, 0x400, 0, 0)).status.subarray(0, 2)], [1, 5]);
+    const c3 = new Client(ESP32C3);
+    assert.deepEqual([...c3.cmd(Op.FLASH_BEGIN, u32le(0, 0, 0x400, 0)).status.subarray(0, 2)], [1, 5]);
+    assert.equal(c3.cmd(Op.FLASH_BEGIN, u32le(0, 0, 0x400, 0, 0)).status[0], 0);
+  });
+
+  it('ESP8266 ROM lacks deflate, MD5, baud change and SPI_ATTACH (unsupported replies)', () => {
+    const c = new Client(ESP8266);
+    c.sync();
+    for (const op of [Op.FLASH_DEFL_BEGIN, Op.SPI_FLASH_MD5, Op.CHANGE_BAUDRATE, Op.SPI_ATTACH, Op.ERASE_FLASH, Op.READ_FLASH]) {
+      const replies = c.raw(op, new Uint8Array(16)).map((p) => c.parse(p));
+      assert.ok(replies.length >= 1);
+      for (const r of replies) {
+        assert.equal(r.op, Op.SYNC, 'the previous reply header is repeated');
+        assert.deepEqual([...r.status], [1, 5]);
+      }
+    }
+  });
+
+  it('CHANGE_BAUDRATE: the reply goes out at the old rate, then the UART (and UART_CLKDIV) change', () => {
+    const c = new Client(ESP32);
+    const packets: string[] = [];
+    c.host.onSend = () => packets.push(`reply@${c.host.bauds.length}`);
+    c.cmd(Op.CHANGE_BAUDRATE, u32le(460800, 0));
+    assert.deepEqual(packets, ['reply@0']);
+    assert.deepEqual(c.host.bauds, [460800]);
+    const div = c.readReg(ESP32.uartClkdivReg);
+    assert.ok(Math.abs((460800 * div) / 1e6 - 40) < 0.5);
+  });
+
+  it('MEM_END to code that is not the stub runs user code; the no-entry flag stays', () => {
+    const c = new Client(ESP32);
+    c.cmd(Op.MEM_BEGIN, u32le(8, 1, 0x1800, 0x40090000));
+    const p = dataPacket(0, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    c.cmd(Op.MEM_DATA, p.data, p.checksum);
+    c.cmd(Op.MEM_END, u32le(1, 0));
+    assert.equal(c.host.userCodeRuns, 0);
+    c.cmd(Op.MEM_END, u32le(0, 0x40090000));
+    assert.equal(c.host.userCodeRuns, 1);
+    assert.equal(c.loader.mode, 'rom');
+    assert.deepEqual(c.raw(Op.SYNC, SYNC_PAYLOAD), [], 'the loader is gone until reset');
+    c.loader.reset();
+    assert.equal(c.sync().length, 8);
+  });
+
+  it('FLASH_END leaves download mode', () => {
+    const c = new Client(ESP32);
+    c.cmd(Op.FLASH_BEGIN, u32le(0, 0, 0x400, 0));
+    c.cmd(Op.FLASH_END, u32le(1));
+    assert.equal(c.host.userCodeRuns, 1);
+  });
+});
+
+describe('Secure Download Mode', () => {
+  it('allows only the listed commands; security flags say so', () => {
+    const c = new Client(ESP32C3, { identity: { secureDownload: true } });
+    assert.equal(c.sync().length, 8);
+    const info = c.cmd(Op.GET_SECURITY_INFO);
+    assert.equal(readU32(info.data, 0) & 0x4, 0x4);
+    for (const op of [Op.READ_REG, Op.MEM_BEGIN, Op.SPI_FLASH_MD5, Op.FLASH_DEFL_BEGIN]) {
+      const r = c.parse(c.raw(op, new Uint8Array(16))[0]!);
+      assert.notEqual(r.op, op);
+      assert.deepEqual([...r.status.subarray(0, 2)], [1, 5]);
+    }
+    assert.equal(c.cmd(Op.SPI_ATTACH, u32le(0, 0)).status[0], 0);
+    assert.equal(c.cmd(Op.FLASH_BEGIN, u32le(0x1000, 1, 0x400, 0x10000, 0)).status[0], 0);
+  });
+});
+
+describe('flasher stub', () => {
+  it('speaks the stub dialect after OHAI on ESP32 and ESP8266', () => {
+    for (const chip of [ESP32, ESP8266]) {
+      const c = new Client(chip);
+      c.sync();
+      c.uploadStub();
+      const syncs = c.sync();
+      assert.equal(syncs.length, 8);
+      for (const s of syncs) {
+        assert.equal(s.value, 0);
+        assert.deepEqual([...s.status], [0, 0]);
+      }
+      assert.equal(c.readReg(ROM_MAGIC_REG), chip.magicValues[0]);
+      // ESP32 and ESP8266 stubs have no GET_SECURITY_INFO: error byte 0xFF (not implemented).
+      assert.deepEqual([...c.cmd(Op.GET_SECURITY_INFO).status], [0xff, 0]);
+      assert.deepEqual([...c.cmd(0x77).status], [0xff, 0]);
+    }
+  });
+
+  it('the stub on a newer chip has GET_SECURITY_INFO (the ROM routine)', () => {
+    const c = new Client(ESP32S2);
+    c.uploadStub();
+    const r = c.cmd(Op.GET_SECURITY_INFO);
+    assert.deepEqual([...r.status], [0, 0]);
+    assert.equal(r.data.length, 12);
+  });
+
+  it('deflated write with exact size, raw MD5, error codes in the first status byte', () => {
+    const c = new Client(ESP32);
+    c.uploadStub();
+    const image = Uint8Array.from(randomBytes(100_000));
+    const z = deflateSync(image);
+    const blocks = Math.ceil(z.length / 0x4000);
+    assert.equal(c.cmd(Op.FLASH_DEFL_BEGIN, u32le(image.length, blocks, 0x4000, 0x10000, 0)).status[0], 0);
+    for (let i = 0; i < blocks; i++) {
+      const p = dataPacket(i, z.subarray(i * 0x4000, (i + 1) * 0x4000));
+      assert.deepEqual([...c.cmd(Op.FLASH_DEFL_DATA, p.data, p.checksum).status], [0, 0]);
+    }
+    assert.deepEqual([...c.cmd(Op.FLASH_DEFL_END, u32le(1)).status], [0, 0]);
+    assert.equal(c.host.userCodeRuns, 0, 'FLASH_DEFL_END(1) stays in the stub');
+    const digest = c.cmd(Op.SPI_FLASH_MD5, u32le(0x10000, image.length, 0, 0));
+    assert.equal(toHex(digest.data), toHex(md5(image)));
+    // A corrupted checksum is refused with 0xC1; FLASH_END outside a write with 0xC6.
+    c.cmd(Op.FLASH_BEGIN, u32le(0x400, 1, 0x4000, 0));
+    const p = dataPacket(0, new Uint8Array(0x400));
+    assert.deepEqual([...c.cmd(Op.FLASH_DATA, p.data, p.checksum ^ 0x55).status], [0xc1, 0]);
+    c.cmd(Op.FLASH_DATA, p.data, p.checksum);
+    assert.deepEqual([...c.cmd(Op.FLASH_END, u32le(1)).status], [0, 0]);
+    assert.deepEqual([...c.cmd(Op.FLASH_END, u32le(1)).status], [0xc6, 0]);
+  });
+
+  it('corrupt deflate data is reported on the next acknowledgement (0xC7)', () => {
+    const c = new Client(ESP32);
+    c.uploadStub();
+    c.cmd(Op.FLASH_DEFL_BEGIN, u32le(0x8000, 2, 0x4000, 0, 0));
+    const junk = dataPacket(0, Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff));
+    assert.deepEqual([...c.cmd(Op.FLASH_DEFL_DATA, junk.data, junk.checksum).status], [0, 0], 'acknowledged on receipt');
+    const next = dataPacket(1, new Uint8Array(16));
+    assert.deepEqual([...c.cmd(Op.FLASH_DEFL_DATA, next.data, next.checksum).status], [0xc7, 0]);
+  });
+
+  it('ERASE_FLASH, ERASE_REGION (4 KiB aligned only)', () => {
+    const c = new Client(ESP32);
+    c.uploadStub();
+    c.flash.program(0, new Uint8Array(0x30000));
+    assert.deepEqual([...c.cmd(Op.ERASE_REGION, u32le(0x1001, 0x1000)).status], [0x32, 0]);
+    assert.deepEqual([...c.cmd(Op.ERASE_REGION, u32le(0x1000, 0x800)).status], [0x33, 0]);
+    assert.deepEqual([...c.cmd(Op.ERASE_REGION, u32le(0xf000, 0x12000)).status], [0, 0]);
+    assert.equal(c.flash.read(0xefff, 1)[0], 0);
+    assert.ok(c.flash.read(0xf000, 0x12000).every((b) => b === 0xff));
+    assert.equal(c.flash.read(0x21000, 1)[0], 0);
+    assert.deepEqual([...c.cmd(Op.ERASE_FLASH).status], [0, 0]);
+    assert.ok(c.flash.read(0, 0x30000).every((b) => b === 0xff));
+  });
+
+  it('READ_FLASH keeps at most max-in-flight bytes unacknowledged, then sends the MD5', () => {
+    const c = new Client(ESP32);
+    c.uploadStub();
+    const content = Uint8Array.from(randomBytes(0x1000));
+    c.flash.eraseRange(0x3000, 0x1000);
+    c.flash.program(0x3000, content);
+    const first = c.raw(Op.READ_FLASH, u32le(0x3000, 0x1000, 0x100, 0x200));
+    assert.equal(first.length, 3, 'reply + two packets (0x200 in flight)');
+    assert.deepEqual([...c.parse(first[0]!).status], [0, 0]);
+    const got = [first[1]!, first[2]!];
+    let total = 0x200;
+    let md5Frame: Uint8Array | undefined;
+    while (!md5Frame) {
+      c.loader.receive(u32le(total));
+      c.host.runAll();
+      for (const f of c.host.take()) {
+        if (total >= 0x1000) md5Frame = f;
+        else {
+          got.push(f);
+          total += f.length;
+        }
+      }
+    }
+    assert.equal(got.length, 16);
+    const all = new Uint8Array(0x1000);
+    got.forEach((f, i) => all.set(f, i * 0x100));
+    assert.deepEqual(all, content);
+    assert.equal(toHex(md5Frame), toHex(md5(content)));
+  });
+
+  it('RUN_USER_CODE leaves without a reply; reset brings the ROM back', () => {
+    const c = new Client(ESP32);
+    c.uploadStub();
+    assert.deepEqual(c.raw(Op.RUN_USER_CODE), []);
+    assert.equal(c.host.userCodeRuns, 1);
+    c.loader.reset();
+    assert.equal(c.loader.mode, 'rom');
+    const s = c.sync();
+    assert.equal(s[0]!.status.length, 4);
+    assert.equal(s[0]!.value, 0x20120707);
+  });
+});
+
+describe('modeled flash time (virtual clock)', () => {
+  it('ROM: FLASH_BEGIN answers after the erase, each block after its write', () => {
+    const c = new Client(ESP32, { timing: true });
+    const times: number[] = [];
+    c.host.onSend = (_p, at) => times.push(at);
+    c.cmd(Op.FLASH_BEGIN, u32le(0x10000, 64, 0x400, 0x10000));
+    const afterErase = times[0]!;
+    assert.ok(afterErase >= 150, 'a 64 KiB block erase costs time before the reply');
+    for (let i = 0; i < 4; i++) {
+      const p = dataPacket(i, Uint8Array.from(randomBytes(0x400)));
+      c.cmd(Op.FLASH_DATA, p.data, p.checksum);
+    }
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! > times[i - 1]!, 'every acknowledgement waits for its write');
+  });
+
+  it('stub: FLASH_DEFL_DATA is acknowledged on receipt; a later block waits for the earlier write', () => {
+    const c = new Client(ESP32, { timing: true });
+    c.uploadStub();
+    // Four bits of entropy per byte: each 16 KiB compressed block inflates to about 29 KiB.
+    const image = Uint8Array.from(randomBytes(0x40000), (b) => 0x41 + (b & 0x0f));
+    const z = deflateSync(image);
+    const blocks = Math.ceil(z.length / 0x4000);
+    c.cmd(Op.FLASH_DEFL_BEGIN, u32le(image.length, blocks, 0x4000, 0x10000, 0));
+    const t0 = c.host.now();
+    const acks: number[] = [];
+    c.host.onSend = (_p, at) => acks.push(at - t0);
+    // Each block arrives as soon as the previous one is acknowledged, as with esptool's one block in
+    // flight at a high baud rate (the stub has two receive buffers: one waiting, one being written).
+    for (let i = 0; i < blocks; i++) {
+      const p = dataPacket(i, z.subarray(i * 0x4000, (i + 1) * 0x4000));
+      c.loader.receive(encodeCommand(Op.FLASH_DEFL_DATA, p.data, p.checksum));
+      while (acks.length < i + 1 && c.host.pending > 0) c.host.advance(1);
+    }
+    c.host.runAll();
+    assert.equal(acks.length, blocks);
+    assert.equal(acks[0], 0, 'first block acknowledged at once');
+    assert.ok(acks[blocks - 1]! > 0, 'later blocks wait for the flash');
+    c.host.onSend = undefined;
+    c.host.take();
+    assert.deepEqual([...c.cmd(Op.FLASH_DEFL_END, u32le(1)).status], [0, 0]);
+    assert.equal(toHex(c.cmd(Op.SPI_FLASH_MD5, u32le(0x10000, image.length, 0, 0)).data), toHex(md5(image)));
+  });
+});
