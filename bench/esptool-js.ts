@@ -8,7 +8,7 @@
  */
 import { ESPLoader, Transport } from 'esptool-js';
 import { md5, toHex } from '../src/platform/hash.js';
-import type { TcpAddress } from '../src/transport/tcp-link.js';
+import type { TcpAddress } from '../src/transport/node/tcp-link.js';
 import { Rfc2217SerialPort } from './rfc2217-serial-port.js';
 
 export interface EsptoolJsJob {

@@ -8,7 +8,7 @@
 import { ESP32 } from '../src/chips/index.js';
 import { asUpyflashError } from '../src/errors.js';
 import { connect } from '../src/flasher/session.js';
-import { nodeDeflate } from '../src/platform/deflate-node.js';
+import { nodeDeflate } from '../src/platform/node/deflate.js';
 import { Reporter } from '../src/progress.js';
 import { esptoolJsStub, loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
 import { endpointTransport } from '../src/transport/endpoint-transport.js';

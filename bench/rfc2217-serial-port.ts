@@ -6,8 +6,8 @@
  * setBaudRate, which esptool-js prefers to a close-and-reopen when changing the host rate.
  */
 import { UpyflashError, isUpyflashError } from '../src/errors.js';
-import type { TcpAddress } from '../src/transport/tcp-link.js';
-import { Rfc2217Transport } from '../src/transport/rfc2217.js';
+import type { TcpAddress } from '../src/transport/node/tcp-link.js';
+import { Rfc2217Transport } from '../src/transport/node/rfc2217.js';
 
 export interface WebSerialSignals {
   dataTerminalReady?: boolean;

@@ -1,7 +1,7 @@
 import { buildEspImage } from '../src/image/esp-image-writer.js';
 import type { AppFactory } from '../src/virtual-board/app-runtime.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../src/virtual-board/board.js';
-import type { BoardEndpoint } from '../src/virtual-board/endpoint.js';
+import type { BoardEndpoint } from '../src/transport/endpoint.js';
 import { ManualClock } from '../src/virtual-board/manual-clock.js';
 import { startVirtualBoardServer, type VirtualBoardServer, type VirtualBoardServerOptions } from '../src/virtual-board/node/server.js';
 import type { Cleanup } from './cleanups.js';

@@ -6,15 +6,15 @@
  */
 export * from './index.js';
 
-export { openTransport, type OpenTransportOptions } from './transport/open.js';
-export { SerialPortTransport, type SerialTransportOptions } from './transport/serial-port.js';
-export { SocketTransport } from './transport/socket.js';
-export { Rfc2217Transport, type Rfc2217Options } from './transport/rfc2217.js';
-export { listPorts, findPortBySerial, type ListPortsOptions } from './ports/index.js';
-export { followNativeUsb, type FollowOptions } from './flasher/reconnect.js';
+export { openTransport, type OpenTransportOptions } from './transport/node/open.js';
+export { SerialPortTransport, type SerialTransportOptions } from './transport/node/serial-port.js';
+export { SocketTransport } from './transport/node/socket.js';
+export { Rfc2217Transport, type Rfc2217Options } from './transport/node/rfc2217.js';
+export { listPorts, findPortBySerial, type ListPortsOptions } from './ports/node/list.js';
+export { followNativeUsb, type FollowOptions } from './transport/refinding-transport.js';
 
 export { esptoolJsStub, loadStubImage, esptoolJsStubDir } from './stub/node/esptool-js-stubs.js';
-export { nodeDeflate } from './platform/deflate-node.js';
+export { nodeDeflate } from './platform/node/deflate.js';
 
 export { openCatalog, resolveFirmware, listFirmwareOnSite, type NodeCatalogOptions } from './firmware/node/resolve.js';
 export { FsCatalogStore } from './firmware/node/fs-store.js';

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { isUpyflashError } from '../errors.js';
 import { rootsFromEnv } from '../doctor/node/host-facts.js';
-import { type PortInfo, choosePort, listPorts, portLabel } from '../ports/index.js';
+import { type PortInfo, choosePort, listPorts, portLabel } from '../ports/node/list.js';
 
 /**
  * The ports this machine has, as the CLI sees them. Test-only environment variables (see doctor)

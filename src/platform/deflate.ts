@@ -1,6 +1,6 @@
 /**
  * zlib-wrapped deflate (what FLASH_DEFL_* expects), behind one small type so the flasher runs in Node
- * (node:zlib, with a chosen level: see deflate-node.ts) and in the browser (CompressionStream, whose
+ * (node:zlib, with a chosen level: see node/deflate.ts) and in the browser (CompressionStream, whose
  * 'deflate' format is the zlib wrapping).
  */
 export type Deflate = (data: Uint8Array) => Promise<Uint8Array>;

@@ -3,7 +3,7 @@
  * Browser-safe: it knows the endpoint interface only, never the board that implements it.
  */
 import { UpyflashError } from '../errors.js';
-import type { BoardEndpoint } from '../virtual-board/endpoint.js';
+import type { BoardEndpoint } from './endpoint.js';
 import { ByteQueue } from './byte-queue.js';
 import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
 

@@ -8,7 +8,7 @@ import type { AppContext, AppFactory, AppRuntime, FlashView } from './app-runtim
 import { readBootImage } from './boot-image.js';
 import { defaultIdentity, type ChipIdentity } from './chip-identity.js';
 import { realClock, TimerGroup, type Clock } from './clock.js';
-import type { BoardEndpoint } from './endpoint.js';
+import type { BoardEndpoint } from '../transport/endpoint.js';
 import { LineFaults, type FaultOptions } from './faults.js';
 import { FlashMemory, SECTOR_SIZE, type FlashStore } from './flash-memory.js';
 import { HostPort, type PortOwner } from './host-port.js';

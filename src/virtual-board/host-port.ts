@@ -1,5 +1,5 @@
 import type { ControlLines } from '../transport/transport.js';
-import type { BoardEndpoint } from './endpoint.js';
+import type { BoardEndpoint } from '../transport/endpoint.js';
 
 /**
  * The board's end of the USB-serial bridge for one host. A host that connects later takes the board

@@ -3,7 +3,7 @@ import type { FirmwareChoice } from './api.js';
 
 /**
  * What the local server needs from the firmware catalog: the images published for a chip's generic
- * board, and one image's bytes. The Node adapter over src/firmware implements it (catalog-node.ts);
+ * board, and one image's bytes. The Node adapter over src/firmware implements it (node/catalog.ts);
  * the seam keeps the HTTP code free of catalog details.
  */
 export interface FirmwareCatalogPort {

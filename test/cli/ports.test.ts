@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import type { PortInfo } from '../../src/ports/index.js';
+import type { PortInfo } from '../../src/ports/node/list.js';
 import { type FakeUsbDevice, FakeHost } from '../../harness/doctor-fake-host.js';
 import { cliJson, describeRun, runCli } from '../../harness/cli-run.js';
 import { cliPath } from '../../harness/paths.js';

@@ -15,7 +15,7 @@ import { classicReset, unixTightReset } from '../../src/flasher/reset.js';
 import { connect } from '../../src/flasher/session.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { Reporter, type ProgressEvent } from '../../src/progress.js';
-import { openTransport } from '../../src/transport/open.js';
+import { openTransport } from '../../src/transport/node/open.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { startBoardProcess } from '../../harness/board-process.js';
 import { cliJson, describeRun, runCli } from '../../harness/cli-run.js';

@@ -6,11 +6,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { UpyflashError, isUpyflashError } from '../../src/errors.js';
-import { RefindingTransport, followNativeUsb, matchPort, refindPort, reopenPort, type PortIdentity } from '../../src/flasher/reconnect.js';
+import { RefindingTransport, followNativeUsb, matchPort, refindPort, reopenPort, type PortIdentity } from '../../src/transport/refinding-transport.js';
 import { connect } from '../../src/flasher/session.js';
-import { listPorts } from '../../src/ports/index.js';
+import { listPorts } from '../../src/ports/node/list.js';
 import { Reporter, type ProgressEvent } from '../../src/progress.js';
-import { openTransport } from '../../src/transport/open.js';
+import { openTransport } from '../../src/transport/node/open.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { VirtualBoard } from '../../src/virtual-board/board.js';
 import { startVirtualBoardServer, type VirtualBoardServer } from '../../src/virtual-board/node/server.js';

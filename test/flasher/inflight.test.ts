@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ESP32 } from '../../src/chips/index.js';
 import { STUB_BLOCKS_IN_FLIGHT, connect } from '../../src/flasher/session.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
-import { nodeDeflate } from '../../src/platform/deflate-node.js';
+import { nodeDeflate } from '../../src/platform/node/deflate.js';
 import { Reporter } from '../../src/progress.js';
 import { endpointTransport } from '../../src/transport/endpoint-transport.js';
 import { VirtualBoard } from '../../src/virtual-board/board.js';

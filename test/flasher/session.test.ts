@@ -8,7 +8,7 @@ import { classicReset, unixTightReset } from '../../src/flasher/reset.js';
 import { analyzeFirmware } from '../../src/image/firmware-file.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { validateFirmware } from '../../src/image/validate.js';
-import { nodeDeflate } from '../../src/platform/deflate-node.js';
+import { nodeDeflate } from '../../src/platform/node/deflate.js';
 import { Reporter, type ProgressEvent } from '../../src/progress.js';
 import { endpointTransport } from '../../src/transport/endpoint-transport.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../src/virtual-board/board.js';

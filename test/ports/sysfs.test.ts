@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { choosePort, findPortBySerial, listPorts, type PortInfo } from '../../src/ports/index.js';
+import { choosePort, findPortBySerial, listPorts, type PortInfo } from '../../src/ports/node/list.js';
 import { isUpyflashError } from '../../src/errors.js';
 
 let root = '';
@@ -168,7 +168,7 @@ test('a missing sysfs gives an empty list, not an error', async () => {
 });
 
 test('node-serialport listings (macOS, Windows) map to the same PortInfo', async () => {
-  const { fromSerialportList } = await import( '../../src/ports/index.js');
+  const { fromSerialportList } = await import( '../../src/ports/node/list.js');
   const mac = fromSerialportList(
     [
       { path: '/dev/tty.Bluetooth-Incoming-Port' },

@@ -12,7 +12,7 @@ import { chipById } from '../../src/chips/index.js';
 import { isUpyflashError } from '../../src/errors.js';
 import { esptoolJsStub } from '../../src/stub/node/esptool-js-stubs.js';
 import { connect } from '../../src/flasher/session.js';
-import { nodeDeflate } from '../../src/platform/deflate-node.js';
+import { nodeDeflate } from '../../src/platform/node/deflate.js';
 import { Reporter } from '../../src/progress.js';
 import { BoardFs } from '../../src/repl/board-fs.js';
 import { bootCheck } from '../../src/repl/boot-check.js';

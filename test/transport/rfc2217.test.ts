@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Rfc2217Transport, type Rfc2217Options } from '../../src/transport/rfc2217.js';
+import { Rfc2217Transport, type Rfc2217Options } from '../../src/transport/node/rfc2217.js';
 import {
   BINARY, COM_PORT_OPTION, ComPort, Control, DO, DONT, SERVER_OFFSET, SGA, WILL, WONT,
   TelnetDecoder, comPortCommand, escapeIac, negotiation, readBaudPayload,

@@ -5,8 +5,8 @@ import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPortMock } from 'serialport';
-import { SerialPortTransport, type SerialPortLike } from '../../src/transport/serial-port.js';
-import { serialOpenError } from '../../src/transport/serial-errors.js';
+import { SerialPortTransport, type SerialPortLike } from '../../src/transport/node/serial-port.js';
+import { serialOpenError } from '../../src/transport/node/serial-errors.js';
 import { isUpyflashError, type UpyflashError } from '../../src/errors.js';
 import { readExactly } from '../../harness/collect.js';
 import { projectRoot } from '../../harness/paths.js';
@@ -107,7 +107,7 @@ test('permission denied names the group that owns the device and the usermod com
     await chown(device, 0, 20); // group 20 = dialout on Debian/Ubuntu
     await chmod(device, 0o660);
     const script = `
-      import(${JSON.stringify(join(projectRoot, 'dist/src/transport/serial-port.js'))}).then(async ({ SerialPortTransport }) => {
+      import(${JSON.stringify(join(projectRoot, 'dist/src/transport/node/serial-port.js'))}).then(async ({ SerialPortTransport }) => {
         try { await new SerialPortTransport(${JSON.stringify(device)}, 115200).open(); console.log('{}'); }
         catch (e) { console.log(JSON.stringify({ kind: e.kind, hint: e.hint, details: e.details })); }
       });`;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { SocketTransport } from '../../src/transport/socket.js';
+import { SocketTransport } from '../../src/transport/node/socket.js';
 import { isUpyflashError } from '../../src/errors.js';
 import { readExactly } from '../../harness/collect.js';
 

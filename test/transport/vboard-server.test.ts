@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualBoard } from '../../src/virtual-board/board.js';
 import { startVirtualBoardServer } from '../../src/virtual-board/node/server.js';
-import { openTransport } from '../../src/transport/open.js';
+import { openTransport } from '../../src/transport/node/open.js';
 import { readUntil, sleep } from '../../harness/collect.js';
 
 /** Our network transports against the virtual board's own TCP server (another module's code). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ControlLines } from '../../src/transport/transport.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../src/virtual-board/board.js';
-import type { BoardEndpoint } from '../../src/virtual-board/endpoint.js';
+import type { BoardEndpoint } from '../../src/transport/endpoint.js';
 import { ManualClock } from '../../src/virtual-board/manual-clock.js';
 
 /** A host on the board's UART that records what it receives, driven through modeled time. */

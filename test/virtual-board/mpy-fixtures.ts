@@ -7,7 +7,7 @@ import type { ChipSpec } from '../../src/chips/types.js';
 import type { FlashView } from '../../src/virtual-board/app-runtime.js';
 import type { ByteReader } from '../../src/repl/byte-reader.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { Rfc2217Transport } from '../../src/transport/rfc2217.js';
+import { Rfc2217Transport } from '../../src/transport/node/rfc2217.js';
 import { VirtualBoard } from '../../src/virtual-board/board.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { chipById } from '../../src/chips/index.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startUiServer, type UiServer } from '../../src/web/server.js';
+import { startUiServer, type UiServer } from '../../src/web/node/server.js';
 import { CatalogClient } from '../../src/web/catalog-client.js';
 import { isUpyflashError } from '../../src/errors.js';
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { UpyflashError, isUpyflashError } from '../../errors.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
-import { startUiServer, type UiServer } from '../../web/server.js';
-import { openBrowser } from '../../web/open-browser.js';
-import { createNodeCatalogPort } from '../../web/catalog-node.js';
+import { startUiServer, type UiServer } from '../../web/node/server.js';
+import { openBrowser } from '../../web/node/open-browser.js';
+import { createNodeCatalogPort } from '../../web/node/catalog.js';
 
 /** A fixed default so the browser keeps its Web Serial permission for the page between runs. */
 const DEFAULT_PORT = 8266;

@@ -11,8 +11,8 @@ import { constants } from 'node:fs';
 import { access, readFile, readdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { hostOs, listPorts, type PortInfo } from '../../ports/index.js';
-import { portHolders } from '../../transport/serial-errors.js';
+import { hostOs, listPorts, type PortInfo } from '../../ports/node/list.js';
+import { portHolders } from '../../transport/node/serial-errors.js';
 import type { DeviceNodeFact, HostFacts, PortHolderFact, UserFact } from '../types.js';
 import { listUsbDevices } from './usb-devices.js';
 

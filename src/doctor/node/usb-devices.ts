@@ -5,7 +5,7 @@
  */
 import { readdir, readlink, realpath } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readSysfsAttr } from '../../ports/linux-sysfs.js';
+import { readSysfsAttr } from '../../ports/node/linux-sysfs.js';
 import type { UsbDeviceFact } from '../types.js';
 
 const HUB_CLASS = '09';

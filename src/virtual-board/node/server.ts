@@ -21,7 +21,7 @@ import {
 } from '../../transport/rfc2217-codec.js';
 import type { ControlLines } from '../../transport/transport.js';
 import type { VirtualBoard } from '../board.js';
-import type { BoardEndpoint } from '../endpoint.js';
+import type { BoardEndpoint } from '../../transport/endpoint.js';
 
 /**
  * Puts a virtual board on TCP, the way a serial device server (ser2net, esp-link, pyserial's

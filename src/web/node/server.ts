@@ -9,10 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UpyflashError, asUpyflashError } from '../errors.js';
-import { chipById } from '../chips/index.js';
-import { FIRMWARE_FILE_PATTERN, ROUTES, SOURCE_HEADER, type ErrorReply, type FirmwareListReply, type HealthReply } from './api.js';
-import type { FirmwareCatalogPort } from './catalog-port.js';
+import { UpyflashError, asUpyflashError } from '../../errors.js';
+import { chipById } from '../../chips/index.js';
+import { FIRMWARE_FILE_PATTERN, ROUTES, SOURCE_HEADER, type ErrorReply, type FirmwareListReply, type HealthReply } from '../api.js';
+import type { FirmwareCatalogPort } from '../catalog-port.js';
 
 export interface UiServerOptions {
   /** 0 = any free port. */

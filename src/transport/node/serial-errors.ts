@@ -4,7 +4,7 @@
  * works without extra tools.
  */
 import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { UpyflashError } from '../errors.js';
+import { UpyflashError } from '../../errors.js';
 
 export interface SerialErrorContext {
   /** Defaults to the running platform; Windows words "busy" as "Access denied". */

@@ -4,10 +4,10 @@
  * which would reset an ESP on the auto-reset circuit.
  */
 import { SerialPort } from 'serialport';
-import { UpyflashError } from '../errors.js';
-import { ByteQueue } from './byte-queue.js';
+import { UpyflashError } from '../../errors.js';
+import { ByteQueue } from '../byte-queue.js';
 import { serialOpenError, type SerialErrorContext } from './serial-errors.js';
-import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
+import type { ControlLines, Transport, TransportCapabilities } from '../transport.js';
 
 /** The part of node-serialport's SerialPort this transport uses; tests may hand in another. */
 export interface SerialPortLike {

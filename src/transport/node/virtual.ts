@@ -3,16 +3,16 @@
  * endpoint transport. Loaded lazily by open.ts, so the board and its MicroPython runtime stay out of
  * the way of real serial ports.
  */
-import { chipById } from '../chips/index.js';
-import { UpyflashError } from '../errors.js';
-import { VirtualBoard, type VirtualBoardOptions } from '../virtual-board/board.js';
-import type { FlashStore } from '../virtual-board/flash-memory.js';
-import { micropythonApp } from '../virtual-board/micropython/index.js';
-import { fileFlashStore } from '../virtual-board/node/flash-file.js';
-import { loadStubImage } from '../stub/node/esptool-js-stubs.js';
-import { endpointTransport } from './endpoint-transport.js';
-import { formatTransportSpec, type TransportSpec } from './spec.js';
-import type { Transport } from './transport.js';
+import { chipById } from '../../chips/index.js';
+import { UpyflashError } from '../../errors.js';
+import { VirtualBoard, type VirtualBoardOptions } from '../../virtual-board/board.js';
+import type { FlashStore } from '../../virtual-board/flash-memory.js';
+import { micropythonApp } from '../../virtual-board/micropython/index.js';
+import { fileFlashStore } from '../../virtual-board/node/flash-file.js';
+import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
+import { endpointTransport } from '../endpoint-transport.js';
+import { formatTransportSpec, type TransportSpec } from '../spec.js';
+import type { Transport } from '../transport.js';
 
 type VirtualSpec = Extract<TransportSpec, { kind: 'virtual' }>;
 

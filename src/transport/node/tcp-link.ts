@@ -3,7 +3,7 @@
  * timeout and turning socket failures into our error kinds.
  */
 import { connect, type Socket } from 'node:net';
-import { UpyflashError } from '../errors.js';
+import { UpyflashError } from '../../errors.js';
 
 export interface TcpAddress {
   host: string;

@@ -5,13 +5,13 @@
  * CDC and MicroPython's TinyUSB CDC differ). What stays is the USB serial number, which these chips
  * derive from the MAC. So the board is found again by serial number and the job carries on.
  *
- * Browser-safe: the port listing and the opener are handed in (src/ports and transport/open.ts in
- * Node; a Web Serial chooser in the page).
+ * Browser-safe: the port listing and the opener are handed in (ports/node/list.ts and
+ * transport/node/open.ts in Node; a Web Serial chooser in the page).
  */
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
-import { ForwardingTransport } from '../transport/forwarding-transport.js';
-import type { ControlLines, Transport } from '../transport/transport.js';
+import { ForwardingTransport } from './forwarding-transport.js';
+import type { ControlLines, Transport } from './transport.js';
 import { sleep } from '../platform/sleep.js';
 
 /** The fields of a port listing that re-finding needs; src/ports' PortInfo has them. */

@@ -2,16 +2,16 @@
  * The local server's firmware source (Node only): the CLI's catalog and cache (src/firmware/node), so the
  * page and `upyflash flash` share downloads, offline copies and the checks on downloaded bytes.
  */
-import type { ChipSpec } from '../chips/types.js';
-import { UpyflashError } from '../errors.js';
-import { Reporter } from '../progress.js';
-import { checkDownloadedFirmware } from '../firmware/check-download.js';
-import { formatBuildDate, parseFirmwareFileName } from '../firmware/file-name.js';
-import { openCatalog, type NodeCatalogOptions } from '../firmware/node/resolve.js';
-import { newestFirst } from '../firmware/select.js';
-import { firmwareFileUrl } from '../firmware/site-urls.js';
-import type { FirmwareChoice } from './api.js';
-import type { FirmwareCatalogPort } from './catalog-port.js';
+import type { ChipSpec } from '../../chips/types.js';
+import { UpyflashError } from '../../errors.js';
+import { Reporter } from '../../progress.js';
+import { checkDownloadedFirmware } from '../../firmware/check-download.js';
+import { formatBuildDate, parseFirmwareFileName } from '../../firmware/file-name.js';
+import { openCatalog, type NodeCatalogOptions } from '../../firmware/node/resolve.js';
+import { newestFirst } from '../../firmware/select.js';
+import { firmwareFileUrl } from '../../firmware/site-urls.js';
+import type { FirmwareChoice } from '../api.js';
+import type { FirmwareCatalogPort } from '../catalog-port.js';
 
 export interface NodeCatalogPortOptions {
   /** micropython.org or a mirror laid out the same way (default: UPYFLASH_BASE_URL, else micropython.org). */

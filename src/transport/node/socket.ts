@@ -3,10 +3,10 @@
  * control lines travel over it, and the baud rate is whatever the server side was set to.
  */
 import type { Socket } from 'node:net';
-import { UpyflashError } from '../errors.js';
-import { ByteQueue } from './byte-queue.js';
+import { UpyflashError } from '../../errors.js';
+import { ByteQueue } from '../byte-queue.js';
 import { connectTcp, endSocket, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
-import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
+import type { ControlLines, Transport, TransportCapabilities } from '../transport.js';
 
 export class SocketTransport implements Transport {
   readonly capabilities: TransportCapabilities = { controlLines: false, baudRate: false };

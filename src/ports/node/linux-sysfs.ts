@@ -6,7 +6,7 @@
  */
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { describePort, type PortInfo, type UsbIdentity } from './port-info.js';
+import { describePort, type PortInfo, type UsbIdentity } from '../port-info.js';
 
 export interface SysfsOptions {
   sysfsRoot?: string;

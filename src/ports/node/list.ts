@@ -1,12 +1,12 @@
 /**
  * Node-only: serial port discovery. Linux reads sysfs directly; other systems ask node-serialport.
  */
-import { sleep } from '../platform/sleep.js';
-import { comparePaths, describePort, type PortInfo } from './port-info.js';
+import { sleep } from '../../platform/sleep.js';
+import { comparePaths, describePort, type PortInfo } from '../port-info.js';
 import { listSysfsPorts, type SysfsOptions } from './linux-sysfs.js';
 
-export { choosePort, describePort, portLabel, type PortInfo } from './port-info.js';
-export { USB_BRIDGES, bridgeFor, driverAdvice, hostOs, isLikelyEsp, type UsbBridge, type HostOs } from './usb-bridges.js';
+export { choosePort, describePort, portLabel, type PortInfo } from '../port-info.js';
+export { USB_BRIDGES, bridgeFor, driverAdvice, hostOs, isLikelyEsp, type UsbBridge, type HostOs } from '../usb-bridges.js';
 
 export interface ListPortsOptions extends SysfsOptions {
   /** Defaults to process.platform; tests pass 'linux' with a fake sysfs tree. */

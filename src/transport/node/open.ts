@@ -3,11 +3,11 @@
  * on demand, so a serial user never loads the virtual board and the TCP code stays out of bundles
  * that do not need it.
  */
-import type { VirtualBoardOptions } from '../virtual-board/board.js';
-import { formatTransportSpec, parseTransportSpec } from './spec.js';
-import type { Transport } from './transport.js';
+import type { VirtualBoardOptions } from '../../virtual-board/board.js';
+import { formatTransportSpec, parseTransportSpec } from '../spec.js';
+import type { Transport } from '../transport.js';
 
-export { parseTransportSpec, formatTransportSpec, type TransportSpec } from './spec.js';
+export { parseTransportSpec, formatTransportSpec, type TransportSpec } from '../spec.js';
 
 export interface OpenTransportOptions {
   baud: number;

@@ -1,5 +1,5 @@
 import { deflate as zlibDeflate } from 'node:zlib';
-import type { Deflate } from './deflate.js';
+import type { Deflate } from '../deflate.js';
 
 /** Node adapter: zlib at an explicit level (esptool uses 9). */
 export function nodeDeflate(level = 9): Deflate {

@@ -1,4 +1,4 @@
-import type { ControlLines } from '../transport/transport.js';
+import type { ControlLines } from './transport.js';
 
 /**
  * The board's side of a UART: what a host (in-process transport, TCP server, RFC 2217 server, the web

@@ -4,9 +4,9 @@
  * The opening handshake follows what pyserial's client sends, so servers tested with esptool work.
  */
 import type { Socket } from 'node:net';
-import { UpyflashError, isUpyflashError } from '../errors.js';
-import { concatBytes } from '../platform/bytes.js';
-import { ByteQueue } from './byte-queue.js';
+import { UpyflashError, isUpyflashError } from '../../errors.js';
+import { concatBytes } from '../../platform/bytes.js';
+import { ByteQueue } from '../byte-queue.js';
 import {
   BINARY,
   COM_PORT_OPTION,
@@ -22,11 +22,11 @@ import {
   comPortCommand,
   escapeIac,
   type TelnetEvent,
-} from './rfc2217-codec.js';
-import { PendingAnswers } from './pending-answers.js';
-import { TelnetOptions } from './telnet-options.js';
+} from '../rfc2217-codec.js';
+import { PendingAnswers } from '../pending-answers.js';
+import { TelnetOptions } from '../telnet-options.js';
 import { connectTcp, endSocket, ownBytes, writeSocket, type TcpAddress } from './tcp-link.js';
-import type { ControlLines, Transport, TransportCapabilities } from './transport.js';
+import type { ControlLines, Transport, TransportCapabilities } from '../transport.js';
 
 export interface Rfc2217Options {
   /** Seconds to wait for each server acknowledgement (pyserial's `timeout`, default 3). */
