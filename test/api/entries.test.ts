@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { reachFrom } from '../../harness/import-graph.js';
 import { projectRoot } from '../../harness/paths.js';
 
 /**
@@ -13,36 +13,8 @@ import { projectRoot } from '../../harness/paths.js';
 type Api = Record<string, unknown>;
 const importApi = (specifier: string): Promise<Api> => import(specifier) as Promise<Api>;
 
-/** Every module specifier a compiled module imports or re-exports, static or dynamic. */
-function specifiersOf(file: string): string[] {
-  const js = readFileSync(file, 'utf8');
-  const patterns = [
-    /^\s*(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm, // import … from, export … from
-    /^\s*import\s*['"]([^'"]+)['"]/gm, // import for side effects
-    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, // import('…')
-  ];
-  return patterns.flatMap((p) => [...js.matchAll(p)].map((m) => m[1]!));
-}
-
-/** Walks the compiled module graph from `entry` and returns the packages and builtins it reaches, with who imports them. */
-function externalImports(entry: string): Map<string, string> {
-  const seen = new Set<string>();
-  const external = new Map<string, string>();
-  const queue = [entry];
-  while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    for (const spec of specifiersOf(file)) {
-      if (spec.startsWith('.')) queue.push(resolve(dirname(file), spec));
-      else if (!external.has(spec)) external.set(spec, file);
-    }
-  }
-  return external;
-}
-
 test('the main entry reaches no Node built-in and no Node-only package', () => {
-  const external = externalImports(join(projectRoot, 'dist', 'src', 'index.js'));
+  const { external } = reachFrom(join(projectRoot, 'dist', 'src', 'index.js'));
   const nodeOnly = [...external].filter(([spec]) => isBuiltin(spec) || spec === 'serialport' || spec.startsWith('serialport/'));
   assert.deepEqual(nodeOnly.map(([spec, from]) => `${spec} (from ${from.slice(projectRoot.length + 1)})`), []);
 });
