@@ -30,6 +30,15 @@ async function rawClient(port: number) {
       }
     },
     text: () => Buffer.from(got).toString('latin1'),
+    /** Waits until nothing has arrived for `quietMs` (a loaded machine may still be delivering boot text). */
+    async quiet(quietMs = 150, ms = 3000) {
+      const end = Date.now() + ms;
+      for (let seen = -1; seen !== got.length; ) {
+        if (Date.now() > end) throw new Error('never quiet');
+        seen = got.length;
+        await new Promise((r) => setTimeout(r, quietMs));
+      }
+    },
   };
 }
 
@@ -49,11 +58,14 @@ describe('virtual board server: raw TCP clients', () => {
     const { board, server } = await echoBoardServer();
     assert.equal(board.state, 'app');
     const c = await rawClient(server.port);
+    await c.quiet();
+    c.got.length = 0;
+    const hostToChipBefore = board.linkBytes.hostToChip;
     const payload = Uint8Array.of(0x61, 0xff, 0x62, 0xff, 0xff, 0x00, 0xc0);
     c.socket.write(payload);
     await c.until(() => c.got.length >= payload.length);
     assert.deepEqual(Uint8Array.from(c.got), payload);
-    assert.equal(board.linkBytes.hostToChip, payload.length);
+    assert.equal(board.linkBytes.hostToChip - hostToChipBefore, payload.length);
     c.socket.destroy();
   });
 
