@@ -18,6 +18,8 @@ export interface BoardProcessOptions {
   linkModel?: boolean;
   /** Flash erase/program times (default false). */
   flashTiming?: boolean;
+  /** More virtual-board options, e.g. ['--bridge', 'ch340'] or ['--count', '3']. */
+  args?: readonly string[];
 }
 
 export interface BoardProcess {
@@ -42,6 +44,7 @@ export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise
   if (opts.behaviour) args.push('--behaviour', opts.behaviour);
   if (!opts.linkModel) args.push('--no-link-model');
   if (!opts.flashTiming) args.push('--no-flash-timing');
+  if (opts.args) args.push(...opts.args);
   const child: ChildProcessByStdio<null, null, Readable> = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let text = '';
   let exited: Promise<number | null> | undefined;

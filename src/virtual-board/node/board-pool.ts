@@ -59,6 +59,7 @@ export async function startBoardPool(opts: BoardPoolOptions): Promise<BoardPool>
         ...opts.base,
         port: opts.base.port === 0 ? 0 : opts.base.port + index - 1,
         seed: (opts.base.seed ?? 1) + index - 1,
+        boardIndex: index,
         ...(flashFile ? { flashFile } : {}),
         ...opts.perBoard?.[index],
       };

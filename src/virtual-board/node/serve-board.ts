@@ -3,6 +3,7 @@ import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../board.js';
+import { defaultIdentity } from '../chip-identity.js';
 import { micropythonApp } from '../micropython/index.js';
 import { bridgeLabel, virtualBridgeById, type BridgeLinkOptions } from '../usb-bridge.js';
 import { fileFlashStore } from './flash-file.js';
@@ -34,6 +35,8 @@ export interface ServeBoardOptions {
   bridge?: string;
   /** Corrupt bytes at host rates above this (tests; overrides the bridge's own limit). */
   garbleAbove?: number;
+  /** Set in a pool: the board's MAC carries its number, so that boards on one host tell apart. */
+  boardIndex?: number;
 }
 
 export interface ServedBoard {
@@ -50,6 +53,8 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
   if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip for the virtual board: ${opts.chip}`);
   const bridge = opts.bridge !== undefined ? virtualBridgeById(opts.bridge) : undefined;
   const seed = opts.seed ?? 1;
+  const mac = opts.boardIndex !== undefined ? defaultIdentity(chip, opts.flashBytes ?? chip.defaultFlashBytes).mac : undefined;
+  if (mac) mac[3] = opts.boardIndex! & 0xff;
   const board = new VirtualBoard({
     chip: opts.chip,
     bootMode: opts.bootMode ?? 'normal',
@@ -62,6 +67,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
     ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),
     ...(bridge && bridge.carriesUpTo === undefined ? { nativeUsb: true } : {}),
+    ...(mac ? { identity: { mac } } : {}),
   });
   const link: BridgeLinkOptions | undefined =
     bridge || opts.garbleAbove !== undefined
