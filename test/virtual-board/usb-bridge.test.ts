@@ -9,6 +9,7 @@ import type { Transport } from '../../src/transport/transport.js';
 import { VirtualBoard } from '../../src/virtual-board/board.js';
 import type { BoardEndpoint } from '../../src/virtual-board/endpoint.js';
 import { bridgedEndpoint, VIRTUAL_BRIDGES, virtualBridgeById } from '../../src/virtual-board/usb-bridge.js';
+import { bestBaudFor, describePort } from '../../src/index.js';
 import { startBoardProcess } from '../../harness/board-process.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
 
@@ -178,6 +179,16 @@ describe('bridgedEndpoint', () => {
     await new Promise((r) => setTimeout(r, 100));
     const frames = new SlipDecoder().push(Uint8Array.from(heard)).filter((i) => i.kind === 'frame');
     assert.ok(frames.some((i) => i.kind === 'frame' && decodeResponse(i.data)?.op === Op.SYNC), 'SYNC answered');
+  });
+
+  it("the client's candidate rates for each part (ports/bridge-rates) never exceed what the virtual part carries", () => {
+    for (const model of Object.values(VIRTUAL_BRIDGES)) {
+      const hex = (n: number) => n.toString(16).padStart(4, '0');
+      const port = describePort({ path: '/dev/x', vid: hex(model.vid), pid: hex(model.pid), product: model.product });
+      const rates = bestBaudFor(port.bridge, port.product);
+      if (model.carriesUpTo === undefined) assert.equal(rates, 'native', model.id);
+      else assert.ok(rates !== 'native' && rates[0]! <= model.carriesUpTo, `${model.id}: ${String(rates)}`);
+    }
   });
 
   it('rfc2217://HOST:PORT?bridge=ch340 names the part behind a device server', () => {
