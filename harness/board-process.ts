@@ -82,3 +82,17 @@ export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise
     },
   };
 }
+
+/**
+ * The rfc2217:// URLs of a `--count N` board process, in board order (it prints "board i: ... listening
+ * on rfc2217://HOST:PORT" once per board as each starts); waits until all N are up.
+ */
+export async function pooledBoardUrls(board: BoardProcess, count: number, timeoutMs = START_TIMEOUT_MS * 3): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const urls = [...board.stderr().matchAll(/^board \d+: .*listening on (rfc2217:\/\/[\d.]+:\d+)/gm)].map((m) => m[1]!);
+    if (urls.length >= count) return urls.slice(0, count);
+    if (Date.now() > deadline) throw new Error(`only ${urls.length} of ${count} boards started:\n${board.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startBoardProcess, type BoardProcess } from '../../harness/board-process.js';
+import { pooledBoardUrls, startBoardProcess, type BoardProcess } from '../../harness/board-process.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
 import { runCli } from '../../harness/cli-run.js';
 
@@ -18,15 +18,6 @@ async function freePort(): Promise<number> {
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return typeof address === 'object' && address ? address.port : 0;
-}
-
-async function boardLines(board: BoardProcess, count: number): Promise<string[]> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const urls = [...board.stderr().matchAll(/^board (\d+): .*listening on (rfc2217:\/\/[\d.]+:\d+)/gm)].map((m) => m[2]!);
-    if (urls.length >= count || Date.now() > deadline) return urls;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('virtual-board --count', () => {
@@ -45,7 +36,7 @@ describe('virtual-board --count', () => {
     }
     assert.ok(board, 'the pool started');
     cleanup(async () => void (await board.stop()));
-    const urls = await boardLines(board, 3);
+    const urls = await pooledBoardUrls(board, 3);
     assert.deepEqual(urls, [0, 1, 2].map((i) => `rfc2217://127.0.0.1:${base + i}`));
 
     // All three at once: a board that is busy (or silent) must not hold up the others.
