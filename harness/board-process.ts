@@ -18,6 +18,8 @@ export interface BoardProcessOptions {
   linkModel?: boolean;
   /** Flash erase/program times (default false). */
   flashTiming?: boolean;
+  /** More virtual-board options, e.g. ['--bridge', 'ch340'] or ['--count', '3']. */
+  args?: readonly string[];
 }
 
 export interface BoardProcess {
@@ -42,6 +44,7 @@ export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise
   if (opts.behaviour) args.push('--behaviour', opts.behaviour);
   if (!opts.linkModel) args.push('--no-link-model');
   if (!opts.flashTiming) args.push('--no-flash-timing');
+  if (opts.args) args.push(...opts.args);
   const child: ChildProcessByStdio<null, null, Readable> = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let text = '';
   let exited: Promise<number | null> | undefined;
@@ -78,4 +81,18 @@ export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise
       return exited;
     },
   };
+}
+
+/**
+ * The rfc2217:// URLs of a `--count N` board process, in board order (it prints "board i: ... listening
+ * on rfc2217://HOST:PORT" once per board as each starts); waits until all N are up.
+ */
+export async function pooledBoardUrls(board: BoardProcess, count: number, timeoutMs = START_TIMEOUT_MS * 3): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const urls = [...board.stderr().matchAll(/^board \d+: .*listening on (rfc2217:\/\/[\d.]+:\d+)/gm)].map((m) => m[1]!);
+    if (urls.length >= count) return urls.slice(0, count);
+    if (Date.now() > deadline) throw new Error(`only ${urls.length} of ${count} boards started:\n${board.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -59,3 +59,12 @@ export * from './doctor/index.js';
 // Port descriptions and USB bridge facts; listing the host's ports is Node-only.
 export { choosePort, describePort, portLabel, type PortInfo } from './ports/port-info.js';
 export { USB_BRIDGES, bridgeFor, driverAdvice, hostOs, isLikelyEsp, type UsbBridge, type HostOs } from './ports/usb-bridges.js';
+export {
+  BRIDGE_RATE_FACTS,
+  ESP_CANDIDATE_BAUDS,
+  bestBaudFor,
+  bridgeRateFacts,
+  bridgeRateFactsById,
+  type BridgePartId,
+  type BridgeRateFacts,
+} from './ports/bridge-rates.js';

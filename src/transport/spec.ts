@@ -8,7 +8,7 @@ import { UpyflashError } from '../errors.js';
 export type TransportSpec =
   | { kind: 'serial'; path: string }
   | { kind: 'socket'; host: string; port: number }
-  | { kind: 'rfc2217'; host: string; port: number; ignoreSetControlAnswer: boolean; networkTimeoutMs?: number }
+  | { kind: 'rfc2217'; host: string; port: number; ignoreSetControlAnswer: boolean; networkTimeoutMs?: number; bridge?: string }
   | { kind: 'virtual'; chip: string; flashPath?: string; bootMode?: 'download' | 'normal' };
 
 const FORMS = 'a serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, rfc2217://HOST:PORT or virtual:CHIP';
@@ -48,15 +48,23 @@ function parseTcp(spec: string, scheme: 'socket' | 'rfc2217'): TransportSpec {
   }
   let ignoreSetControlAnswer = false;
   let networkTimeoutMs: number | undefined;
+  let bridge: string | undefined;
   for (const [key, value] of url.searchParams) {
     if (key === 'ign_set_control') ignoreSetControlAnswer = true;
+    // The USB-serial part behind a device server (it cannot be read over the network), e.g. bridge=ch340.
+    else if (key === 'bridge' && value !== '') bridge = value.toLowerCase();
     else if (key === 'timeout' && Number(value) > 0) networkTimeoutMs = Number(value) * 1000;
     // pyserial's logging/poll_modem only tune its own diagnostics; accepting them keeps its URLs usable.
     else if (key !== 'logging' && key !== 'poll_modem') throw bad(spec, `unknown rfc2217 option "${key}"`);
   }
-  return networkTimeoutMs === undefined
-    ? { kind: 'rfc2217', host, port, ignoreSetControlAnswer }
-    : { kind: 'rfc2217', host, port, ignoreSetControlAnswer, networkTimeoutMs };
+  return {
+    kind: 'rfc2217',
+    host,
+    port,
+    ignoreSetControlAnswer,
+    ...(networkTimeoutMs !== undefined ? { networkTimeoutMs } : {}),
+    ...(bridge !== undefined ? { bridge } : {}),
+  };
 }
 
 function parseVirtual(spec: string): TransportSpec {

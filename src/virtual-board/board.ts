@@ -56,6 +56,8 @@ export interface VirtualBoardOptions {
   resetDelayMs?: number;
   /** Time source; tests may pass a manual clock. */
   clock?: Clock;
+  /** The host reaches the chip over its own USB (USB-Serial/JTAG, OTG CDC): no UART, so the host's rate never mismatches. */
+  nativeUsb?: boolean;
 }
 
 const DEFAULT_RESET_DELAY_MS = 10;
@@ -183,7 +185,7 @@ export class VirtualBoard {
   private hostWrite(port: HostPort, data: Uint8Array): void {
     if (port !== this.host) return;
     const { data: onWire, cut } = this.faults.onHostWrite(data);
-    if (onWire.length) this.toChip.send(onWire, port.baud, this.chipBaud);
+    if (onWire.length) this.toChip.send(onWire, this.opts.nativeUsb ? this.chipBaud : port.baud, this.chipBaud);
     if (cut) this.detachHost(port);
   }
 
@@ -227,7 +229,7 @@ export class VirtualBoard {
 
   private uartWrite(data: Uint8Array): void {
     if (this.behaviour === 'silent' || data.length === 0) return;
-    this.toHost.send(data, this.chipBaud, this.host?.baud ?? this.chipBaud);
+    this.toHost.send(data, this.chipBaud, this.opts.nativeUsb ? this.chipBaud : (this.host?.baud ?? this.chipBaud));
   }
 
   private print(text: string): void {

@@ -2,11 +2,9 @@ import type { Command } from 'commander';
 import { CHIP_IDS, chipById } from '../../chips/index.js';
 import type { ChipId } from '../../chips/types.js';
 import { UpyflashError } from '../../errors.js';
-import { VirtualBoard } from '../../virtual-board/board.js';
-import { micropythonApp } from '../../virtual-board/micropython/index.js';
-import { fileFlashStore } from '../../virtual-board/node/flash-file.js';
-import { startVirtualBoardServer } from '../../virtual-board/node/server.js';
-import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
+import { startBoardPool } from '../../virtual-board/node/board-pool.js';
+import { BEHAVIOURS, serveVirtualBoard, type Behaviour, type ServeBoardOptions } from '../../virtual-board/node/serve-board.js';
+import { VIRTUAL_BRIDGE_IDS } from '../../virtual-board/usb-bridge.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
 
 interface VirtualBoardFlags extends GlobalOptions {
@@ -20,9 +18,13 @@ interface VirtualBoardFlags extends GlobalOptions {
   flashTiming?: boolean;
   byteErrorRate?: string;
   seed?: string;
+  bridge?: string;
+  garbleAbove?: string;
+  count?: string;
+  misbehave: string[];
 }
 
-const BEHAVIOURS = ['normal', 'silent', 'no-sync', 'ignore-reset'] as const;
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command): void {
   program
@@ -30,7 +32,7 @@ export function register(program: Command): void {
     .description('serve a virtual ESP board over TCP (RFC 2217 with DTR/RTS and baud, or raw socket://) until Ctrl-C')
     .option('-c, --chip <chip>', `chip to emulate: ${CHIP_IDS.join(', ')}`, 'esp32')
     .option('--listen <host:port>', 'address to listen on (port 0 = any free port)', '127.0.0.1:5555')
-    .option('--flash <file>', 'keep the flash in FILE (created erased when missing; holds the flash after exit)')
+    .option('--flash <file>', 'keep the flash in FILE (created erased when missing; holds the flash after exit); with --count, a folder of board-N.bin')
     .option('--flash-size <size>', 'flash size, e.g. 4M (default: the chip data default)')
     .option('--boot <mode>', 'normal, or download (GPIO0 held low as if BOOT were pressed)', 'normal')
     .option('--behaviour <b>', `misbehave for diagnostics: ${BEHAVIOURS.join(', ')}`, 'normal')
@@ -38,49 +40,110 @@ export function register(program: Command): void {
     .option('--no-flash-timing', 'erase and program flash instantly')
     .option('--byte-error-rate <rate>', 'corrupt host->chip bytes at this rate (tests)')
     .option('--seed <n>', 'seed for injected faults', '1')
+    .option('--bridge <part>', `USB-serial part in front of the board: ${VIRTUAL_BRIDGE_IDS.join(', ')} (above its rate, bytes arrive corrupted)`)
+    .option('--garble-above <baud>', 'corrupt bytes both ways when the host rate is above BAUD (tests)')
+    .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
+    .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
     .action(async (_o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<VirtualBoardFlags>();
-      await runCommand(flags, async (io) => {
-        const chip = chipById(flags.chip);
-        if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip "${flags.chip}"; use one of ${CHIP_IDS.join(', ')}.`);
-        const m = /^(.*):(\d+)$/.exec(flags.listen);
-        if (!m) throw new UpyflashError('BAD_ARGUMENT', `--listen ${flags.listen}: expected HOST:PORT, e.g. 127.0.0.1:5555`);
-        const behaviour = flags.behaviour ?? 'normal';
-        if (!(BEHAVIOURS as readonly string[]).includes(behaviour)) {
-          throw new UpyflashError('BAD_ARGUMENT', `--behaviour ${behaviour}: use one of ${BEHAVIOURS.join(', ')}`);
-        }
-        if (flags.boot !== 'normal' && flags.boot !== 'download') {
-          throw new UpyflashError('BAD_ARGUMENT', `--boot ${flags.boot}: use normal or download`);
-        }
-        const errorRate = flags.byteErrorRate !== undefined ? Number(flags.byteErrorRate) : undefined;
-        const board = new VirtualBoard({
-          chip: chip.id as ChipId,
-          bootMode: flags.boot,
-          behaviour: behaviour as (typeof BEHAVIOURS)[number],
-          linkModel: flags.linkModel !== false,
-          flashTiming: flags.flashTiming !== false,
-          stubImage: () => loadStubImage(chip),
-          app: micropythonApp(),
-          ...(flags.flash ? { store: fileFlashStore(flags.flash) } : {}),
-          ...(flags.flashSize ? { flashBytes: parseSize(flags.flashSize, '--flash-size') } : {}),
-          ...(errorRate !== undefined ? { faults: { byteErrorRate: errorRate, seed: Number(flags.seed ?? 1) } } : {}),
-        });
-        const server = await startVirtualBoardServer({ board, host: m[1]!, port: Number(m[2]) });
-        const hostPort = `${server.host}:${server.port}`;
-        const urls = { rfc2217: `rfc2217://${hostPort}`, socket: `socket://${hostPort}` };
-        // Printed even with --json (on stderr there): scripts and tests wait for this line.
-        process.stderr.write(`virtual ${chip.name} listening on ${urls.rfc2217} (DTR/RTS and baud) and ${urls.socket} (raw)\n`);
-        io.print(`Try: upyflash detect --port ${urls.rfc2217}`);
-        if (flags.flash) io.print(`Flash contents are kept in ${flags.flash}`);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await server.close();
-        board.close();
-        io.print('virtual board stopped');
-        return { result: { chip: chip.id, ...urls, flashFile: flags.flash ?? null } };
+      await runCommand<Record<string, unknown>>(flags, async (io) => {
+        const base = baseOptions(flags);
+        const count = Number(flags.count ?? '1');
+        const perBoard = parseMisbehave(flags.misbehave, count);
+        if (count === 1 && Object.keys(perBoard).length === 0) return serveOne(io, base, flags.flash);
+        const pool = await startBoardPool({ count, base, perBoard, ...(flags.flash ? { flashDir: flags.flash } : {}) });
+        // Printed even with --json (on stderr there): scripts and tests wait for these lines.
+        for (const b of pool.boards) process.stderr.write(`${b.line}\n`);
+        io.print(`Try: upyflash detect --port ${pool.boards[0]!.rfc2217}`);
+        if (flags.flash) io.print(`Flash contents are kept in ${flags.flash}/board-N.bin`);
+        await untilStopped();
+        await pool.close();
+        io.print('virtual boards stopped');
+        return {
+          result: {
+            chip: base.chip,
+            boards: pool.boards.map((b) => ({ index: b.index, rfc2217: b.rfc2217, socket: b.socket, flashFile: b.flashFile ?? null })),
+          },
+        };
       });
     });
+}
+
+async function serveOne(io: { print(line: string): void }, base: ServeBoardOptions, flash: string | undefined) {
+  const served = await serveVirtualBoard({ ...base, ...(flash ? { flashFile: flash } : {}) });
+  process.stderr.write(`${served.line}\n`);
+  io.print(`Try: upyflash detect --port ${served.urls.rfc2217}`);
+  if (flash) io.print(`Flash contents are kept in ${flash}`);
+  await untilStopped();
+  await served.close();
+  io.print('virtual board stopped');
+  return { result: { chip: base.chip, ...served.urls, flashFile: flash ?? null } };
+}
+
+function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
+  const chip = chipById(flags.chip);
+  if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip "${flags.chip}"; use one of ${CHIP_IDS.join(', ')}.`);
+  const m = /^(.*):(\d+)$/.exec(flags.listen);
+  if (!m) throw new UpyflashError('BAD_ARGUMENT', `--listen ${flags.listen}: expected HOST:PORT, e.g. 127.0.0.1:5555`);
+  const behaviour = parseBehaviour(flags.behaviour ?? 'normal', '--behaviour');
+  if (flags.boot !== 'normal' && flags.boot !== 'download') {
+    throw new UpyflashError('BAD_ARGUMENT', `--boot ${flags.boot}: use normal or download`);
+  }
+  if (flags.bridge !== undefined && !(VIRTUAL_BRIDGE_IDS as readonly string[]).includes(flags.bridge)) {
+    throw new UpyflashError('BAD_ARGUMENT', `--bridge ${flags.bridge}: use one of ${VIRTUAL_BRIDGE_IDS.join(', ')}`);
+  }
+  const garbleAbove = flags.garbleAbove !== undefined ? positive(flags.garbleAbove, '--garble-above') : undefined;
+  const count = Number(flags.count ?? '1');
+  if (!Number.isInteger(count) || count < 1 || count > 64) {
+    throw new UpyflashError('BAD_ARGUMENT', `--count ${flags.count}: give a whole number of boards from 1 to 64`);
+  }
+  return {
+    chip: chip.id as ChipId,
+    host: m[1]!,
+    port: Number(m[2]),
+    bootMode: flags.boot,
+    behaviour,
+    linkModel: flags.linkModel !== false,
+    flashTiming: flags.flashTiming !== false,
+    seed: Number(flags.seed ?? 1),
+    ...(flags.flashSize ? { flashBytes: parseSize(flags.flashSize, '--flash-size') } : {}),
+    ...(flags.byteErrorRate !== undefined ? { byteErrorRate: Number(flags.byteErrorRate) } : {}),
+    ...(flags.bridge !== undefined ? { bridge: flags.bridge } : {}),
+    ...(garbleAbove !== undefined ? { garbleAbove } : {}),
+  };
+}
+
+function parseBehaviour(text: string, what: string): Behaviour {
+  if (!(BEHAVIOURS as readonly string[]).includes(text)) {
+    throw new UpyflashError('BAD_ARGUMENT', `${what} ${text}: use one of ${BEHAVIOURS.join(', ')}`);
+  }
+  return text as Behaviour;
+}
+
+function positive(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UpyflashError('BAD_ARGUMENT', `${what} ${text}: expected a rate, e.g. 460800`);
+  return n;
+}
+
+/** "3:silent" -> {3: {behaviour: 'silent'}}. */
+function parseMisbehave(items: readonly string[], count: number): Record<number, Partial<ServeBoardOptions>> {
+  const out: Record<number, Partial<ServeBoardOptions>> = {};
+  for (const item of items) {
+    const m = /^(\d+):(.+)$/.exec(item.trim());
+    const index = m ? Number(m[1]) : NaN;
+    if (!m || index < 1 || index > count) {
+      throw new UpyflashError('BAD_ARGUMENT', `--misbehave ${item}: expected N:BEHAVIOUR with N from 1 to ${count}, e.g. 3:silent`);
+    }
+    out[index] = { behaviour: parseBehaviour(m[2]!, `--misbehave ${m[1]}:`) };
+  }
+  return out;
 }

@@ -7,6 +7,8 @@ import { listSysfsPorts, type SysfsOptions } from './linux-sysfs.js';
 
 export { choosePort, describePort, portLabel, type PortInfo } from '../port-info.js';
 export { USB_BRIDGES, bridgeFor, driverAdvice, hostOs, isLikelyEsp, type UsbBridge, type HostOs } from '../usb-bridges.js';
+export { BRIDGE_RATE_FACTS, ESP_CANDIDATE_BAUDS, bestBaudFor, bridgeRateFacts, bridgeRateFactsById } from '../bridge-rates.js';
+export type { BridgePartId, BridgeRateFacts } from '../bridge-rates.js';
 
 export interface ListPortsOptions extends SysfsOptions {
   /** Defaults to process.platform; tests pass 'linux' with a fake sysfs tree. */

@@ -22,6 +22,7 @@ import {
 import type { ControlLines } from '../../transport/transport.js';
 import type { VirtualBoard } from '../board.js';
 import type { BoardEndpoint } from '../../transport/endpoint.js';
+import { bridgedEndpoint, bridgeLabel, type BridgeLinkOptions } from '../usb-bridge.js';
 
 /**
  * Puts a virtual board on TCP, the way a serial device server (ser2net, esp-link, pyserial's
@@ -39,6 +40,11 @@ export interface VirtualBoardServerOptions {
   rawBaud?: number;
   /** How long a silent client is given to start telnet negotiation before it counts as raw. */
   detectMs?: number;
+  /**
+   * The USB-serial part between server and board (what limits the rate that crosses intact). Its
+   * name and VID:PID are in the answer to RFC 2217 SIGNATURE, as a device server names its port.
+   */
+  bridge?: BridgeLinkOptions;
 }
 
 export interface VirtualBoardServer {
@@ -108,7 +114,7 @@ class Session {
   ) {
     socket.setNoDelay(true);
     this.baud = opts.rawBaud ?? 115200;
-    this.endpoint = opts.board.connect();
+    this.endpoint = opts.bridge ? bridgedEndpoint(opts.board.connect(), opts.bridge) : opts.board.connect();
     this.endpoint.setBaud(this.baud);
     this.endpoint.onData((data) => this.toClient(data));
     this.endpoint.onClose?.(() => this.end());
@@ -192,7 +198,7 @@ class Session {
     const byte = payload[0] ?? 0;
     switch (cmd) {
       case ComPort.SIGNATURE:
-        if (payload.length === 0) reply(new TextEncoder().encode(`upyflash virtual ${this.opts.board.chip.name}`));
+        if (payload.length === 0) reply(new TextEncoder().encode(this.signature()));
         return;
       case ComPort.SET_BAUDRATE: {
         const baud = readBaudPayload(payload) ?? 0;
@@ -234,6 +240,11 @@ class Session {
       default:
         return;
     }
+  }
+
+  private signature(): string {
+    const bridge = this.opts.bridge?.bridge;
+    return `upyflash virtual ${this.opts.board.chip.name}${bridge ? ` via ${bridgeLabel(bridge)}` : ''}`;
   }
 
   /** SET_CONTROL: sets DTR/RTS (one line per command, as RFC 2217 has it) or reports a state. */

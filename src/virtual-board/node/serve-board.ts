@@ -1,0 +1,97 @@
+import type { ChipId } from '../../chips/types.js';
+import { chipById } from '../../chips/index.js';
+import { UpyflashError } from '../../errors.js';
+import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
+import { VirtualBoard, type VirtualBoardOptions } from '../board.js';
+import { defaultIdentity } from '../chip-identity.js';
+import { micropythonApp } from '../micropython/index.js';
+import { bridgeLabel, virtualBridgeById, type BridgeLinkOptions } from '../usb-bridge.js';
+import { fileFlashStore } from './flash-file.js';
+import { startVirtualBoardServer, type VirtualBoardServer } from './server.js';
+
+/**
+ * One complete virtual board on TCP, as `upyflash virtual-board` serves it: the chip with Espressif's
+ * stub, MicroPython after flashing, an optional flash file and USB bridge, behind the RFC 2217/raw
+ * server. The options are plain data so that a worker thread can be given them (board-pool.ts).
+ */
+
+export type Behaviour = NonNullable<VirtualBoardOptions['behaviour']>;
+export const BEHAVIOURS: readonly Behaviour[] = ['normal', 'silent', 'no-sync', 'ignore-reset'];
+
+export interface ServeBoardOptions {
+  chip: ChipId;
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  flashFile?: string;
+  flashBytes?: number;
+  bootMode?: 'normal' | 'download';
+  behaviour?: Behaviour;
+  linkModel?: boolean;
+  flashTiming?: boolean;
+  byteErrorRate?: number;
+  seed?: number;
+  /** A VIRTUAL_BRIDGES id: cp2102, cp2102n, ch340, ch343, ch9102, ft232r, native. */
+  bridge?: string;
+  /** Corrupt bytes at host rates above this (tests; overrides the bridge's own limit). */
+  garbleAbove?: number;
+  /** Set in a pool: the board's MAC carries its number, so that boards on one host tell apart. */
+  boardIndex?: number;
+}
+
+export interface ServedBoard {
+  readonly board: VirtualBoard;
+  readonly server: VirtualBoardServer;
+  /** "virtual ESP32 listening on rfc2217://... (DTR/RTS and baud) and socket://... (raw)[, via ...]" */
+  readonly line: string;
+  readonly urls: { rfc2217: string; socket: string };
+  close(): Promise<void>;
+}
+
+export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<ServedBoard> {
+  const chip = chipById(opts.chip);
+  if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip for the virtual board: ${opts.chip}`);
+  const bridge = opts.bridge !== undefined ? virtualBridgeById(opts.bridge) : undefined;
+  const seed = opts.seed ?? 1;
+  const mac = opts.boardIndex !== undefined ? defaultIdentity(chip, opts.flashBytes ?? chip.defaultFlashBytes).mac : undefined;
+  if (mac) mac[3] = opts.boardIndex! & 0xff;
+  const board = new VirtualBoard({
+    chip: opts.chip,
+    bootMode: opts.bootMode ?? 'normal',
+    behaviour: opts.behaviour ?? 'normal',
+    linkModel: opts.linkModel !== false,
+    flashTiming: opts.flashTiming !== false,
+    stubImage: () => loadStubImage(chip),
+    app: micropythonApp(),
+    ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
+    ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
+    ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),
+    ...(bridge && bridge.carriesUpTo === undefined ? { nativeUsb: true } : {}),
+    ...(mac ? { identity: { mac } } : {}),
+  });
+  const link: BridgeLinkOptions | undefined =
+    bridge || opts.garbleAbove !== undefined
+      ? { seed, ...(bridge ? { bridge } : {}), ...(opts.garbleAbove !== undefined ? { garbleAbove: opts.garbleAbove } : {}) }
+      : undefined;
+  let server: VirtualBoardServer;
+  try {
+    server = await startVirtualBoardServer({ board, host: opts.host, port: opts.port, ...(link ? { bridge: link } : {}) });
+  } catch (err) {
+    board.close();
+    throw err;
+  }
+  const hostPort = `${server.host}:${server.port}`;
+  const urls = { rfc2217: `rfc2217://${hostPort}`, socket: `socket://${hostPort}` };
+  const via = bridge ? `, via ${bridgeLabel(bridge)}` : '';
+  const line = `virtual ${chip.name} listening on ${urls.rfc2217} (DTR/RTS and baud) and ${urls.socket} (raw)${via}`;
+  return {
+    board,
+    server,
+    line,
+    urls,
+    async close() {
+      await server.close();
+      board.close();
+    },
+  };
+}
