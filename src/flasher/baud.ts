@@ -52,6 +52,8 @@ export async function changeBaud(link: LoaderLink, target: number, opts: BaudOpt
   const lower = FALLBACK_BAUDS.filter((b) => b < target && b > good);
   const candidates = opts.exact ? [target] : [target, ...lower];
   let why: ProofFailure | undefined;
+  // What to ask for to come back to `good`, worked out while the link still works there.
+  let back = stub ? good : await romRateFor(link, opts.chip, good);
   for (const rate of candidates) {
     const failed = await tryRate(link, rate, good, { ...opts, stub });
     if (!failed) {
@@ -64,11 +66,12 @@ export async function changeBaud(link: LoaderLink, target: number, opts: BaudOpt
     if (opts.exact) {
       throw new UpyflashError('BAUD_FAILED', `${target} baud did not hold (${failed})`, { details: { baud: target } });
     }
-    if (await goBack(link, rate, good, { ...opts, stub })) continue;
+    if (await goBack(link, rate, good, back, { ...opts, stub })) continue;
     if (!opts.restart) throw new UpyflashError('BAUD_FAILED', `${rate} baud did not hold (${failed}) and ${good} baud does not answer any more`);
     reporter.debug(`no answer at ${rate} or ${good} baud; resetting the chip`);
     stub = await opts.restart();
     good = link.transport.baud;
+    back = stub ? good : await romRateFor(link, opts.chip, good);
   }
   reporter.warn(`${target} baud did not hold (${why}); continuing at ${good} baud.`);
   return good;
@@ -91,8 +94,7 @@ async function tryRate(link: LoaderLink, rate: number, current: number, opts: Ba
  * After a failed proof the chip is most likely at `failed` (it acknowledged the change) but cannot be
  * heard reliably there: tell it to go back, blind, at that rate, follow at `good` and prove it again.
  */
-async function goBack(link: LoaderLink, failed: number, good: number, opts: BaudOptions): Promise<boolean> {
-  const requested = opts.stub ? good : await romRateFor(link, opts.chip, good).catch(() => good);
+async function goBack(link: LoaderLink, failed: number, good: number, requested: number, opts: BaudOptions): Promise<boolean> {
   try {
     await link.send(commands.changeBaud(requested, opts.stub ? failed : 0));
   } catch (e) {

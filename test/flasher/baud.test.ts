@@ -118,3 +118,57 @@ test('the stub goes up at the sync rate where it restores the ROM baud (ESP32), 
     assert.equal(changes.length, 1, `${chip.name}: one rate change`);
   }
 });
+
+/** A link that damages the stub upload (MEM_DATA) above 115200 baud and nothing else. */
+class StubUploadBreaker extends ForwardingTransport {
+  readonly memData: number[] = [];
+  constructor(inner: Transport) {
+    super(inner);
+  }
+  override write(data: Uint8Array): Promise<void> {
+    if (data[1] === 0x00 && data[2] === Op.MEM_DATA) {
+      this.memData.push(this.baud);
+      if (this.baud > 115200) {
+        const bad = data.slice();
+        bad[Math.floor(bad.length / 2)] ^= 0x01;
+        if (bad[Math.floor(bad.length / 2)] === 0xc0 || bad[Math.floor(bad.length / 2)] === 0xdb) bad[Math.floor(bad.length / 2)] ^= 0x03;
+        return super.write(bad);
+      }
+    }
+    return super.write(data);
+  }
+}
+
+test('a stub that will not start at the fast rate is uploaded again at 115200 before falling back to the ROM (ROM-first chip)', async () => {
+  const b = board(ESP32C3);
+  const link = new StubUploadBreaker(endpointTransport(b.connect(), 'virtual:esp32c3'));
+  const events: ProgressEvent[] = [];
+  const image = buildSampleFirmware({ chip: ESP32C3, appBytes: 60_000 });
+  const s = await connect(link, { stubProvider: esptoolJsStub, deflate: nodeDeflate(9) }, new Reporter({ emit: (e) => events.push(e) }));
+  try {
+    const r = await s.flash({ image, address: ESP32C3.bootloaderOffset });
+    assert.equal(r.stub, true, 'the stub runs after all');
+    assert.equal(r.verified, true);
+    assert.equal(r.baud, 921600, 'the stub moved the rate up again');
+    assert.deepEqual(b.flash.read(ESP32C3.bootloaderOffset, image.length), image);
+  } finally {
+    await s.close('no-reset');
+  }
+  const warnings = events.flatMap((e) => (e.type === 'log' && e.level === 'warn' ? [e.message] : []));
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0]!, /at 921600 baud; uploading it again at 115200 baud\.$/);
+  assert.ok(link.memData.includes(921600) && link.memData.includes(115200), JSON.stringify(link.memData));
+});
+
+test('through the ROM loader (--no-stub) too: the rate that did not hold is undone and the next lower one used', async () => {
+  const b = board(ESP32);
+  const link = new GarblingLink(endpointTransport(b.connect(), 'virtual:esp32'), 460800, false);
+  const { result, image, warnings } = await flashThrough(b, link, { stub: false });
+  assert.equal(result.stub, false);
+  assert.equal(result.verified, true);
+  assert.equal(result.baud, 460800);
+  assert.deepEqual(b.flash.read(ESP32.bootloaderOffset, image.length), image);
+  assert.deepEqual(warnings, ['921600 baud did not hold (garbled replies); continuing at 460800 baud.']);
+  // CHANGE_BAUDRATE to 921600, back (blind, heard), then to 460800: no reset was needed.
+  assert.equal(link.sent.filter((c) => c.op === Op.CHANGE_BAUDRATE).length, 3);
+});
