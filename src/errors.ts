@@ -135,6 +135,11 @@ export const ERRORS = {
     title: 'Cannot read or write a file',
     hint: 'Check the path and its permissions.',
   },
+  CORRUPT_IMAGE: {
+    code: 'E038',
+    title: 'The firmware file is corrupt',
+    hint: 'The file is corrupt: download it again.',
+  },
   // Writing and verifying (E04x)
   VERIFY_FAILED: {
     code: 'E040',

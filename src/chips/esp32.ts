@@ -25,6 +25,7 @@ export const ESP32: ChipSpec = {
     deflateSizeRoundedToBlocks: true,
   },
   stub: STUB_DIALECT,
+  stubRestoresRomBaud: true,
   stubFile: 'esp32.json',
   flashSizes: ESP32_FLASH_SIZES,
   flashFrequencies: ESP32_FLASH_FREQS,

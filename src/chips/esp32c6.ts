@@ -12,6 +12,7 @@ export const ESP32C6: ChipSpec = {
   appOffset: 0x10000,
   rom: NEWER_ROM_DIALECT,
   stub: STUB_DIALECT,
+  stubRestoresRomBaud: true,
   stubFile: 'esp32c6.json',
   flashSizes: ESP32_FLASH_SIZES,
   flashFrequencies: ESP32_FLASH_FREQS,

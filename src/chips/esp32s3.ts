@@ -12,6 +12,7 @@ export const ESP32S3: ChipSpec = {
   appOffset: 0x10000,
   rom: NEWER_ROM_DIALECT,
   stub: STUB_DIALECT,
+  stubRestoresRomBaud: true,
   stubFile: 'esp32s3.json',
   flashSizes: ESP32_FLASH_SIZES,
   flashFrequencies: ESP32_FLASH_FREQS,

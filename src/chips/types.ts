@@ -105,6 +105,12 @@ export interface ChipSpec {
   readonly romRegisters?: Readonly<Record<number, number>>;
   /** UART clock / crystal in the ROM loader (esptool's XTAL_CLK_DIVIDER): ESP8266 2, others 1. */
   readonly uartClockPerXtal?: number;
+  /**
+   * esp-flasher-stub re-programs the UART divider for the baud the ROM recorded at boot when it starts
+   * (src/main.c raises the UART clock first), so a CHANGE_BAUDRATE sent to the ROM before the upload is
+   * undone: change the rate through the stub only. Undefined = false (the ROM may change it first).
+   */
+  readonly stubRestoresRomBaud?: boolean;
   /** GET_SECURITY_INFO carries chip_id and eco_version (20 bytes) or not (12 bytes, ESP32-S2). Undefined = true. */
   readonly securityInfoHasChipId?: boolean;
 }

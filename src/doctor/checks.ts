@@ -184,3 +184,18 @@ export const HOST_CHECKS: readonly DoctorCheck[] = [
 export function runHostChecks(facts: HostFacts, checks: readonly DoctorCheck[] = HOST_CHECKS): Finding[] {
   return checks.flatMap((c) => [...c.tell(facts)]);
 }
+
+/**
+ * The last line of the report, honest about what was and was not seen: warnings are named, and a run
+ * that never reached a board does not claim that all is well.
+ */
+export function summarize(findings: readonly Finding[]): string {
+  const label = (f: Finding) => (f.kind ? ERRORS[f.kind].code : f.check);
+  const failures = findings.filter((f) => f.status === 'fail');
+  if (failures.length > 0) return `${failures.length} problem(s): ${failures.map(label).join(', ')}`;
+  const warnings = findings.filter((f) => f.status === 'warn');
+  const boardSeen = findings.some((f) => f.check === 'board' && f.status === 'ok');
+  const noBoard = boardSeen ? '' : '; no board was checked';
+  if (warnings.length > 0) return `No failures, but ${warnings.length} warning(s) to look at: ${warnings.map(label).join(', ')}${noBoard}.`;
+  return boardSeen ? 'No problems found.' : 'No problems found on this computer, but no board was checked.';
+}

@@ -39,7 +39,8 @@ export function explainFailure(err: UpyflashError, facts: HostFacts): UpyflashEr
     case 'NO_SERIAL_DATA':
     case 'WRONG_BOOT_MODE':
       // Without a local port we know nothing the connect code did not (TCP bridges, virtual boards).
-      if (port) hint = connectFix(err.kind, port);
+      // A board nobody reset keeps the connect code's own advice (it already says to press the buttons).
+      if (port && err.details['didReset'] !== false) hint = connectFix(err.kind, port);
       break;
     default:
       break;

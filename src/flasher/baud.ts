@@ -13,8 +13,8 @@ export const DEFAULT_FAST_BAUD = 921600;
 export const FALLBACK_BAUDS = [2000000, 1500000, 921600, 460800, 230400, 115200] as const;
 
 const SETTLE_MS = 50;
-const VERIFY_TRIES = 2;
-const VERIFY_TIMEOUT_MS = 500;
+const PROOF_TRIES = 2;
+const PROOF_TIMEOUT_MS = 500;
 
 export interface BaudOptions {
   readonly chip: ChipSpec;
@@ -22,74 +22,128 @@ export interface BaudOptions {
   readonly stub: boolean;
   /** The user chose this rate (--baud): do not drop to lower rates on failure. */
   readonly exact: boolean;
-  /** READ_REG is refused in Secure Download Mode: verify with GET_SECURITY_INFO instead. */
+  /** READ_REG is refused in Secure Download Mode: prove the link with GET_SECURITY_INFO instead. */
   readonly secureDownload?: boolean;
+  /**
+   * Last resort when the chip answers neither at the new rate nor, after being told to go back, at the
+   * old one: reset it and bring the loader back at SYNC_BAUD. Resolves with whether the stub runs then.
+   */
+  readonly restart?: () => Promise<boolean>;
 }
 
+/** Why a rate failed its proof, in words a user reads in the one-line warning. */
+type ProofFailure = 'no reply' | 'garbled replies';
+
 /**
- * Moves the link to `target` (CHANGE_BAUDRATE, then the host side), checks the link at the new rate
- * with a harmless command, and walks down FALLBACK_BAUDS by itself when the check fails. Resolves
- * with the rate in use.
+ * Moves the link to `target` and makes the new rate prove itself before anything relies on it: a
+ * round trip with a known answer (the chip's magic register). A rate that fails is undone (told
+ * CHANGE_BAUDRATE back blind, at the rate the chip may now be at), the last good rate proves itself
+ * again, and the next lower rate is tried, unless the user asked for exactly this rate (E014).
+ * Resolves with the rate in use.
  */
 export async function changeBaud(link: LoaderLink, target: number, opts: BaudOptions, reporter: Reporter): Promise<number> {
-  const transport = link.transport;
-  const from = transport.baud;
-  if (target === from) return from;
+  let good = link.transport.baud;
+  if (target === good) return good;
   if (!link.dialect?.supportsChangeBaud) {
-    reporter.warn(`The ${opts.chip.name} ROM loader cannot change the baud rate; staying at ${from} baud.`);
-    return from;
+    reporter.warn(`The ${opts.chip.name} ROM loader cannot change the baud rate; staying at ${good} baud.`);
+    return good;
   }
-  const candidates = opts.exact ? [target] : [target, ...FALLBACK_BAUDS.filter((b) => b < target)];
-  let current = from;
+  let stub = opts.stub;
+  const lower = FALLBACK_BAUDS.filter((b) => b < target && b > good);
+  const candidates = opts.exact ? [target] : [target, ...lower];
+  let why: ProofFailure | undefined;
+  // What to ask for to come back to `good`, worked out while the link still works there.
+  let back = stub ? good : await romRateFor(link, opts.chip, good);
   for (const rate of candidates) {
-    if (rate === current) {
-      if (await linkWorks(link, opts)) return rate;
-      continue;
-    }
-    const ok = await switchTo(link, rate, current, opts);
-    current = rate;
-    if (ok) {
-      if (rate !== target) reporter.warn(`${target} baud did not work on this link; using ${rate} baud instead.`);
+    const failed = await tryRate(link, rate, good, { ...opts, stub });
+    if (!failed) {
+      if (rate !== target) reporter.warn(`${target} baud did not hold (${why}); continuing at ${rate} baud.`);
       reporter.info(`Changed baud rate to ${rate}`);
       return rate;
     }
-    reporter.debug(`link check failed at ${rate} baud`);
+    why ??= failed;
+    reporter.debug(`${rate} baud failed its proof (${failed})`);
+    if (opts.exact) {
+      throw new UpyflashError('BAUD_FAILED', `${target} baud did not hold (${failed})`, { details: { baud: target } });
+    }
+    if (await goBack(link, rate, good, back, { ...opts, stub })) continue;
+    if (!opts.restart) throw new UpyflashError('BAUD_FAILED', `${rate} baud did not hold (${failed}) and ${good} baud does not answer any more`);
+    reporter.debug(`no answer at ${rate} or ${good} baud; resetting the chip`);
+    stub = await opts.restart();
+    good = link.transport.baud;
+    back = stub ? good : await romRateFor(link, opts.chip, good);
   }
-  if (opts.exact) {
-    throw new UpyflashError('BAUD_FAILED', `The link does not work at ${target} baud`, { details: { baud: target } });
-  }
-  throw new UpyflashError('BAUD_FAILED', `The link did not work at any rate from ${target} down to ${current} baud`);
+  reporter.warn(`${target} baud did not hold (${why}); continuing at ${good} baud.`);
+  return good;
 }
 
-async function switchTo(link: LoaderLink, rate: number, current: number, opts: BaudOptions): Promise<boolean> {
+/** CHANGE_BAUDRATE to `rate` at `current`, host follows, proof. Undefined = the rate holds. */
+async function tryRate(link: LoaderLink, rate: number, current: number, opts: BaudOptions): Promise<ProofFailure | undefined> {
   const requested = opts.stub ? rate : await romRateFor(link, opts.chip, rate);
   try {
     await link.command(commands.changeBaud(requested, opts.stub ? current : 0));
   } catch (e) {
-    // At a marginal rate the ack may be lost although the chip switched; the check below decides.
+    // At a marginal rate the ack may be lost although the chip switched; the proof decides.
     if (isUpyflashError(e, 'DISCONNECTED')) throw e;
   }
+  await settleAt(link, rate);
+  return prove(link, opts);
+}
+
+/**
+ * After a failed proof the chip is most likely at `failed` (it acknowledged the change) but cannot be
+ * heard reliably there: tell it to go back, blind, at that rate, follow at `good` and prove it again.
+ */
+async function goBack(link: LoaderLink, failed: number, good: number, requested: number, opts: BaudOptions): Promise<boolean> {
+  try {
+    await link.send(commands.changeBaud(requested, opts.stub ? failed : 0));
+  } catch (e) {
+    if (isUpyflashError(e, 'DISCONNECTED')) throw e;
+  }
+  // The chip answers (at `failed`) before it switches: let that pass before the host moves.
+  await sleep(SETTLE_MS);
+  await settleAt(link, good);
+  // A chip that never left `good` (its ack was lost the other way round) answers here too.
+  return (await prove(link, opts)) === undefined;
+}
+
+async function settleAt(link: LoaderLink, rate: number): Promise<void> {
   await link.transport.setBaud(rate);
   // Bytes sent during the switch are garbage at one end or the other.
   await sleep(SETTLE_MS);
   await link.transport.flushInput();
   link.reset();
-  return linkWorks(link, opts);
 }
 
-async function linkWorks(link: LoaderLink, opts: BaudOptions): Promise<boolean> {
-  const probe = opts.secureDownload ? commands.securityInfo() : commands.readReg(ROM_MAGIC_REG);
-  for (let i = 0; i < VERIFY_TRIES; i++) {
+/**
+ * A round trip whose answer is known: the magic register holds one of the chip's magic values. In
+ * Secure Download Mode READ_REG is refused; two GET_SECURITY_INFO answers must then agree.
+ */
+async function prove(link: LoaderLink, opts: BaudOptions): Promise<ProofFailure | undefined> {
+  let failure: ProofFailure = 'no reply';
+  let previous: string | undefined;
+  for (let i = 0; i < PROOF_TRIES; i++) {
+    const bytesBefore = link.bytesRead;
     try {
-      await link.command({ ...probe, timeoutMs: VERIFY_TIMEOUT_MS });
-      return true;
+      if (opts.secureDownload) {
+        const reply = await link.command({ ...commands.securityInfo(), timeoutMs: PROOF_TIMEOUT_MS });
+        const text = Array.from(reply.data).join(',');
+        if (previous === text) return undefined;
+        previous = text;
+        continue;
+      }
+      const reply = await link.command({ ...commands.readReg(ROM_MAGIC_REG), timeoutMs: PROOF_TIMEOUT_MS });
+      if (opts.chip.magicValues.includes(reply.value >>> 0)) return undefined;
+      failure = 'garbled replies';
     } catch (e) {
       if (isUpyflashError(e, 'DISCONNECTED')) throw e;
+      // Bytes came back but no reply could be read from them: the rate is wrong somewhere on the way.
+      if (link.bytesRead > bytesBefore || (isUpyflashError(e) && e.kind !== 'TIMEOUT')) failure = 'garbled replies';
       await link.drain(20);
       link.reset();
     }
   }
-  return false;
+  return failure;
 }
 
 /**

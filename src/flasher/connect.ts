@@ -123,6 +123,10 @@ async function trySync(link: LoaderLink): Promise<{ stub: boolean; statusBytes: 
   }
 }
 
+/** E011 when upyflash did not reset the board (--before no-reset, or a port without control lines). */
+export const NO_RESET_BOOT_HINT =
+  'The board was not reset by upyflash, so it must be in download mode before the command starts: hold BOOT (IO0) down while you press and release EN (RST), then release BOOT and run the same command again. If it still boots normally, check the BOOT button and the GPIO0 wiring (GPIO0 must be low when EN rises).';
+
 export function diagnose(
   transport: Transport,
   bootText: string,
@@ -138,6 +142,14 @@ export function diagnose(
         'NO_SYNC_REPLY',
         `The chip is in download mode (boot:${m[1]}, "waiting for download") on ${transport.name} but never answered SYNC`,
         { details },
+      );
+    }
+    if (!didReset) {
+      // Nothing reset the board, so advice to skip the reset is no advice: it must enter download mode by hand.
+      return new UpyflashError(
+        'WRONG_BOOT_MODE',
+        `The chip booted with boot:${m[1]} (${bootModeName(m[1]!)}) instead of download mode on ${transport.name}, and nothing reset it into the loader`,
+        { details: { ...details, didReset }, hint: NO_RESET_BOOT_HINT },
       );
     }
     return new UpyflashError(
@@ -166,7 +178,7 @@ export function diagnose(
     {
       details,
       hint:
-        'This is usually the board running its firmware or printing at another baud rate (an ESP8266 prints its boot text at 74880 baud, which looks like this at 115200 — that part is normal). Put it in download mode: hold BOOT, tap EN, release BOOT, and run again with --before no-reset.',
+        `This is usually the board running its firmware or printing at another baud rate (an ESP8266 prints its boot text at 74880 baud, which looks like this at 115200 — that part is normal). Put it in download mode: hold BOOT, tap EN, release BOOT, and run again${didReset ? ' with --before no-reset' : ''}.`,
     },
   );
 }

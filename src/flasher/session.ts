@@ -243,18 +243,22 @@ export class FlasherSession {
     return facts.revision ? { chipRevision: facts.revision.major * 100 + facts.revision.minor } : {};
   }
 
-  /** Uploads the stub once, if allowed; falls back to the ROM (with a warning) when it will not start. */
+  /**
+   * Uploads the stub once, if allowed. A stub that will not start at the fast rate is uploaded again at
+   * the sync rate; only when that fails too does the ROM loader carry on (with a warning).
+   */
   async ensureStub(): Promise<void> {
     if (this.stubActive || this.opts.stub === false || !this.opts.stubProvider) return;
     if (this.detection.secureDownload) {
       this.reporter.warn('Secure Download Mode: the flasher stub cannot run; using the ROM loader.');
       return;
     }
-    // The ESP32-family ROMs change baud themselves (CHANGE_BAUDRATE with a 0 second word), and the stub
-    // keeps the UART as the ROM left it (stub_main only hooks the receive interrupt): moving to the fast
-    // rate first sends the ~7 KB stub at that rate instead of at 115200. The ESP8266 ROM cannot, so
-    // there the stub comes first and changes the rate itself.
-    if (this.link.dialect?.supportsChangeBaud) await this.ensureBaud();
+    // Where the ROM can change the rate and the stub keeps the UART as the ROM left it, moving first
+    // sends the ~7 KB stub at the fast rate. Where the stub re-programs the UART for the rate the ROM
+    // recorded at boot (chip.stubRestoresRomBaud), a ROM-first change would be undone as the stub
+    // starts: there the stub goes up at the sync rate and changes the rate itself (ensureBaud later).
+    let romFirst = Boolean(this.link.dialect?.supportsChangeBaud) && !this.chip.stubRestoresRomBaud;
+    if (romFirst) await this.ensureBaud();
     this.reporter.phase('stub', 'Uploading flasher stub...');
     const image = await this.opts.stubProvider(this.chip);
     for (let attempt = 1; ; attempt++) {
@@ -273,7 +277,17 @@ export class FlasherSession {
           await this.recover();
           // A garbled MEM_END can send the ROM off to a wrong entry point: then only a reset brings it back.
           if (!(await this.romAnswers())) await this.reconnectRom();
-          await this.ensureBaud();
+          if (romFirst) await this.ensureBaud();
+          continue;
+        }
+        if (this.transport.baud !== SYNC_BAUD) {
+          // The fast rate may be what kept it from starting: one more round at the sync rate, after a
+          // reset (the chip may be anywhere); the stub changes the rate itself once it runs.
+          this.reporter.warn(`${e.message} at ${this.transport.baud} baud; uploading it again at ${SYNC_BAUD} baud.`);
+          await this.transport.setBaud(SYNC_BAUD);
+          await this.reconnectRom();
+          romFirst = false;
+          attempt = 0;
           continue;
         }
         this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
@@ -313,18 +327,46 @@ export class FlasherSession {
     await this.attachFlash();
   }
 
-  /** Moves to the fast rate once (921600 by default, or --baud), dropping lower by itself if needed. */
+  /**
+   * Moves to the fast rate once (921600 by default, or --baud); every change proves itself with a round
+   * trip before it is relied on, and a rate that does not hold is undone (baud.ts).
+   */
   async ensureBaud(): Promise<void> {
     if (this.baudSettled) return;
     this.baudSettled = true;
-    if (!this.transport.capabilities.baudRate) return;
+    const exact = this.opts.baud !== undefined;
+    // A raw socket cannot tell the bridge a new rate: keep the sync rate unless --baud asks, which
+    // emulators (Espressif's QEMU) and bridges that follow the chip's rate need; esptool changes there too.
+    if (!this.transport.capabilities.baudRate && !exact) return;
     const target = this.opts.baud ?? DEFAULT_FAST_BAUD;
     if (target === this.transport.baud) return;
+    if (!this.transport.capabilities.baudRate) {
+      this.reporter.info(`${this.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
+    }
     this.reporter.phase('baud', `Changing baud rate to ${target}...`);
+    // Neither rate answers any more: reset into the ROM at the sync rate, and bring the stub back if it ran.
+    const restart = async (): Promise<boolean> => {
+      const hadStub = this.stubActive;
+      this.stubActive = false;
+      await this.transport.setBaud(SYNC_BAUD);
+      await this.reconnectRom();
+      this.baudSettled = true;
+      if (!hadStub || !this.opts.stubProvider) return false;
+      try {
+        await runStub(this.link, this.chip, await this.opts.stubProvider(this.chip), this.reporter);
+        this.stubActive = true;
+        await this.setFlashParams();
+      } catch (e) {
+        if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
+        this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
+        await this.resyncRom();
+      }
+      return this.stubActive;
+    };
     await changeBaud(
       this.link,
       target,
-      { chip: this.chip, stub: this.stubActive, exact: this.opts.baud !== undefined, secureDownload: this.detection.secureDownload },
+      { chip: this.chip, stub: this.stubActive, exact, secureDownload: this.detection.secureDownload, restart },
       this.reporter,
     );
   }

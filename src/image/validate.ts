@@ -7,9 +7,10 @@ import { LEGACY_MIN_REV_PART } from '../chips/image-rules.js';
 import { CHIPS, type ChipSpec } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { formatBytes, hex } from './bytes.js';
-import { imageIntact, type EspImage } from './esp-image.js';
-import { firmwareChip, type FirmwareFile } from './firmware-file.js';
-import { flashSizeBytes, flashSizeName } from './flash-size.js';
+import { sha256 } from '../platform/hash.js';
+import { hashedLength, imageIntact, type EspImage } from './esp-image.js';
+import { analyzeFirmware, firmwareChip, type FirmwareFile } from './firmware-file.js';
+import { flashFreqName, flashModeName, flashSizeBytes, flashSizeName } from './flash-size.js';
 import { PARTITION_TYPE_APP, partitionsEnd } from './partition-table.js';
 
 export interface FlashPlanCheck {
@@ -46,24 +47,78 @@ function corrupt(what: string, detail: string): UpyflashError {
   });
 }
 
-function checkIntegrity(fw: FirmwareFile, warnings: string[]): void {
+/** Flash mode bytes a tool can have written at header byte 2 (qio, qout, dio, dout, fast read, slow read). */
+const FLASH_MODE_BYTES = 6;
+
+/**
+ * The header bytes 2-3 under which `img`'s stored SHA-256 was computed, when they differ from the
+ * file's own: a tool changed the flash parameters and left the digest stale. Undefined = no value of
+ * those two bytes explains the digest, so something else in the image changed.
+ */
+function staleDigestOrigin(bytes: Uint8Array, img: EspImage): { byte2: number; byte3: number } | undefined {
+  const stored = img.sha256?.stored;
+  if (!stored) return undefined;
+  const probe = bytes.slice(0, hashedLength(img));
+  for (let byte2 = 0; byte2 < FLASH_MODE_BYTES; byte2++) {
+    for (let byte3 = 0; byte3 < 256; byte3++) {
+      if (byte2 === bytes[2] && byte3 === bytes[3]) continue;
+      probe[2] = byte2;
+      probe[3] = byte3;
+      const d = sha256(probe);
+      if (d.every((x, i) => x === stored[i])) return { byte2, byte3 };
+    }
+  }
+  return undefined;
+}
+
+function headerParams(chip: ChipSpec, byte2: number, byte3: number): string {
+  const size = flashSizeName(chip, byte3 >> 4) ?? `size code ${byte3 >> 4}`;
+  const freq = flashFreqName(chip, byte3 & 0x0f) ?? `freq code ${byte3 & 0x0f}`;
+  return `${flashModeName(byte2)} ${size} ${freq}`;
+}
+
+/**
+ * A bootloader whose digest is stale only because its flash parameters were patched is repaired (the
+ * digest recomputed for the header as it is, as esptool does when it patches); any other mismatch is
+ * corruption and refused before anything is erased.
+ */
+function repairBootloaderDigest(fw: FirmwareFile, chip: ChipSpec, warnings: string[]): FirmwareFile {
+  const boot = fw.bootloader;
+  const origin = staleDigestOrigin(fw.bytes, boot);
+  if (!origin) {
+    throw new UpyflashError('CORRUPT_IMAGE', "The bootloader image in this file is corrupt: its appended SHA-256 does not match its contents.", {
+      details: { stored: toHexString(boot.sha256!.stored), computed: toHexString(boot.sha256!.computed) },
+    });
+  }
+  const fixed = fw.bytes.slice();
+  const len = hashedLength(boot);
+  fixed.set(sha256(fixed.subarray(0, len)), len);
+  warnings.push(
+    `The bootloader's SHA-256 was stale: a tool changed its flash parameters (${headerParams(chip, origin.byte2, origin.byte3)} -> ${headerParams(chip, fw.bytes[2]!, fw.bytes[3]!)}) without updating it; upyflash fixed the digest.`,
+  );
+  return analyzeFirmware(fixed, fw.fileName);
+}
+
+function toHexString(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function checkIntegrity(fw: FirmwareFile, chip: ChipSpec, warnings: string[]): FirmwareFile {
   const boot = fw.bootloader;
   const bootRole = fw.kind === 'app' ? 'application image' : fw.kind === 'esp8266' ? 'firmware image' : 'bootloader image';
   if (!boot.checksum.valid) {
     throw corrupt(bootRole, `checksum ${hex(boot.checksum.stored, 2)} stored, ${hex(boot.checksum.computed, 2)} computed`);
   }
-  if (boot.sha256 && !boot.sha256.valid) {
-    // The second-stage bootloader verifies an app's SHA-256 before running it; a bootloader's own hash
-    // only matters with Secure Boot, and older tools left it stale after patching the header.
-    if (fw.kind === 'app') throw corrupt(bootRole, 'its appended SHA-256 does not match');
-    warnings.push('The bootloader image has a stale SHA-256 (a tool patched its header without updating it); upyflash recomputes it when it patches flash parameters.');
-  }
+  // The second-stage bootloader verifies an app's SHA-256 before running it: no repair for an app.
+  if (boot.sha256 && !boot.sha256.valid && fw.kind === 'app') throw corrupt(bootRole, 'its appended SHA-256 does not match');
   if (fw.app && fw.kind === 'merged' && !imageIntact(fw.app)) {
     throw corrupt('application image', fw.app.checksum.valid ? 'its appended SHA-256 does not match' : 'its checksum does not match');
   }
   if (fw.esp8266 && !fw.esp8266.md5.valid) {
     throw corrupt('ESP8266 firmware', `MD5 ${fw.esp8266.md5.stored} stored, ${fw.esp8266.md5.computed} computed`);
   }
+  if (boot.sha256 && !boot.sha256.valid) return repairBootloaderDigest(fw, chip, warnings);
+  return fw;
 }
 
 function chipsAt(offset: number): string[] {
@@ -154,11 +209,15 @@ function checkRevision(chip: ChipSpec, image: EspImage, revision: number, role: 
   }
 }
 
-export function validateFirmware(fw: FirmwareFile, check: FlashPlanCheck): { address: number; warnings: string[] } {
+/**
+ * `firmware` is what to write: `fw` itself, or a copy whose stale bootloader digest was repaired
+ * (a warning says so).
+ */
+export function validateFirmware(fw: FirmwareFile, check: FlashPlanCheck): { address: number; warnings: string[]; firmware: FirmwareFile } {
   const warnings: string[] = [];
   const chip = check.chip;
   checkChip(fw, chip);
-  checkIntegrity(fw, warnings);
+  fw = checkIntegrity(fw, chip, warnings);
   checkAppFitsPartition(fw);
 
   const expected = fw.suggestedOffset;
@@ -181,5 +240,5 @@ export function validateFirmware(fw: FirmwareFile, check: FlashPlanCheck): { add
   if (fw.kind === 'bootloader-only') {
     warnings.push('This file holds only a bootloader: no partition table and no MicroPython application.');
   }
-  return { address, warnings };
+  return { address, warnings, firmware: fw };
 }

@@ -79,13 +79,13 @@ export async function flashAndBoot(board: ConnectedBoard, req: FlashRequest, rep
   const result = await session.flash({
     eraseAll: req.eraseAll,
     prepare: (target) => {
-      const { address, warnings } = validateFirmware(req.firmware, {
+      const { address, warnings, firmware } = validateFirmware(req.firmware, {
         chip: target.chip,
         ...(target.flashSizeBytes !== undefined ? { flashBytes: target.flashSizeBytes } : {}),
         ...(chipRevision !== undefined ? { chipRevision } : {}),
       });
       for (const w of warnings) reporter.warn(w);
-      return { bytes: req.firmware.bytes, address };
+      return { bytes: firmware.bytes, address };
     },
   });
   await session.hardReset();

@@ -33,6 +33,7 @@ test('refused images exit 4 with code and hint, start no erase or write, and lea
     'ESP32_GENERIC-truncated.bin': buildSampleFirmware({ chip: ESP32, appBytes: 80_000, seed: 4 }).subarray(0, 0x9000),
     'ESP32_GENERIC-huge.bin': buildSampleFirmware({ chip: ESP32, appBytes: 2_300_000, seed: 5 }),
     'ESP32_GENERIC-ok.bin': buildSampleFirmware({ chip: ESP32, appBytes: 80_000, seed: 6 }),
+    'ESP32_GENERIC-corrupt.bin': corruptBootloader(buildSampleFirmware({ chip: ESP32, appBytes: 80_000, seed: 7 })),
   };
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
   const cases: { file: string; extra?: string[]; code: string; kind: string; says: RegExp }[] = [
@@ -42,6 +43,7 @@ test('refused images exit 4 with code and hint, start no erase or write, and lea
     { file: 'ESP32_GENERIC-truncated.bin', code: 'E031', kind: 'TRUNCATED_IMAGE', says: /truncated/ },
     { file: 'ESP32_GENERIC-huge.bin', code: 'E034', kind: 'IMAGE_TOO_LARGE', says: /2MB/ },
     { file: 'ESP32_GENERIC-ok.bin', extra: ['--addr', '0x0'], code: 'E033', kind: 'WRONG_ADDRESS', says: /0x1000/ },
+    { file: 'ESP32_GENERIC-corrupt.bin', code: 'E038', kind: 'CORRUPT_IMAGE', says: /bootloader image in this file is corrupt/ },
   ];
 
   const board = await startBoardProcess({ chip: 'esp32', flashFile, flashSize: '2M' });
@@ -84,6 +86,17 @@ test('a missing FILE is a file error (E037, exit 4) before any port is opened', 
   assert.equal(cliJson(missing).error?.code, 'E037');
   assert.match(cliJson(missing).error?.message ?? '', /ENOENT/);
 });
+
+/**
+ * The same bit flipped in two bytes of the bootloader's first segment: the XOR checksum still holds,
+ * the appended SHA-256 does not, and no value of header bytes 2-3 explains it.
+ */
+function corruptBootloader(image: Uint8Array): Uint8Array {
+  const b = image.slice();
+  b[24 + 8 + 4] ^= 0x10;
+  b[24 + 8 + 5] ^= 0x10;
+  return b;
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -35,9 +35,9 @@ function withRevisions(fw: FirmwareFile, minRev: number, minRevFull: number, max
 
 describe('validateFirmware: chip', () => {
   it('accepts the right chip at its default address', () => {
-    assert.deepEqual(validateFirmware(esp32, { chip: ESP32 }), { address: 0x1000, warnings: [] });
-    assert.deepEqual(validateFirmware(s3, { chip: ESP32S3 }), { address: 0x0, warnings: [] });
-    assert.deepEqual(validateFirmware(esp8266, { chip: ESP8266 }), { address: 0x0, warnings: [] });
+    assert.deepEqual(validateFirmware(esp32, { chip: ESP32 }), { address: 0x1000, warnings: [], firmware: esp32 });
+    assert.deepEqual(validateFirmware(s3, { chip: ESP32S3 }), { address: 0x0, warnings: [], firmware: s3 });
+    assert.deepEqual(validateFirmware(esp8266, { chip: ESP8266 }), { address: 0x0, warnings: [], firmware: esp8266 });
   });
 
   it('WRONG_CHIP names both chips and the board id to download', () => {
@@ -86,7 +86,7 @@ describe('validateFirmware: address', () => {
   it('the same address as suggested is fine', () => {
     assert.equal(validateFirmware(esp32, { chip: ESP32, address: 0x1000 }).address, 0x1000);
     const s2 = analyzeFirmware(buildSampleFirmware({ chip: ESP32S2, appBytes: 200_000 }));
-    assert.deepEqual(validateFirmware(s2, { chip: ESP32S2, address: 0x1000 }), { address: 0x1000, warnings: [] });
+    assert.deepEqual(validateFirmware(s2, { chip: ESP32S2, address: 0x1000 }), { address: 0x1000, warnings: [], firmware: s2 });
   });
 });
 
@@ -165,11 +165,43 @@ describe('validateFirmware: integrity', () => {
     assert.match(e.message, /MD5/);
   });
 
-  it('only warns about a stale bootloader SHA-256 (old tools patched headers without updating it)', () => {
+  it('repairs a bootloader SHA-256 left stale by a flash-parameter patch, and says so', () => {
     const b = esp32.bytes.slice();
+    const wasMode = b[2]!;
     b[2] = 3; // dout, without touching the hash
     const r = validateFirmware(analyzeFirmware(b), { chip: ESP32 });
     assert.equal(r.warnings.length, 1);
-    assert.match(r.warnings[0]!, /stale SHA-256/);
+    assert.match(r.warnings[0]!, /SHA-256 was stale: a tool changed its flash parameters \(\w+ .* -> dout .*\).*fixed the digest/);
+    assert.notEqual(wasMode, 3);
+    const fixed = r.firmware.bytes;
+    assert.equal(fixed[2], 3, 'the header stays as the tool patched it');
+    assert.equal(r.firmware.bootloader.sha256?.valid, true);
+    // Only the digest changed.
+    const len = r.firmware.bootloader.length - 32;
+    assert.deepEqual(fixed.subarray(0, len), b.subarray(0, len));
+    assert.deepEqual(fixed.subarray(len, len + 32), sha256(b.subarray(0, len)));
+    assert.deepEqual(fixed.subarray(len + 32), b.subarray(len + 32));
+    // An intact file comes back as it is.
+    assert.equal(validateFirmware(esp32, { chip: ESP32 }).firmware, esp32);
+  });
+
+  it('refuses a bootloader whose SHA-256 no flash-parameter value explains (E038)', () => {
+    for (const damage of ['contents', 'digest'] as const) {
+      const b = esp32.bytes.slice();
+      if (damage === 'contents') {
+        // The same bit in two data bytes: the XOR checksum still holds, the SHA-256 does not.
+        b[40] ^= 0x04;
+        b[41] ^= 0x04;
+      } else {
+        b[esp32.bootloader.length - 1] ^= 0x01;
+      }
+      const fw = analyzeFirmware(b);
+      assert.equal(fw.bootloader.checksum.valid, true);
+      assert.equal(fw.bootloader.sha256?.valid, false);
+      const e = refusal(fw, { chip: ESP32 }, 'CORRUPT_IMAGE');
+      assert.equal(e.code, 'E038');
+      assert.match(e.message, /bootloader image in this file is corrupt/);
+      assert.equal(e.hint, 'The file is corrupt: download it again.');
+    }
   });
 });

@@ -30,9 +30,13 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { cwd?: string; stdin?: string } = {}): Promise<Run> {
+function cli(args: string[], opts: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      cwd: opts.cwd ?? process.cwd(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -119,12 +123,19 @@ test('flash --keep-files keeps a tree of files across an erasing flash and repor
   const fw = join(fwDir, 'ESP32_GENERIC-20260401-v1.28.0.bin');
   writeFileSync(fw, smallFirmware('esp32', { version: '1.28.0', buildDate: '2026-04-01' }));
   const cwd = temp();
-  const flash = await cli(['flash', fw, '-p', url, '--erase', '--keep-files', '--json'], { cwd });
+  const data = temp();
+  const flash = await cli(['flash', fw, '-p', url, '--erase', '--keep-files', '--json'], { cwd, env: { UPYFLASH_DATA_DIR: data } });
   assert.equal(flash.code, 0, flash.stderr + flash.stdout);
   const doc = JSON.parse(flash.stdout) as { result: { bootCheck: { version: string; keptFiles: { backupDir: string; files: number } } } };
   assert.equal(doc.result.bootCheck.version, '1.28.0');
   assert.equal(doc.result.bootCheck.keptFiles.files, 3);
-  assert.ok(readdirSync(cwd).some((n) => n.startsWith('upyflash-backup-')), 'the backup folder is kept');
+  // The backup is kept in the user's data folder, not where the command ran, and the output says where.
+  assert.deepEqual(readdirSync(cwd), [], 'nothing left in the current folder');
+  const kept = doc.result.bootCheck.keptFiles.backupDir;
+  assert.equal(join(kept, '..'), join(data, 'backups'));
+  assert.match(kept, /upyflash-backup-\d{8}-\d{6}$/);
+  assert.equal(readFileSync(join(kept, 'lib', 'mod.py'), 'utf8'), 'X = 42\n');
+  assert.ok(flash.stderr.includes(kept), 'the output names the backup folder');
 
   const cat = await cli(['fs', 'cat', '/lib/mod.py', '-p', url]);
   assert.equal(cat.stdout, 'X = 42\n');

@@ -16,7 +16,7 @@ import { nodeDeflate } from '../../src/platform/node/deflate.js';
 import { Reporter } from '../../src/progress.js';
 import { BoardFs } from '../../src/repl/board-fs.js';
 import { bootCheck } from '../../src/repl/boot-check.js';
-import { BACKUP_MANIFEST, backupBoardFiles, restoreBoardFiles } from '../../src/repl/node/keep-files.js';
+import { BACKUP_MANIFEST, backupBoardFiles, defaultBackupDir, restoreBoardFiles, userDataDir } from '../../src/repl/node/keep-files.js';
 import { RawRepl } from '../../src/repl/raw-repl.js';
 import { hardReset, smallFirmware, startBoardOnTcp, type BoardOnTcp } from '../virtual-board/mpy-fixtures.js';
 
@@ -116,4 +116,16 @@ test('when the restore cannot finish, the error names the backup folder and how 
     return true;
   });
   assert.ok(existsSync(join(backupDir, 'main.py')));
+});
+
+test('backups go to the user data folder by platform convention, never the current folder', () => {
+  const at = new Date(2025, 11, 9, 15, 30, 12);
+  assert.equal(defaultBackupDir(at, {}, 'linux', '/home/ada'), '/home/ada/.local/share/upyflash/backups/upyflash-backup-20251209-153012');
+  assert.equal(defaultBackupDir(at, { XDG_DATA_HOME: '/data/ada' }, 'linux', '/home/ada'), '/data/ada/upyflash/backups/upyflash-backup-20251209-153012');
+  // XDG: a relative value is invalid and ignored.
+  assert.equal(userDataDir({ XDG_DATA_HOME: 'rel/dir' }, 'linux', '/home/ada'), '/home/ada/.local/share/upyflash');
+  assert.equal(defaultBackupDir(at, {}, 'darwin', '/Users/ada'), '/Users/ada/Library/Application Support/upyflash/backups/upyflash-backup-20251209-153012');
+  assert.equal(defaultBackupDir(at, { LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' }, 'win32', 'C:\\Users\\ada'), 'C:\\Users\\ada\\AppData\\Local\\upyflash\\backups\\upyflash-backup-20251209-153012');
+  assert.equal(userDataDir({ UPYFLASH_DATA_DIR: '/tmp/x' }, 'linux', '/home/ada'), '/tmp/x');
+  assert.notEqual(join(defaultBackupDir(at), '..'), process.cwd());
 });

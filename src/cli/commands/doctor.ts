@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ERRORS, UpyflashError, asUpyflashError } from '../../errors.js';
 import { explainFailure } from '../../doctor/explain.js';
 import { probeBoard } from '../../doctor/board-probe.js';
-import { runHostChecks } from '../../doctor/checks.js';
+import { runHostChecks, summarize } from '../../doctor/checks.js';
 import { gatherHostFacts, rootsFromEnv, type HostRoots } from '../../doctor/node/host-facts.js';
 import type { Finding, HostFacts } from '../../doctor/types.js';
 import { parseTransportSpec } from '../../transport/spec.js';
@@ -122,10 +122,5 @@ function print(io: CommandIo, facts: HostFacts, findings: readonly Finding[]): v
     io.print(`  ${LABEL[f.status]}  ${code}${f.check}: ${f.message}`);
     if (f.fix && f.status !== 'ok') io.print(`        fix: ${f.fix}`);
   }
-  const failures = findings.filter((f) => f.status === 'fail');
-  io.print(
-    failures.length === 0
-      ? 'No problems found.'
-      : `${failures.length} problem(s): ${failures.map((f) => (f.kind ? ERRORS[f.kind].code : f.check)).join(', ')}`,
-  );
+  io.print(summarize(findings));
 }

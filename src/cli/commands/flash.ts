@@ -85,7 +85,7 @@ export async function flashCommand(file: string | undefined, flags: FlashFlags, 
       warnings = checked.warnings;
       for (const w of warnings) reporter.warn(w);
       const patched = patchFlashParams(
-        fw,
+        checked.firmware,
         target.chip,
         {
           mode: (flags.flashMode ?? 'keep') as never,

@@ -3,8 +3,9 @@
  * put them back afterwards and check them by hash. The backup folder is kept either way; a manifest
  * in it records which board path each local file came from (names may have been escaped).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, posix, resolve, win32 } from 'node:path';
 import { UpyflashError, isUpyflashError } from '../../errors.js';
 import type { Reporter } from '../../progress.js';
 import type { Transport } from '../../transport/transport.js';
@@ -20,11 +21,33 @@ export interface BackupResult {
   files: TransferRecord[];
 }
 
-/** A fresh folder name in the current directory: upyflash-backup-20251209-153012. */
-export function defaultBackupDir(now: Date = new Date()): string {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The user's data folder for upyflash, where each platform keeps an application's own files (backups
+ * are data the user wants back, not a cache): XDG_DATA_HOME or ~/.local/share on Linux, LOCALAPPDATA
+ * on Windows, ~/Library/Application Support on macOS. `UPYFLASH_DATA_DIR` overrides (tests, CI).
+ */
+export function userDataDir(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  const override = env['UPYFLASH_DATA_DIR'];
+  if (override) return resolve(override);
+  if (platform === 'win32') return win32.join(env['LOCALAPPDATA'] || win32.join(home, 'AppData', 'Local'), 'upyflash');
+  if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'upyflash');
+  // XDG says relative values are invalid and must be ignored.
+  const xdg = env['XDG_DATA_HOME'];
+  return xdg && xdg.startsWith('/') ? posix.join(xdg, 'upyflash') : posix.join(home, '.local', 'share', 'upyflash');
+}
+
+/**
+ * A fresh backup folder under the user's data folder, not the current one (a successful run must not
+ * leave folders wherever it was started): <data>/backups/upyflash-backup-20251209-153012.
+ */
+export function defaultBackupDir(now: Date = new Date(), env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return resolve(`upyflash-backup-${stamp}`);
+  const base = userDataDir(env, platform, home);
+  const join_ = platform === 'win32' ? win32.join : posix.join;
+  return join_(base, 'backups', `upyflash-backup-${stamp}`);
 }
 
 export function restoreInstructions(dir: string): string {
@@ -42,6 +65,8 @@ export async function backupBoardFiles(transport: Transport, dir: string, report
   await repl.enter();
   try {
     const files = await downloadTree(new BoardFs(repl), '/', folder, reporter);
+    // An empty board creates no file there, and the data folder may not exist yet.
+    await mkdir(folder.root, { recursive: true });
     await writeFile(join(folder.root, BACKUP_MANIFEST), JSON.stringify({ version: 1, files }, null, 2) + '\n');
     const count = files.filter((f) => f.type === 'file').length;
     reporter.info(`Backed up ${count} file${count === 1 ? '' : 's'} to ${folder.root}`);
@@ -67,7 +92,7 @@ export async function restoreBoardFiles(transport: Transport, dir: string, repor
       if (bad.length > 0) {
         throw new UpyflashError('KEEP_FILES_FAILED', `These files differ on the board after restoring: ${bad.join(', ')}`);
       }
-      reporter.info(`Restored ${result.written.length} files (${result.skipped.length} already identical) and checked them by SHA-256`);
+      reporter.info(`Restored ${result.written.length} files (${result.skipped.length} already identical) and checked them by SHA-256; the backup stays in ${folder.root}`);
       return { dir: folder.root, files: records };
     } finally {
       await repl.exit();
