@@ -10,7 +10,7 @@ import { type ChipSpec, ESP32, chipById } from '../../src/chips/index.js';
 import { isUpyflashError } from '../../src/errors.js';
 import { connect, type SessionOptions } from '../../src/flasher/session.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
-import { nodeDeflate } from '../../src/platform/deflate-node.js';
+import { nodeDeflate } from '../../src/platform/node/deflate.js';
 import { Reporter, type ProgressEvent } from '../../src/progress.js';
 import { Op } from '../../src/protocol/opcodes.js';
 import { esptoolJsStub, loadStubImage } from '../../src/stub/node/esptool-js-stubs.js';
