@@ -193,7 +193,7 @@ async function checkBoot(
       boot = await bootCheck(transport, choice.timeoutMs !== undefined ? { timeoutMs: choice.timeoutMs } : {}, reporter);
     } catch (e) {
       if (keepFiles && isUpyflashError(e)) {
-        throw new UpyflashError(e.kind, `${e.message} ${keepFiles.instructions}`, { hint: e.hint, details: { ...e.details }, cause: e });
+        throw new UpyflashError(e.kind, `${e.message} ${keepFiles.instructions}`, { hint: e.hint, actions: [...e.actions, 'restore-files'], details: { ...e.details }, cause: e });
       }
       throw e;
     }
