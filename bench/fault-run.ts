@@ -1,5 +1,5 @@
 /**
- * The issue's fault run: many flashes through the library API onto in-process virtual ESP32s (link
+ * The issue's fault run: many flashes through the library's flash job onto in-process virtual ESP32s (link
  * model off, so it runs at CPU speed) whose host->chip line corrupts bytes at a given rate, plus runs
  * whose cable is pulled mid-write. Every run's verdict is checked against the board's flash itself,
  * read back from the board object: a run that reports success while the flash differs from the file
@@ -7,7 +7,9 @@
  */
 import { ESP32 } from '../src/chips/index.js';
 import { asUpyflashError } from '../src/errors.js';
+import { runFlashJob } from '../src/flasher/flash-job.js';
 import { connect } from '../src/flasher/session.js';
+import { analyzeFirmware } from '../src/image/firmware-file.js';
 import { nodeDeflate } from '../src/platform/node/deflate.js';
 import { Reporter } from '../src/progress.js';
 import { esptoolJsStub, loadStubImage } from '../src/stub/node/esptool-js-stubs.js';
@@ -49,7 +51,8 @@ export async function flashOnNoisyLine(image: Uint8Array, faults: FaultOptions):
   try {
     const s = await connect(transport, { stubProvider: esptoolJsStub, deflate: nodeDeflate(9) }, new Reporter());
     try {
-      const r = await s.flash({ image, address: ADDRESS });
+      // The flash job as every front end runs it (checks, compare, write, verify), left in the loader.
+      const { flash: r } = await runFlashJob(s, { firmware: { file: analyzeFirmware(image, 'fault-run.bin') }, address: ADDRESS, after: 'no-reset' }, new Reporter());
       reportedSuccess = r.verified;
       retries = r.retries;
     } finally {

@@ -4,10 +4,43 @@
  * Codes are data so that docs, `doctor` and tests can enumerate them.
  */
 
+/**
+ * What the user can do about a failure, named without any front end's controls: the CLI renders
+ * `lower-baud` as `--baud 460800`, the page as its own words (cli/hint-actions.ts, web/hint-actions.ts).
+ */
+export const ACTIONS = {
+  'retry': 'run the same job again',
+  'lower-baud': 'use a lower transfer speed',
+  'no-reset': 'enter download mode by hand (hold BOOT, tap EN) and connect without an automatic reset',
+  'no-stub': 'use the ROM loader only, without the flasher stub',
+  'use-stub': 'use the flasher stub (it is off)',
+  'erase': 'erase the whole flash before writing',
+  'backup': 'save the whole flash to a file first',
+  'flash-mode-dout': 'set the flash mode to dout',
+  'flash-size-detect': 'let the flash size be detected and written into the image header',
+  'default-address': 'write at the address the file belongs at',
+  'force-address': 'write at the given address anyway',
+  'other-firmware': 'choose a firmware built for this chip, flash size and revision',
+  'local-file': 'choose a local .bin file',
+  'choose-port': 'choose the board\'s port',
+  'check-cable': 'check the USB cable, power and driver',
+  'close-other-programs': 'close other programs that hold the port',
+  'port-permission': 'get permission to use the port',
+  'reset-board': 'press EN (RST) on the board',
+  'check-connection': 'check the internet connection or the download site',
+  'restore-files': 'copy the kept files back onto the board',
+  'report-bug': 'report the problem with the verbose output',
+} as const;
+
+export type ActionId = keyof typeof ACTIONS;
+
 export interface ErrorSpec {
   readonly code: string;
   readonly title: string;
+  /** The CLI's wording (printed after `hint:`); other front ends render `actions`. */
   readonly hint: string;
+  /** What helps, most likely first. */
+  readonly actions?: readonly ActionId[];
 }
 
 export const ERRORS = {
@@ -16,124 +49,148 @@ export const ERRORS = {
     code: 'E001',
     title: 'No serial port found',
     hint: 'Plug the board in with a data USB cable (charge-only cables carry no data), install the USB-serial driver (CP210x or CH340) if your OS needs one, and run `upyflash doctor`.',
+    actions: ['check-cable'],
   },
   PORT_NOT_FOUND: {
     code: 'E002',
     title: 'Serial port not found',
     hint: 'Check the name with `upyflash ports`; the port may have changed after a reset or re-plug.',
+    actions: ['choose-port'],
   },
   PERMISSION_DENIED: {
     code: 'E003',
     title: 'Permission denied on the serial port',
     hint: 'On Linux add yourself to the group that owns the port (`sudo usermod -aG dialout $USER`, then log out and in); on Arch the group is uucp.',
+    actions: ['port-permission'],
   },
   PORT_BUSY: {
     code: 'E004',
     title: 'Serial port is in use by another program',
     hint: 'Close other programs that hold the port (Thonny, uPyCraft, Arduino IDE, screen, minicom, a serial monitor) and try again.',
+    actions: ['close-other-programs'],
   },
   MULTIPLE_PORTS: {
     code: 'E005',
     title: 'Several possible boards found',
     hint: 'Choose one with --port (see `upyflash ports`).',
+    actions: ['choose-port'],
   },
   // Entering download mode (E01x)
   NO_SERIAL_DATA: {
     code: 'E010',
     title: 'No serial data received from the board',
     hint: 'Wrong port, a charge-only USB cable, a missing driver or no power: try another cable and port, and check `upyflash ports`.',
+    actions: ['check-cable', 'choose-port'],
   },
   WRONG_BOOT_MODE: {
     code: 'E011',
     title: 'The board booted normally instead of entering download mode',
     hint: 'Hold the BOOT (IO0) button, tap EN (RST), release BOOT, then run the command again with --before no-reset.',
+    actions: ['no-reset'],
   },
   NO_SYNC_REPLY: {
     code: 'E012',
     title: 'The board is in download mode but does not answer',
     hint: "The chip prints but does not hear us: check the host's TX line (board RX), the cable, and try a lower --baud.",
+    actions: ['check-cable', 'lower-baud'],
   },
   SECURE_DOWNLOAD_MODE: {
     code: 'E013',
     title: 'The chip is in Secure Download Mode',
     hint: 'Only plain writes are allowed: use --no-stub; reading, MD5 verify and the stub are disabled by eFuse.',
+    actions: ['no-stub'],
   },
   BAUD_FAILED: {
     code: 'E014',
     title: 'The link failed at the higher baud rate',
     hint: 'Use a lower --baud (e.g. 460800 or 115200); long or poor USB cables limit the speed.',
+    actions: ['lower-baud'],
   },
   TIMEOUT: {
     code: 'E015',
     title: 'The board stopped answering',
     hint: 'Check the cable and power; try a lower --baud, or press EN and run the command again.',
+    actions: ['check-cable', 'lower-baud', 'reset-board'],
   },
   DISCONNECTED: {
     code: 'E016',
     title: 'The serial port went away',
     hint: 'The board was unplugged or reset onto another port; plug it back in and run the command again.',
+    actions: ['check-cable', 'retry'],
   },
   // Loader replies (E02x)
   ROM_ERROR: {
     code: 'E020',
     title: 'The loader reported an error',
     hint: 'Try again; if it repeats, erase the flash (`upyflash erase`) and try a lower --baud.',
+    actions: ['retry', 'erase', 'lower-baud'],
   },
   UNSUPPORTED_COMMAND: {
     code: 'E021',
     title: "The chip's loader does not support this command",
     hint: 'This loader lacks the command; without --no-stub the flasher stub provides it.',
+    actions: ['use-stub'],
   },
   STUB_FAILED: {
     code: 'E022',
     title: 'The flasher stub did not start',
     hint: 'Run again with --no-stub to use the ROM loader (slower but always present).',
+    actions: ['no-stub'],
   },
   PROTOCOL_ERROR: {
     code: 'E023',
     title: 'Unexpected reply from the board',
     hint: 'Noise on the line: try a lower --baud or another USB cable.',
+    actions: ['lower-baud', 'check-cable'],
   },
   // Images (E03x)
   NOT_AN_IMAGE: {
     code: 'E030',
     title: 'The file is not an ESP firmware image',
     hint: 'Download the .bin for your board from https://micropython.org/download/ (not the web page, .elf, .hex, .uf2 or .zip), or let upyflash fetch it: `upyflash flash` with no file.',
+    actions: ['other-firmware'],
   },
   TRUNCATED_IMAGE: {
     code: 'E031',
     title: 'The firmware image is truncated',
     hint: 'The download was cut short: download the file again.',
+    actions: ['other-firmware'],
   },
   WRONG_CHIP: {
     code: 'E032',
     title: 'The firmware is for another chip',
     hint: 'Use the firmware built for the detected chip (upyflash picks it when you give no file).',
+    actions: ['other-firmware'],
   },
   WRONG_ADDRESS: {
     code: 'E033',
     title: 'Wrong flash address for this image',
     hint: 'Leave --addr out and upyflash uses the right one for the chip, or pass --force-addr if you really mean it.',
+    actions: ['default-address', 'force-address'],
   },
   IMAGE_TOO_LARGE: {
     code: 'E034',
     title: 'The firmware does not fit in the flash',
     hint: 'Choose a firmware variant for a smaller flash (e.g. ESP8266_GENERIC-FLASH_1M or FLASH_512K).',
+    actions: ['other-firmware'],
   },
   CHIP_REVISION: {
     code: 'E035',
     title: 'The firmware does not support this chip revision',
     hint: 'Use a firmware build that supports this revision of the chip.',
+    actions: ['other-firmware'],
   },
   BAD_ARGUMENT: {
     code: 'E036',
     title: 'Invalid argument',
     hint: 'See `upyflash --help` for the accepted values.',
+    actions: [],
   },
   FILE_ERROR: {
     code: 'E037',
     title: 'Cannot read or write a file',
     hint: 'Check the path and its permissions.',
+    actions: [],
   },
   CORRUPT_IMAGE: {
     code: 'E038',
@@ -145,79 +202,134 @@ export const ERRORS = {
     code: 'E040',
     title: 'Verification failed: the flash does not hold what was written',
     hint: 'Flash again; if it repeats, try a lower --baud, erase the chip first (--erase), or check the flash mode (--flash-mode dout).',
+    actions: ['retry', 'lower-baud', 'erase', 'flash-mode-dout'],
   },
   WRITE_FAILED: {
     code: 'E041',
     title: 'Writing to flash failed',
     hint: 'Flash again, at a lower --baud if it repeats; a failing flash chip or power supply can cause this.',
+    actions: ['retry', 'lower-baud'],
   },
   // Firmware catalog (E05x)
   DOWNLOAD_FAILED: {
     code: 'E050',
     title: 'Firmware download failed',
     hint: 'Check the internet connection or --base-url; a cached copy is used when there is one.',
+    actions: ['check-connection', 'local-file'],
   },
   FIRMWARE_NOT_FOUND: {
     code: 'E051',
     title: 'No matching firmware found',
     hint: 'See `upyflash firmware list --chip <chip>` for what is available and pick --board, --variant or --version.',
+    actions: ['other-firmware'],
   },
   OFFLINE_NO_CACHE: {
     code: 'E052',
     title: 'Offline and no cached firmware',
     hint: 'Connect to the internet once, or pass a local .bin file.',
+    actions: ['check-connection', 'local-file'],
   },
   CATALOG_UNREADABLE: {
     code: 'E053',
     title: 'The download site could not be read',
     hint: 'The site layout may have changed: pass a local .bin, or --version with a known release.',
+    actions: ['local-file'],
   },
   // MicroPython after the flash (E06x)
   NO_BANNER: {
     code: 'E060',
     title: 'MicroPython did not start after flashing',
     hint: 'Check the flash mode (try --flash-mode dout), the flash size and the address; make sure the file is a MicroPython .bin for this board.',
+    actions: ['flash-mode-dout', 'flash-size-detect', 'other-firmware'],
   },
   REPL_ERROR: {
     code: 'E061',
     title: 'The MicroPython REPL did not respond as expected',
     hint: 'Press Ctrl-C in `upyflash repl`, or reset the board, then try again.',
+    actions: ['reset-board'],
   },
   SCRIPT_ERROR: {
     code: 'E062',
     title: 'The script raised an exception on the board',
     hint: 'Read the traceback above.',
+    actions: [],
   },
   UNSAFE_PATH: {
     code: 'E063',
     title: 'Refused a file name that would leave the target folder',
     hint: 'Rename the file on the board; names with "..", absolute paths or control characters are not copied.',
+    actions: [],
   },
   KEEP_FILES_FAILED: {
     code: 'E064',
     title: 'Could not carry the board files across the flash',
     hint: 'Your files are in the backup folder printed above: copy them back with `upyflash fs sync DIR`.',
+    actions: ['restore-files'],
   },
   // Internal
   INTERNAL: {
     code: 'E099',
     title: 'Internal error',
     hint: 'Please report this with the output of the command run with --verbose.',
+    actions: ['report-bug'],
   },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorKind = keyof typeof ERRORS;
 
+/** A loader's refusal: the command, the status byte and the error byte, each with its name. */
+export interface LoaderErrorDetails {
+  readonly op: number;
+  /** e.g. FLASH_DEFL_DATA */
+  readonly opName: string;
+  /** The first status byte as sent: a ROM sends 1 (failed) and the reason after it; the stub sends its error code here. */
+  readonly status: number;
+  readonly error: number;
+  /** The ROM's or the stub's meaning of `error`, e.g. "flash write error (readback CRC mismatch)", "inflate error". */
+  readonly errorName: string;
+}
+
+export interface FlashRangeDetails {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Details each kind carries (others carry a free-form record). Fields are absent when the thrower did not know them. */
+export interface ErrorDetailsByKind {
+  ROM_ERROR: LoaderErrorDetails;
+  WRONG_CHIP: { readonly firmwareChip: string; readonly boardChip: string; readonly board: string };
+  WRONG_ADDRESS: { readonly address: number; readonly expected: number; readonly kind: string };
+  IMAGE_TOO_LARGE: {
+    readonly endAddress?: number;
+    readonly flashBytes?: number;
+    readonly partitionsEnd?: number;
+    readonly appBytes?: number;
+    readonly partitionBytes?: number;
+  };
+  CHIP_REVISION: { readonly chipRevision: number; readonly minRevFull?: number; readonly maxRevFull?: number; readonly minRev?: number };
+  WRITE_FAILED: { readonly failed: readonly FlashRangeDetails[] };
+  VERIFY_FAILED: { readonly failed?: readonly FlashRangeDetails[] };
+}
+
+export type ErrorDetails<K extends ErrorKind> = K extends keyof ErrorDetailsByKind ? Partial<ErrorDetailsByKind[K]> : Readonly<Record<string, unknown>>;
+
+/** The details of `e` typed for its kind, or undefined when `e` is another kind. */
+export function errorDetails<K extends ErrorKind>(e: unknown, kind: K): ErrorDetails<K> | undefined {
+  return isUpyflashError(e, kind) ? (e.details as ErrorDetails<K>) : undefined;
+}
+
 export class UpyflashError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
   readonly hint: string;
+  /** What helps, for front ends that render their own controls (the CLI prints `hint`). */
+  readonly actions: readonly ActionId[];
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(
     kind: ErrorKind,
     message?: string,
-    options: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+    options: { hint?: string; actions?: readonly ActionId[]; details?: Record<string, unknown>; cause?: unknown } = {},
   ) {
     const spec: ErrorSpec = ERRORS[kind];
     super(message ?? spec.title, options.cause === undefined ? undefined : { cause: options.cause });
@@ -225,11 +337,12 @@ export class UpyflashError extends Error {
     this.kind = kind;
     this.code = spec.code;
     this.hint = options.hint ?? spec.hint;
+    this.actions = options.actions ?? spec.actions ?? [];
     this.details = options.details ?? {};
   }
 
-  toJSON(): { code: string; kind: ErrorKind; message: string; hint: string; details: Record<string, unknown> } {
-    return { code: this.code, kind: this.kind, message: this.message, hint: this.hint, details: { ...this.details } };
+  toJSON(): { code: string; kind: ErrorKind; message: string; hint: string; actions: ActionId[]; details: Record<string, unknown> } {
+    return { code: this.code, kind: this.kind, message: this.message, hint: this.hint, actions: [...this.actions], details: { ...this.details } };
   }
 }
 

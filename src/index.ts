@@ -41,6 +41,23 @@ export {
   type FlashResult,
   type VerifyResult,
 } from './flasher/session.js';
+export {
+  runFlashJob,
+  prepareFirmware,
+  preparedFits,
+  firmwareForTarget,
+  type FlashJobInput,
+  type FlashJobResult,
+  type FirmwareChoice,
+  type FirmwareResolver,
+  type FirmwareResolverContext,
+  type ResolvedImage,
+  type PrepareOptions,
+  type PreparedFirmware,
+  type BootCheckChoice,
+  type KeepFilesHook,
+} from './flasher/flash-job.js';
+export type { FlashPart } from './flasher/parts.js';
 export { isStubFailure, type StubProvider } from './flasher/stub.js';
 export { strategyByName, type BeforeMode, type AfterMode, type ResetStrategy, type ResetStrategyName } from './flasher/reset.js';
 export type { Range } from './flasher/md5.js';

@@ -46,5 +46,5 @@ export function explainFailure(err: UpyflashError, facts: HostFacts): UpyflashEr
       break;
   }
   if (hint === undefined || hint === err.hint) return err;
-  return new UpyflashError(err.kind, err.message, { hint, details: { ...err.details }, cause: err.cause ?? err });
+  return new UpyflashError(err.kind, err.message, { hint, actions: err.actions, details: { ...err.details }, cause: err.cause ?? err });
 }

@@ -8,7 +8,8 @@ import type { Transport } from '../transport/transport.js';
 import { DEFAULT_FAST_BAUD, SYNC_BAUD, changeBaud } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
-import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './md5.js';
+import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
+import { type FlashPart, checkParts, describeRanges, partRange, sumRanges } from './parts.js';
 import { readFlashRange } from './read.js';
 import { commandWithRetry } from './retry.js';
 import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulseReset } from './reset.js';
@@ -17,7 +18,8 @@ import { MeteredTransport } from './metered-transport.js';
 import { type PhaseStat, PhaseMeter } from './phase-meter.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
-import { eraseChip, isRetryable, writeRegion } from './write.js';
+import { eraseChip, isRetryable } from './write.js';
+import { type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
 
 export interface SessionOptions {
   readonly before?: BeforeMode;
@@ -42,12 +44,11 @@ export interface SessionOptions {
   readonly writeRetries?: number;
 }
 
-/** What to flash. `prepare` runs after the chip is known and BEFORE anything is erased or written. */
+/** What to flash: the parts (address + bytes), or one image at one address. Check them first (flash-job.ts). */
 export interface FlashPlan {
+  readonly parts?: readonly FlashPart[];
   readonly image?: Uint8Array;
   readonly address?: number;
-  /** Validates and patches the image for the detected chip; throw to refuse (nothing has changed yet). */
-  readonly prepare?: (target: TargetInfo) => Promise<{ bytes: Uint8Array; address: number }> | { bytes: Uint8Array; address: number };
   /** Erase the whole chip first (--erase). */
   readonly eraseAll?: boolean;
   /** Compare per 64 KiB and write only what differs (default true; --no-skip sets false). */
@@ -66,9 +67,11 @@ export interface TargetInfo {
 
 export interface FlashResult {
   readonly chip: string;
+  /** The first part's address and MD5; imageBytes counts every part. */
   readonly address: number;
   readonly imageBytes: number;
   readonly md5: string;
+  readonly parts: readonly { readonly address: number; readonly length: number; readonly md5: string }[];
   /** true only when the chip's MD5 of every written or skipped span matched the file. */
   readonly verified: boolean;
   readonly written: readonly Range[];
@@ -115,10 +118,6 @@ const STUB_UPLOAD_ATTEMPTS = 3;
 
 /** Retries in a row that make no progress before giving up. */
 const DEFAULT_WRITE_RETRIES = 12;
-const MAX_TOTAL_RETRIES = 200;
-const MIN_RETRY_BLOCK = 0x400;
-const FIRST_RETRY_PIECE = 0x8000;
-const MIN_RETRY_PIECE = 0x1000;
 const RECOVER_DRAIN_MS = 500;
 const RECOVER_QUIET_MS = 25;
 
@@ -154,6 +153,7 @@ export async function connect(port: Transport, opts: SessionOptions, outer: Repo
 export class FlasherSession {
   private stubActive: boolean;
   private baudSettled = false;
+  private closed = false;
   private flashId: FlashId | undefined;
   private readonly deflate: Deflate;
   /** Data-block ack timeouts, shared by every write of the session (they adapt to a slow flash). */
@@ -375,180 +375,112 @@ export class FlasherSession {
     return Boolean(this.link.dialect?.supportsMd5) && !this.detection.secureDownload;
   }
 
+  /** Chip, flash size and (where the chip data says how to read it) revision: what a firmware is checked against. */
+  async describeTarget(): Promise<TargetInfo> {
+    return { ...this.target, ...(await this.chipRevisionIfKnown()) };
+  }
+
   async flash(plan: FlashPlan): Promise<FlashResult> {
     // 1. Validate first: a refused image leaves the flash exactly as it was.
-    const prepared = plan.prepare
-      ? await plan.prepare({ ...this.target, ...(await this.chipRevisionIfKnown()) })
-      : plan.image && plan.address !== undefined
-        ? { bytes: plan.image, address: plan.address }
-        : undefined;
-    if (!prepared) throw new UpyflashError('INTERNAL', 'flash() needs an image and an address, or prepare()');
-    const { bytes, address } = prepared;
-    const whole: Range = { offset: address, length: bytes.length };
-    const md5 = fileMd5(bytes);
-
-    let backupBytes = 0;
-    if (plan.backup) {
-      const size = this.requireFlashSize('--backup');
-      this.reporter.phase('backup', `Backing up ${formatSize(size)} of flash...`);
-      const data = await this.readFlash(0, size, 'backup');
-      await plan.backup(data);
-      backupBytes = data.length;
-    }
+    const parts = await this.partsOf(plan);
+    const backupBytes = plan.backup ? await this.backupWholeFlash(plan.backup) : 0;
     if (plan.eraseAll) await this.erase();
-
     // 2. What differs? Cheapest loader that can tell: the ROM's MD5 where it has one.
-    let todo: Range[] = [whole];
-    if (!plan.eraseAll && plan.skipUnchanged !== false) {
-      if (!this.canVerify) await this.ensureStub();
-      if (this.canVerify) {
-        this.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
-        todo = await changedRanges(this.link, bytes, address, whole, (done, total) => this.reporter.progress('compare', done, total));
-        const skipped = bytes.length - sum(todo);
-        if (todo.length === 0) this.reporter.info(`Flash already holds this image (MD5 ${md5}): nothing to write.`);
-        else if (skipped > 0) this.reporter.info(`Skipping ${formatSize(skipped)} that already match; writing ${describeRanges(todo)}.`);
-      }
-    }
-
+    const todo = !plan.eraseAll && plan.skipUnchanged !== false ? await this.changedParts(parts) : parts.map(partRange);
     // 3. Write what differs, verify every written region, retry cleanly.
-    let wireBytes = 0;
-    let compressedBytes = 0;
-    let retries = 0;
-    const written: Range[] = [];
-    if (todo.length) {
-      await this.ensureStub();
-      await this.ensureBaud();
-      const d = this.link.dialect!;
-      let blockSize = Math.min(d.flashBlockSize, this.opts.blockSize ?? d.flashBlockSize);
-      const window = this.stubActive ? (this.opts.maxInFlight ?? STUB_BLOCKS_IN_FLIGHT) : 1;
-      const retriesAllowed = this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES;
-      let stalled = 0;
-      let pieceSize = FIRST_RETRY_PIECE;
-      let lastRemaining = Number.POSITIVE_INFINITY;
-      for (;;) {
-        const total = sum(todo);
-        let base = 0;
-        this.reporter.phase('write', `Writing ${formatSize(total)} at 0x${todo[0]!.offset.toString(16)}${retries ? ` (retry ${retries})` : ''}...`);
-        const failed: Range[] = [];
-        let lastError: unknown;
-        // After a failure, write in small self-contained regions (BEGIN/DATA/END each): the stub
-        // only commits inflated data to flash in 32 KiB steps or at END, so on a noisy line small
-        // regions are what makes progress stick.
-        const pieces = retries === 0 ? todo : splitRanges(todo, pieceSize);
-        for (const r of pieces) {
-          const slice = bytes.subarray(r.offset - address, r.offset - address + r.length);
-          try {
-            const stats = await writeRegion(this.link, r, slice, {
-              deflate: this.deflate,
-              maxInFlight: window,
-              blockSize,
-              timeouts: this.timeouts,
-              sendEnd: this.stubActive,
-              onProgress: (done) => this.reporter.progress('write', base + done, total),
-            });
-            wireBytes += stats.wireBytes;
-            compressedBytes += stats.compressedBytes;
-            if (this.canVerify) {
-              this.reporter.progress('verify', 0, r.length);
-              const got = await flashMd5(this.link, r);
-              this.reporter.progress('verify', r.length, r.length);
-              if (got !== fileMd5(slice)) {
-                throw new UpyflashError('VERIFY_FAILED', `MD5 mismatch at 0x${r.offset.toString(16)} (+${r.length})`);
-              }
-            }
-            written.push(r);
-          } catch (e) {
-            if (!isRetryable(e)) throw e;
-            lastError = e;
-            failed.push(r);
-            this.reporter.debug(`region 0x${r.offset.toString(16)} failed: ${(e as Error).message}`);
-            await this.recover();
-          }
-          base += r.length;
-        }
-        if (!failed.length) {
-          if (retries === 0 || !this.canVerify) break;
-          // Errors were seen on the line: a garbled BEGIN (it has no checksum) can have written a
-          // region elsewhere in the image that was verified earlier, so check the whole image once more.
-          const again = await this.changedOrAll(bytes, address, whole);
-          if (!again.length) break;
-          failed.push(...again);
-          lastError = new UpyflashError('VERIFY_FAILED', `${describeRanges(again)} changed after it was verified`);
-        }
-        retries++;
-        this.reporter.warn(`Write of ${describeRanges(failed)} failed (${(lastError as Error).message}); restarting it (retry ${retries}).`);
-        todo = [];
-        for (const f of failed) {
-          todo.push(...(this.canVerify && f.length > pieceSize ? await this.retryCompare(bytes, address, f) : [f]));
-        }
-        if (!todo.length) break;
-        // A retry that got further is progress: only consecutive retries without progress count
-        // against the limit, so a long image over a noisy line still gets through piece by piece.
-        const remaining = sum(todo);
-        stalled = remaining < lastRemaining ? 0 : stalled + 1;
-        lastRemaining = remaining;
-        if (stalled > retriesAllowed || retries > MAX_TOTAL_RETRIES) {
-          const err = lastError as UpyflashError;
-          throw new UpyflashError(err.kind === 'VERIFY_FAILED' ? 'VERIFY_FAILED' : 'WRITE_FAILED', `${err.message} (after ${retries} retries)`, {
-            cause: err,
-            details: { failed: todo },
-          });
-        }
-        // Smaller blocks and regions get through a noisy line more often (each is checked on its own).
-        if (retries > 1) pieceSize = Math.max(MIN_RETRY_PIECE, pieceSize >> 1);
-        blockSize = Math.max(MIN_RETRY_BLOCK, blockSize >> 1);
-      }
-    }
-
+    const w = todo.length ? await this.writeChanged(parts, todo) : { written: [], wireBytes: 0, compressedBytes: 0, retries: 0 };
     // 4. Every byte of the image was either found equal by MD5 in the compare or verified by MD5 right
-    //    after it was written (a mismatch throws above), so no extra pass over the whole image is needed.
-    const verified = this.canVerify;
-    if (verified) {
-      this.reporter.phase('verify', `Verified: MD5 ${md5} over ${formatSize(bytes.length)} at 0x${address.toString(16)}`);
-    } else {
-      this.reporter.warn(
-        `Written but NOT verified: the ${this.chip.name} ${this.detection.secureDownload ? 'Secure Download Mode' : 'ROM loader'} cannot compute checksums${this.opts.stub === false ? ' (run without --no-stub to verify)' : ''}.`,
-      );
-    }
+    //    after it was written (a mismatch throws), so no extra pass over the whole image is needed.
+    this.reportVerified(parts);
+    const md5s = parts.map((p) => fileMd5(p.bytes));
+    const imageBytes = sumRanges(parts.map(partRange));
     return {
       chip: this.chip.name,
-      address,
-      imageBytes: bytes.length,
-      md5,
-      verified,
-      written,
-      writtenBytes: sum(written),
-      skippedBytes: bytes.length - sum(written),
+      address: parts[0]!.address,
+      imageBytes,
+      md5: md5s[0]!,
+      parts: parts.map((p, i) => ({ address: p.address, length: p.bytes.length, md5: md5s[i]! })),
+      verified: this.canVerify,
+      written: w.written,
+      writtenBytes: sumRanges(w.written),
+      skippedBytes: imageBytes - sumRanges(w.written),
       erasedChip: Boolean(plan.eraseAll),
       backupBytes,
-      retries,
-      wireBytes,
-      compressedBytes,
+      retries: w.retries,
+      wireBytes: w.wireBytes,
+      compressedBytes: w.compressedBytes,
       stub: this.stubActive,
       baud: this.transport.baud,
       phases: this.phaseStats(),
     };
   }
 
-  /** What of a failed region is still to be written: everything after the prefix that already matches. */
-  private async retryCompare(bytes: Uint8Array, address: number, r: Range): Promise<Range[]> {
-    try {
-      const done = await matchedPrefix(this.link, bytes, address, r);
-      return done >= r.length ? [] : [{ offset: r.offset + done, length: r.length - done }];
-    } catch (e) {
-      if (!isRetryable(e)) throw e;
-      await this.recover();
-      return [r];
-    }
+  private async partsOf(plan: FlashPlan): Promise<readonly FlashPart[]> {
+    const parts = plan.parts ?? (plan.image && plan.address !== undefined ? [{ address: plan.address, bytes: plan.image }] : undefined);
+    if (!parts) throw new UpyflashError('INTERNAL', 'flash() needs parts, or an image and an address');
+    checkParts(parts);
+    return parts;
   }
 
-  private async changedOrAll(bytes: Uint8Array, address: number, r: Range): Promise<Range[]> {
-    try {
-      return await changedRanges(this.link, bytes, address, r);
-    } catch (e) {
-      if (!isRetryable(e)) throw e;
-      await this.recover();
-      return [r];
+  private async backupWholeFlash(sink: (flash: Uint8Array) => Promise<void>): Promise<number> {
+    const size = this.requireFlashSize('--backup');
+    this.reporter.phase('backup', `Backing up ${formatSize(size)} of flash...`);
+    const data = await this.readFlash(0, size, 'backup');
+    await sink(data);
+    return data.length;
+  }
+
+  /** The 64 KiB regions of every part that differ from the flash; all of it when this loader cannot tell. */
+  private async changedParts(parts: readonly FlashPart[]): Promise<Range[]> {
+    if (!this.canVerify) await this.ensureStub();
+    if (!this.canVerify) return parts.map(partRange);
+    this.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
+    const total = sumRanges(parts.map(partRange));
+    const todo: Range[] = [];
+    let base = 0;
+    for (const p of parts) {
+      const onChunk = (done: number) => this.reporter.progress('compare', base + done, total);
+      todo.push(...(await changedRanges(this.link, p.bytes, p.address, partRange(p), onChunk)));
+      base += p.bytes.length;
+    }
+    const skipped = total - sumRanges(todo);
+    const md5 = parts.map((p) => fileMd5(p.bytes)).join(', ');
+    if (todo.length === 0) this.reporter.info(`Flash already holds this image (MD5 ${md5}): nothing to write.`);
+    else if (skipped > 0) this.reporter.info(`Skipping ${formatSize(skipped)} that already match; writing ${describeRanges(todo)}.`);
+    return todo;
+  }
+
+  private async writeChanged(parts: readonly FlashPart[], todo: Range[]): Promise<RetryWriteResult> {
+    await this.ensureStub();
+    await this.ensureBaud();
+    const d = this.link.dialect!;
+    return writeWithRetry(
+      {
+        link: this.link,
+        reporter: this.reporter,
+        deflate: this.deflate,
+        timeouts: this.timeouts,
+        canVerify: this.canVerify,
+        sendEnd: this.stubActive,
+        maxInFlight: this.stubActive ? (this.opts.maxInFlight ?? STUB_BLOCKS_IN_FLIGHT) : 1,
+        blockSize: Math.min(d.flashBlockSize, this.opts.blockSize ?? d.flashBlockSize),
+        retriesAllowed: this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES,
+        recover: () => this.recover(),
+      },
+      parts,
+      todo,
+    );
+  }
+
+  private reportVerified(parts: readonly FlashPart[]): void {
+    if (!this.canVerify) {
+      this.reporter.warn(
+        `Written but NOT verified: the ${this.chip.name} ${this.detection.secureDownload ? 'Secure Download Mode' : 'ROM loader'} cannot compute checksums${this.opts.stub === false ? ' (run without --no-stub to verify)' : ''}.`,
+      );
+      return;
+    }
+    for (const p of parts) {
+      this.reporter.phase('verify', `Verified: MD5 ${fileMd5(p.bytes)} over ${formatSize(p.bytes.length)} at 0x${p.address.toString(16)}`);
     }
   }
 
@@ -649,6 +581,9 @@ export class FlasherSession {
 
   /** Runs the --after action and closes the transport. */
   async close(after: AfterMode = this.opts.after ?? 'hard-reset'): Promise<void> {
+    // The flash job closes the session itself before it reopens the port for the boot check.
+    if (this.closed) return;
+    this.closed = true;
     try {
       if (after === 'hard-reset') await this.hardReset();
     } finally {
@@ -665,21 +600,4 @@ export class FlasherSession {
     }
     return size;
   }
-}
-
-function sum(ranges: readonly Range[]): number {
-  return ranges.reduce((n, r) => n + r.length, 0);
-}
-
-/** Cuts ranges into pieces of at most `size` bytes, aligned to `size` from each range's start. */
-function splitRanges(ranges: readonly Range[], size: number): Range[] {
-  const out: Range[] = [];
-  for (const r of ranges) {
-    for (let at = 0; at < r.length; at += size) out.push({ offset: r.offset + at, length: Math.min(size, r.length - at) });
-  }
-  return out;
-}
-
-function describeRanges(ranges: readonly Range[]): string {
-  return ranges.map((r) => `0x${r.offset.toString(16)}+${formatSize(r.length)}`).join(', ');
 }

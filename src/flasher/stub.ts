@@ -1,9 +1,9 @@
 import type { ChipSpec } from '../chips/index.js';
-import { UpyflashError, asUpyflashError, isUpyflashError } from '../errors.js';
+import { type LoaderErrorDetails, UpyflashError, asUpyflashError, isUpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
-import { Op } from '../protocol/opcodes.js';
+import { Op, ROM_ERRORS } from '../protocol/opcodes.js';
 import { decodeResponse } from '../protocol/packet.js';
 import type { StubImage } from '../stub/stub-image.js';
 
@@ -58,7 +58,11 @@ async function awaitGreeting(link: LoaderLink): Promise<void> {
     if (frame.length === 4 && OHAI.every((b, i) => frame[i] === b)) return;
     const r = decodeResponse(frame);
     if (r && r.op === Op.MEM_END && r.body.length >= 2 && r.body[0] !== 0) {
-      throw new UpyflashError('ROM_ERROR', `MEM_END refused (error 0x${(r.body[1] ?? 0).toString(16)})`);
+      const error = r.body[1] ?? 0;
+      const errorName = ROM_ERRORS[error] ?? 'unknown error';
+      throw new UpyflashError('ROM_ERROR', `MEM_END refused (error 0x${error.toString(16)})`, {
+        details: { op: Op.MEM_END, opName: 'MEM_END', status: r.body[0]!, error, errorName } satisfies LoaderErrorDetails,
+      });
     }
   }
 }

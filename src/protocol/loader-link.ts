@@ -1,5 +1,5 @@
 import type { LoaderDialect } from '../chips/types.js';
-import { UpyflashError } from '../errors.js';
+import { type LoaderErrorDetails, UpyflashError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 import type { Command } from './commands.js';
 import { ROM_ERRORS, ROM_ERR_INVALID_MESSAGE, STUB_ERRORS, STUB_ERR_INVALID_COMMAND, STUB_ERR_NOT_IMPLEMENTED, opName } from './opcodes.js';
@@ -78,7 +78,7 @@ export class LoaderLink {
         continue;
       }
       const reply = this.parse(raw.op, raw.value, raw.body, c.replyDataLength);
-      if (reply.status !== 0) throw this.failure(c.op, failureCode(reply));
+      if (reply.status !== 0) throw this.failure(c.op, failureCode(reply), reply.status);
       return reply;
     }
   }
@@ -91,11 +91,11 @@ export class LoaderLink {
     return { op, value, data: body.subarray(0, statusAt), status: body[statusAt]!, error: body[statusAt + 1]! };
   }
 
-  private failure(op: number, error: number): UpyflashError {
+  private failure(op: number, error: number, status: number): UpyflashError {
     if (error === STUB_ERR_INVALID_COMMAND || error === STUB_ERR_NOT_IMPLEMENTED) return unsupported(op);
     const text = ROM_ERRORS[error] ?? STUB_ERRORS[error] ?? 'unknown error';
     return new UpyflashError('ROM_ERROR', `${opName(op)} failed: ${text} (0x${error.toString(16).padStart(2, '0')})`, {
-      details: { op, error },
+      details: { op, opName: opName(op), status, error, errorName: text } satisfies LoaderErrorDetails,
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * The page's job sequence, DOM-free and browser-safe: connect and detect, then validate, flash, verify,
- * reset and wait for the MicroPython banner. It composes the same library calls as `upyflash flash`,
- * so the page and the CLI refuse the same files and report the same progress events and errors.
+ * reset and wait for the MicroPython banner. The flash itself is the one flash job `upyflash flash` runs,
+ * so the page and the CLI refuse the same files, write the same bytes and report the same events.
  * Kept out of page/ so it is tested in Node against the virtual board.
  */
 import type { ChipSpec } from '../chips/types.js';
@@ -12,9 +12,10 @@ import { connect, type FlasherSession, type FlashResult } from '../flasher/sessi
 import type { ChipDetails } from '../flasher/detect.js';
 import type { StubProvider } from '../flasher/stub.js';
 import type { BeforeMode } from '../flasher/reset.js';
-import { validateFirmware } from '../image/validate.js';
+import { runFlashJob } from '../flasher/flash-job.js';
+import { UpyflashError } from '../errors.js';
 import type { FirmwareFile } from '../image/firmware-file.js';
-import { bootCheck, type BootInfo } from '../repl/boot-check.js';
+import type { BootInfo } from '../repl/boot-check.js';
 
 export interface BoardFacts {
   readonly chip: ChipSpec;
@@ -70,27 +71,14 @@ export interface FlashOutcome {
 }
 
 /**
- * Validates the image against the detected chip and flash BEFORE anything is erased, writes it (skipping
- * what already matches, verifying every region by MD5), resets the board and waits for its banner.
+ * The flash job (flasher/flash-job.ts), exactly as the CLI runs it with its default options: validated
+ * and flash parameters patched BEFORE anything is erased, only what differs written, every region
+ * verified by MD5, then a reset and the wait for the MicroPython banner on the same port.
  */
 export async function flashAndBoot(board: ConnectedBoard, req: FlashRequest, reporter: Reporter): Promise<FlashOutcome> {
-  const { session, facts } = board;
-  const chipRevision = facts.revision;
-  const result = await session.flash({
-    eraseAll: req.eraseAll,
-    prepare: (target) => {
-      const { address, warnings, firmware } = validateFirmware(req.firmware, {
-        chip: target.chip,
-        ...(target.flashSizeBytes !== undefined ? { flashBytes: target.flashSizeBytes } : {}),
-        ...(chipRevision !== undefined ? { chipRevision } : {}),
-      });
-      for (const w of warnings) reporter.warn(w);
-      return { bytes: firmware.bytes, address };
-    },
-  });
-  await session.hardReset();
-  const boot = await bootCheck(session.transport, {}, reporter);
-  return { result, boot };
+  const job = await runFlashJob(board.session, { firmware: { file: req.firmware }, eraseAll: req.eraseAll }, reporter);
+  if (!job.boot) throw new UpyflashError('INTERNAL', 'The flash job ended without its boot check');
+  return { result: job.flash, boot: job.boot };
 }
 
 function factsFrom(chip: ChipSpec, details: ChipDetails, port: string): BoardFacts {

@@ -7,7 +7,8 @@ import { esptoolJsStub, loadStubImage } from '../../src/stub/node/esptool-js-stu
 import { classicReset, unixTightReset } from '../../src/flasher/reset.js';
 import { analyzeFirmware } from '../../src/image/firmware-file.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
-import { validateFirmware } from '../../src/image/validate.js';
+import { flashSizeBytes } from '../../src/image/flash-size.js';
+import { type FlashJobInput, runFlashJob } from '../../src/flasher/flash-job.js';
 import { nodeDeflate } from '../../src/platform/node/deflate.js';
 import { Reporter, type ProgressEvent } from '../../src/progress.js';
 import { endpointTransport } from '../../src/transport/endpoint-transport.js';
@@ -31,23 +32,21 @@ async function session(board: VirtualBoard, opts: Partial<SessionOptions> = {}, 
   return connect(transport, { stubProvider: esptoolJsStub, deflate, ...opts }, reporter);
 }
 
-/** Validation as the CLI does it: the image is checked against the detected chip before anything changes. */
-function validated(bytes: Uint8Array) {
-  return async (target: { chip: ChipSpec; flashSizeBytes: number | undefined }) => {
-    const fw = analyzeFirmware(bytes, 'firmware.bin');
-    const { address } = validateFirmware(fw, { chip: target.chip, ...(target.flashSizeBytes ? { flashBytes: target.flashSizeBytes } : {}) });
-    return { bytes, address };
-  };
+/** The flash job as every front end runs it, leaving the chip in the loader for the next step. */
+async function flashJob(s: FlasherSession, bytes: Uint8Array, extra: Partial<FlashJobInput> = {}) {
+  const job = await runFlashJob(s, { firmware: { file: analyzeFirmware(bytes, 'firmware.bin') }, after: 'no-reset', ...extra }, new Reporter());
+  return job.flash;
 }
 
 for (const chip of [ESP32, ESP8266]) {
   for (const stub of [true, false]) {
     test(`${chip.name} ${stub ? 'stub' : 'ROM (--no-stub)'}: flash at 0x${chip.bootloaderOffset.toString(16)} reads back identical, reflash skips, erase leaves 0xFF`, async () => {
-      const board = makeBoard(chip);
       const image = buildSampleFirmware({ chip, appBytes: 200_000 });
+      // A flash the size the image's header names, so the job's default flash parameters leave it as is.
+      const board = makeBoard(chip, { flashBytes: flashSizeBytes(chip, image[3]! >> 4)! });
       const s = await session(board, { stub });
       try {
-        const r = await s.flash({ prepare: validated(image) });
+        const r = await flashJob(s, image);
         assert.equal(r.address, chip.bootloaderOffset);
         assert.equal(r.writtenBytes, image.length);
         assert.deepEqual(board.flash.read(chip.bootloaderOffset, image.length), image);
@@ -55,7 +54,7 @@ for (const chip of [ESP32, ESP8266]) {
         // ESP8266 ROM has no MD5: the result must say "not verified" rather than claim success.
         assert.equal(r.verified, stub || chip.rom.supportsMd5);
         if (r.verified) {
-          const again = await s.flash({ prepare: validated(image) });
+          const again = await flashJob(s, image);
           assert.equal(again.writtenBytes, 0);
           assert.equal(again.skippedBytes, image.length);
           const v = await s.verify({ image, address: chip.bootloaderOffset });
@@ -112,7 +111,7 @@ test('refused images leave the flash unchanged: wrong chip, HTML page, ELF, trun
     ];
     for (const [name, bytes, kinds] of cases) {
       await assert.rejects(
-        s.flash({ prepare: validated(bytes), eraseAll: true }),
+        flashJob(s, bytes, { eraseAll: true }),
         (e: unknown) => isUpyflashError(e) && kinds.includes(e.kind),
         name,
       );

@@ -204,7 +204,7 @@ async function answer(c: Command, dialect: LoaderDialect, body: number[], op = c
   return new LoaderLink(t, dialect).command(c);
 }
 
-test('ROM error codes become ROM_ERROR (E020) naming the failure; the op and code are in the details', async () => {
+test('ROM error codes become ROM_ERROR (E020) naming the failure; op, status and error byte, each named, are in the details', async () => {
   const block = commands.flashDeflData(0, Uint8Array.from([1, 2, 3]));
   for (const code of [0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f]) {
     await assert.rejects(answer(block, ESP32.rom, [1, code, 0, 0]), (e: unknown) => {
@@ -212,7 +212,7 @@ test('ROM error codes become ROM_ERROR (E020) naming the failure; the op and cod
       assert.equal(e.code, 'E020');
       assert.ok(e.message.includes(ROM_ERRORS[code]!), e.message);
       assert.ok(e.message.includes('FLASH_DEFL_DATA'));
-      assert.deepEqual(e.details, { op: Op.FLASH_DEFL_DATA, error: code });
+      assert.deepEqual(e.details, { op: Op.FLASH_DEFL_DATA, opName: 'FLASH_DEFL_DATA', status: 1, error: code, errorName: ROM_ERRORS[code] });
       assert.ok(e.hint.length > 0);
       return true;
     });

@@ -5,7 +5,7 @@ import { CHIP_IDS, chipById, type ChipSpec } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import type { FirmwareListing } from '../../firmware/list.js';
 import { listFirmwareOnSite, resolveFirmware } from '../../firmware/node/resolve.js';
-import { registerFirmwareResolver } from '../flash-hooks.js';
+import type { FirmwareResolver } from '../../flasher/flash-job.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
 
 interface CatalogCliOptions extends GlobalOptions {
@@ -95,8 +95,12 @@ function registerFlashWithoutFile(program: Command): void {
     .option('--version <v>', 'without FILE: latest, preview or a release such as 1.24.1', 'latest')
     .option('--base-url <url>', 'without FILE: download site (default https://micropython.org, or UPYFLASH_BASE_URL)')
     .option('--refresh', 'without FILE: download again even when a cached copy exists');
-  registerFirmwareResolver(async ({ chip, flashBytes, options, reporter }) => {
-    const text = (key: string): string | undefined => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
+}
+
+/** The catalog as the flash job's resolver: --board/--variant/--version/--base-url/--refresh from `flash`'s options. */
+export function catalogResolver(options: Readonly<Record<string, unknown>>): FirmwareResolver {
+  const text = (key: string): string | undefined => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
+  return async ({ chip, flashBytes, reporter }) => {
     const board = text('board');
     const variant = text('variant');
     const version = text('version');
@@ -115,7 +119,7 @@ function registerFlashWithoutFile(program: Command): void {
     );
     const { bytes, warnings: _warnings, ...provenance } = fw;
     return { bytes, fileName: fw.fileName, provenance };
-  });
+  };
 }
 
 function withCatalogOptions(cmd: Command): Command {

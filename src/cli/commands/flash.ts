@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UpyflashError } from '../../errors.js';
-import type { FlashResult, TargetInfo } from '../../flasher/session.js';
+import { type FlashJobResult, runFlashJob } from '../../flasher/flash-job.js';
+import type { FlashResult } from '../../flasher/session.js';
 import { formatSize } from '../../flasher/spi-flash.js';
 import { analyzeFirmware } from '../../image/firmware-file.js';
-import { patchFlashParams } from '../../image/flash-params.js';
-import { validateFirmware } from '../../image/validate.js';
-import { type ConnectionFlags, addConnectionOptions, openTransportFor, resolvePortSpec, withSession } from '../connect-options.js';
-import { flashHooks } from '../flash-hooks.js';
+import { describeBoot } from '../../repl/boot-check.js';
+import { type ConnectionFlags, addConnectionOptions, openSession, resolvePortSpec, sessionOptions } from '../connect-options.js';
+import { catalogResolver } from './firmware.js';
+import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
 
@@ -46,88 +47,51 @@ export function register(program: Command): void {
 }
 
 export async function flashCommand(file: string | undefined, flags: FlashFlags, io: CommandIo) {
-  const hooks = flashHooks();
   // A local file is checked as far as it can be before any port is touched.
   const local = file !== undefined ? analyzeFirmware(await readInputFile(file), basename(file)) : undefined;
-  if (!local && !hooks.resolveFirmware) {
-    throw new UpyflashError('BAD_ARGUMENT', 'No firmware FILE given', {
-      hint: 'Pass the MicroPython .bin for your board (https://micropython.org/download/), e.g. `upyflash flash ESP32_GENERIC-20251209-v1.27.0.bin`.',
-    });
-  }
   const address = flags.addr !== undefined ? parseSize(flags.addr, '--addr') : undefined;
   const portSpec = await resolvePortSpec(flags, io);
-  let provenance: Readonly<Record<string, unknown>> | undefined;
-  let fileName = file;
-  let warnings: string[] = [];
-  let paramsNote = '';
-
-  const result = await withSession({ ...flags, port: portSpec }, io, async (session, reporter) => {
-    const prepare = async (target: TargetInfo) => {
-      let fw = local;
-      if (!fw) {
-        const resolved = await hooks.resolveFirmware!({
-          chip: target.chip,
-          flashBytes: target.flashSizeBytes,
-          options: flags as Record<string, unknown>,
-          reporter,
-        });
-        provenance = resolved.provenance;
-        fileName = resolved.fileName;
-        fw = analyzeFirmware(resolved.bytes, resolved.fileName);
-      }
-      const checked = validateFirmware(fw, {
-        chip: target.chip,
+  const opts = sessionOptions(flags);
+  const session = await openSession({ ...flags, port: portSpec }, io);
+  let job: FlashJobResult;
+  try {
+    job = await runFlashJob(
+      session,
+      {
+        firmware: local ? { file: local } : { resolve: catalogResolver(flags as Record<string, unknown>) },
         ...(address !== undefined ? { address } : {}),
         forceAddress: Boolean(flags.forceAddr),
-        ...(target.flashSizeBytes !== undefined ? { flashBytes: target.flashSizeBytes } : {}),
-        ...(target.chipRevision !== undefined ? { chipRevision: target.chipRevision } : {}),
-      });
-      warnings = checked.warnings;
-      for (const w of warnings) reporter.warn(w);
-      const patched = patchFlashParams(
-        checked.firmware,
-        target.chip,
-        {
+        flashParams: {
           mode: (flags.flashMode ?? 'keep') as never,
           ...(flags.flashSize !== undefined ? { size: flags.flashSize } : {}),
           freq: flags.flashFreq ?? 'keep',
         },
-        target.flashSizeBytes,
-      );
-      paramsNote = patched.description;
-      if (patched.changed) reporter.info(`Flash parameters: ${patched.description}`);
-      return { bytes: patched.bytes, address: checked.address };
-    };
-    const r = await session.flash({
-      prepare,
-      eraseAll: Boolean(flags.erase),
-      skipUnchanged: flags.skip !== false,
-      ...(flags.backup ? { backup: (data: Uint8Array) => saveBackup(flags.backup!, data, io) } : {}),
-    });
-    return { r, chip: session.chip };
-  });
-
-  let bootCheck: Readonly<Record<string, unknown>> | undefined;
-  if (hooks.afterFlash && flags.bootCheck !== false && (flags.after ?? 'hard-reset') === 'hard-reset') {
-    bootCheck = await hooks.afterFlash({
-      chip: result.chip,
-      result: result.r,
-      portSpec,
-      openTransport: () => openTransportFor(portSpec),
-      options: flags as Record<string, unknown>,
-      reporter: io.reporter,
-    });
+        eraseAll: Boolean(flags.erase),
+        skipUnchanged: flags.skip !== false,
+        ...(flags.backup ? { backup: (data: Uint8Array) => saveBackup(flags.backup!, data, io) } : {}),
+        after: opts.after ?? 'hard-reset',
+        ...flashBootCheck(flags as Record<string, unknown>, portSpec),
+      },
+      io.reporter,
+    );
+  } catch (e) {
+    // Leave the chip in the loader on failure (no reset), so the user can retry at once.
+    await session.close('no-reset').catch(() => undefined);
+    throw e;
   }
-  printSummary(result.r, fileName, io);
+  await session.close('no-reset');
+  const fileName = file ?? job.prepared.firmware.fileName;
+  printSummary(job.flash, fileName, io);
+  const provenance = job.prepared.provenance;
   return {
     result: {
-      ...result.r,
+      ...job.flash,
       file: fileName ?? null,
       port: portSpec,
-      flashParams: paramsNote,
-      warnings,
+      flashParams: job.prepared.flashParams,
+      warnings: job.prepared.warnings,
       ...(provenance ? { firmware: provenance } : {}),
-      ...(bootCheck ? { bootCheck } : {}),
+      ...(job.boot ? { bootCheck: { ...job.boot, running: describeBoot(job.boot), ...(job.keptFiles ? { keptFiles: job.keptFiles } : {}) } } : {}),
     },
   };
 }

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { UpyflashError, isUpyflashError } from '../../errors.js';
-import { bootCheck, describeBoot } from '../../repl/boot-check.js';
 import { RawRepl } from '../../repl/raw-repl.js';
 import { backupBoardFiles, defaultBackupDir, restoreBoardFiles, restoreInstructions } from '../../repl/node/keep-files.js';
 import { runTerminal } from '../../repl/node/terminal.js';
 import type { Transport } from '../../transport/transport.js';
 import { openTransportFor, resolvePortSpec } from '../connect-options.js';
-import { registerPostFlashHook } from '../flash-hooks.js';
+import type { FlashJobInput } from '../../flasher/flash-job.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 import { Reporter } from '../../progress.js';
 import { reportError, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
@@ -82,34 +81,32 @@ interface FlashFlags extends GlobalOptions {
 let keptBackup: string | undefined;
 
 /**
- * `flash` belongs to the flasher's module; the boot check and --keep-files plug into it from here: an
- * option and a pre-action backup on the flash command, and the post-flash hook for check and restore.
+ * The boot check and --keep-files of `flash`, as inputs of the flash job: the port is reopened after the
+ * reset (a native-USB board may come back under another name), and the files backed up before the job
+ * (by the pre-action below) are put back once MicroPython runs.
  */
-function attachFlashIntegration(program: Command): void {
-  registerPostFlashHook(async (ctx) => {
-    const timeoutMs = Number((ctx.options as FlashFlags).bootTimeout ?? 10) * 1000;
-    const transport = await ctx.openTransport(115200);
-    try {
-      let info;
-      try {
-        info = await bootCheck(transport, { timeoutMs }, ctx.reporter);
-      } catch (e) {
-        if (keptBackup && isUpyflashError(e)) {
-          throw new UpyflashError(e.kind, `${e.message} ${restoreInstructions(keptBackup)}`, { hint: e.hint, details: e.details, cause: e });
+export function flashBootCheck(options: Readonly<Record<string, unknown>>, portSpec: string): Pick<FlashJobInput, 'bootCheck' | 'keepFiles'> {
+  const flags = options as FlashFlags;
+  if (flags.bootCheck === false) return { bootCheck: false };
+  const backupDir = keptBackup;
+  return {
+    bootCheck: { timeoutMs: Number(flags.bootTimeout ?? 10) * 1000, reopen: () => openTransportFor(portSpec) },
+    ...(backupDir
+      ? {
+          keepFiles: {
+            instructions: restoreInstructions(backupDir),
+            restore: async (transport, reporter) => {
+              const restored = await restoreBoardFiles(transport, backupDir, reporter);
+              return { backupDir: restored.dir, files: restored.files.filter((f) => f.type === 'file').length };
+            },
+          },
         }
-        throw e;
-      }
-      const out: Record<string, unknown> = { ...info, running: describeBoot(info) };
-      if (keptBackup) {
-        const restored = await restoreBoardFiles(transport, keptBackup, ctx.reporter);
-        out.keptFiles = { backupDir: restored.dir, files: restored.files.filter((f) => f.type === 'file').length };
-      }
-      return out;
-    } finally {
-      await transport.close().catch(() => undefined);
-    }
-  });
+      : {}),
+  };
+}
 
+/** --keep-files and --boot-timeout on `flash`, and the backup taken before the flash job connects. */
+function attachFlashIntegration(program: Command): void {
   const flash = program.commands.find((c) => c.name() === 'flash');
   if (!flash) return;
   flash.option('--keep-files', 'copy the files on the board to a local backup folder first, and put them back after flashing');

@@ -12,6 +12,7 @@ import { CatalogClient } from '../catalog-client.js';
 import { connectBoard, flashAndBoot, type ConnectedBoard, type FlowOptions } from '../flash-flow.js';
 import type { BeforeMode } from '../../flasher/reset.js';
 import { formatBytes } from '../progress-view.js';
+import { pageHint } from '../hint-actions.js';
 import { byId } from './dom.js';
 import { FirmwarePicker } from './firmware-picker.js';
 import { LogPanel } from './log-panel.js';
@@ -192,7 +193,7 @@ async function run(action: () => Promise<HTMLElement | undefined | void>): Promi
 function fail(e: unknown): void {
   const err = progress.error(e);
   log.add('error', `error ${err.code}: ${err.message}`);
-  log.add('error', `hint: ${err.hint}`);
+  log.add('error', `hint: ${pageHint(err)}`);
 }
 
 function refresh(): void {

@@ -2,6 +2,7 @@ import type { ProgressEvent } from '../../progress.js';
 import { initialProgressView, reduceProgress, formatBytes, stepTitle, type ProgressView } from '../progress-view.js';
 import { asUpyflashError, type UpyflashError } from '../../errors.js';
 import { byId } from './dom.js';
+import { pageHint } from '../hint-actions.js';
 
 /**
  * Progress bar, step text, live region, result line and error panel. Renders the reducer's view of
@@ -63,7 +64,7 @@ export class ProgressPanel {
     const err = asUpyflashError(e);
     this.errorCode.textContent = err.code;
     this.errorMessage.textContent = err.message;
-    this.errorHint.textContent = err.hint;
+    this.errorHint.textContent = pageHint(err);
     this.errorPanel.hidden = false;
     this.bar.value = 0;
     this.phaseText.textContent = `Stopped: ${err.message}`;

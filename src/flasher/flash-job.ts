@@ -1,0 +1,205 @@
+/**
+ * The one flash job every front end runs (CLI, web page, bench, tests): resolve the firmware once the
+ * chip is known, validate it, patch its flash parameters, back up, write what differs and verify it,
+ * reset, and check that MicroPython starts. Browser-safe: what only Node can do (the disk cache of the
+ * catalog, backup files, reopening a port that re-enumerated, keeping board files) comes in as inputs.
+ *
+ * Built for two later uses: several parts in one job (PreparedFirmware.parts is a list), and many
+ * boards sharing one firmware (prepareFirmware's result is handed to each board's job as
+ * `{ prepared }` and only re-checked when a board differs from the one it was prepared for).
+ */
+import type { ChipSpec } from '../chips/index.js';
+import { UpyflashError, isUpyflashError } from '../errors.js';
+import { type FirmwareFile, analyzeFirmware } from '../image/firmware-file.js';
+import { type FlashParams, patchFlashParams } from '../image/flash-params.js';
+import { validateFirmware } from '../image/validate.js';
+import type { Reporter } from '../progress.js';
+import { type BootInfo, bootCheck } from '../repl/boot-check.js';
+import type { Transport } from '../transport/transport.js';
+import type { FlashPart } from './parts.js';
+import type { AfterMode } from './reset.js';
+import type { FlashResult, FlasherSession, TargetInfo } from './session.js';
+
+export interface FirmwareResolverContext {
+  readonly chip: ChipSpec;
+  readonly flashBytes: number | undefined;
+  readonly reporter: Reporter;
+}
+
+/** A firmware picked from a catalog (or anywhere else) once the chip is known. */
+export interface ResolvedImage {
+  readonly bytes: Uint8Array;
+  readonly fileName: string;
+  /** Where it came from, for the result document (URL, cache path, version). */
+  readonly provenance?: Readonly<Record<string, unknown>>;
+}
+
+export type FirmwareResolver = (ctx: FirmwareResolverContext) => Promise<ResolvedImage>;
+
+/** What to flash: a file the user chose, a resolver that picks once the chip is known, or a prepared firmware. */
+export type FirmwareChoice =
+  | { readonly file: FirmwareFile; readonly provenance?: Readonly<Record<string, unknown>> }
+  | { readonly resolve: FirmwareResolver }
+  | { readonly prepared: PreparedFirmware };
+
+/** The user's choices about where and how the image is written (esptool's --addr, --force-addr, --flash-*). */
+export interface PrepareOptions {
+  readonly address?: number;
+  readonly forceAddress?: boolean;
+  /** Unset fields take the chip's defaults (ESP8266: size `detect`). */
+  readonly flashParams?: FlashParams;
+}
+
+/** A firmware checked and patched for one target: what gets written, part by part. */
+export interface PreparedFirmware {
+  readonly firmware: FirmwareFile;
+  readonly provenance?: Readonly<Record<string, unknown>>;
+  readonly target: TargetInfo;
+  readonly options: PrepareOptions;
+  readonly parts: readonly FlashPart[];
+  readonly warnings: readonly string[];
+  /** What was done to the flash parameters, e.g. "flash parameters set: mode dio, size 4MB -> 1MB, freq 40m". */
+  readonly flashParams: string;
+  readonly flashParamsChanged: boolean;
+}
+
+/**
+ * Checks `fw` against the target (chip, address, flash size, revision, integrity) and patches its flash
+ * parameters. Pure: it throws before anything is written, and its result can be written to every board
+ * with the same target.
+ */
+export function prepareFirmware(
+  fw: FirmwareFile,
+  target: TargetInfo,
+  options: PrepareOptions = {},
+  provenance?: Readonly<Record<string, unknown>>,
+): PreparedFirmware {
+  const checked = validateFirmware(fw, {
+    chip: target.chip,
+    ...(options.address !== undefined ? { address: options.address } : {}),
+    forceAddress: Boolean(options.forceAddress),
+    ...(target.flashSizeBytes !== undefined ? { flashBytes: target.flashSizeBytes } : {}),
+    ...(target.chipRevision !== undefined ? { chipRevision: target.chipRevision } : {}),
+  });
+  const patched = patchFlashParams(checked.firmware, target.chip, options.flashParams ?? {}, target.flashSizeBytes, checked.address);
+  return {
+    firmware: checked.firmware,
+    ...(provenance ? { provenance } : {}),
+    target,
+    options,
+    parts: [{ address: checked.address, bytes: patched.bytes }],
+    warnings: checked.warnings,
+    flashParams: patched.description,
+    flashParamsChanged: patched.changed,
+  };
+}
+
+/** A prepared firmware can be written unchanged to a board with the same chip, flash size and revision. */
+export function preparedFits(p: PreparedFirmware, target: TargetInfo): boolean {
+  const t = p.target;
+  return t.chip.id === target.chip.id && t.flashSizeBytes === target.flashSizeBytes && t.chipRevision === target.chipRevision;
+}
+
+/** Resolves (when asked to), validates and patches the firmware for the connected board. */
+export async function firmwareForTarget(
+  choice: FirmwareChoice,
+  target: TargetInfo,
+  options: PrepareOptions,
+  reporter: Reporter,
+): Promise<PreparedFirmware> {
+  if ('prepared' in choice) {
+    const p = choice.prepared;
+    return preparedFits(p, target) ? p : prepareFirmware(p.firmware, target, p.options, p.provenance);
+  }
+  if ('file' in choice) return prepareFirmware(choice.file, target, options, choice.provenance);
+  const resolved = await choice.resolve({ chip: target.chip, flashBytes: target.flashSizeBytes, reporter });
+  return prepareFirmware(analyzeFirmware(resolved.bytes, resolved.fileName), target, options, resolved.provenance);
+}
+
+/** Puts the board's files back once the new firmware runs (the backup was taken before the job). */
+export interface KeepFilesHook {
+  restore(transport: Transport, reporter: Reporter): Promise<Readonly<Record<string, unknown>>>;
+  /** How to restore by hand; added to a failed boot check's message. */
+  readonly instructions: string;
+}
+
+export interface BootCheckChoice {
+  /** How long to wait for the MicroPython banner (default 10 s). */
+  readonly timeoutMs?: number;
+  /**
+   * How to reach the running firmware after the reset. Default: the session's own transport, left open
+   * (the page keeps it for its console). With `reopen`, the job closes the session first and closes what
+   * `reopen` returns when it is done (the CLI follows a native-USB board that re-enumerated).
+   */
+  readonly reopen?: () => Promise<Transport>;
+}
+
+export interface FlashJobInput extends PrepareOptions {
+  readonly firmware: FirmwareChoice;
+  /** Erase the whole chip first (removes the board's files). */
+  readonly eraseAll?: boolean;
+  /** Compare per 64 KiB and write only what differs (default true). */
+  readonly skipUnchanged?: boolean;
+  /** Receives the whole flash, read before anything is erased or written. */
+  readonly backup?: (flash: Uint8Array) => Promise<void>;
+  /** hard-reset (default) restarts into the new firmware; no-reset leaves the loader running (and skips the boot check). */
+  readonly after?: AfterMode;
+  /** Wait for the MicroPython banner after the reset (default on); false skips it. */
+  readonly bootCheck?: BootCheckChoice | false;
+  readonly keepFiles?: KeepFilesHook;
+}
+
+export interface FlashJobResult {
+  readonly flash: FlashResult;
+  readonly prepared: PreparedFirmware;
+  /** Present when the boot check ran. */
+  readonly boot?: BootInfo;
+  /** What the keep-files hook restored. */
+  readonly keptFiles?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Runs the whole job on a connected session. Nothing is erased or written before the firmware passed
+ * its checks. On failure the session is left open and in the loader (the caller closes it).
+ */
+export async function runFlashJob(session: FlasherSession, input: FlashJobInput, reporter: Reporter): Promise<FlashJobResult> {
+  const prepared = await firmwareForTarget(input.firmware, await session.describeTarget(), input, reporter);
+  for (const w of prepared.warnings) reporter.warn(w);
+  if (prepared.flashParamsChanged) reporter.info(`Flash parameters: ${prepared.flashParams}`);
+  const flash = await session.flash({
+    parts: prepared.parts,
+    eraseAll: Boolean(input.eraseAll),
+    skipUnchanged: input.skipUnchanged !== false,
+    ...(input.backup ? { backup: input.backup } : {}),
+  });
+  if ((input.after ?? 'hard-reset') !== 'hard-reset') return { flash, prepared };
+  await session.hardReset();
+  if (input.bootCheck === false) return { flash, prepared };
+  const after = await checkBoot(session, input.bootCheck ?? {}, input.keepFiles, reporter);
+  return { flash, prepared, ...after };
+}
+
+async function checkBoot(
+  session: FlasherSession,
+  choice: BootCheckChoice,
+  keepFiles: KeepFilesHook | undefined,
+  reporter: Reporter,
+): Promise<{ boot: BootInfo; keptFiles?: Readonly<Record<string, unknown>> }> {
+  if (choice.reopen) await session.close('no-reset');
+  const transport = choice.reopen ? await choice.reopen() : session.transport;
+  try {
+    let boot: BootInfo;
+    try {
+      boot = await bootCheck(transport, choice.timeoutMs !== undefined ? { timeoutMs: choice.timeoutMs } : {}, reporter);
+    } catch (e) {
+      if (keepFiles && isUpyflashError(e)) {
+        throw new UpyflashError(e.kind, `${e.message} ${keepFiles.instructions}`, { hint: e.hint, actions: [...e.actions, 'restore-files'], details: { ...e.details }, cause: e });
+      }
+      throw e;
+    }
+    if (!keepFiles) return { boot };
+    return { boot, keptFiles: await keepFiles.restore(transport, reporter) };
+  } finally {
+    if (choice.reopen) await transport.close().catch(() => undefined);
+  }
+}

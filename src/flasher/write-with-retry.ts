@@ -1,0 +1,194 @@
+/**
+ * The write phase of a flash: every changed range written and MD5-verified on its own, and on a noisy
+ * line written again, in ever smaller blocks and self-contained pieces, until it sticks or stops
+ * making progress. The session supplies the link, the loader's abilities and its recovery step.
+ */
+import { UpyflashError } from '../errors.js';
+import type { Deflate } from '../platform/deflate.js';
+import type { Reporter } from '../progress.js';
+import type { LoaderLink } from '../protocol/loader-link.js';
+import type { BlockTimeouts } from './block-timeouts.js';
+import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './md5.js';
+import { type FlashPart, describeRanges, partOf, partRange, sliceOf, splitRanges, sumRanges } from './parts.js';
+import { formatSize } from './spi-flash.js';
+import { isRetryable, writeRegion } from './write.js';
+
+export interface RetryWriteOptions {
+  readonly link: LoaderLink;
+  readonly reporter: Reporter;
+  readonly deflate: Deflate;
+  /** Data-block ack timeouts, shared by every write of the session (they adapt to a slow flash). */
+  readonly timeouts: BlockTimeouts;
+  /** The loader computes MD5s: each region is verified right after it is written. */
+  readonly canVerify: boolean;
+  /** The stub wants FLASH_DEFL_END after a region; a ROM would leave the loader. */
+  readonly sendEnd: boolean;
+  readonly maxInFlight: number;
+  /** First block size; halved (down to 1 KiB) after each failed pass. */
+  readonly blockSize: number;
+  /** Retries in a row that make no progress before giving up. */
+  readonly retriesAllowed: number;
+  /** After a failed exchange: swallow late replies, forget partial frames. */
+  readonly recover: () => Promise<void>;
+}
+
+export interface RetryWriteResult {
+  readonly written: readonly Range[];
+  readonly wireBytes: number;
+  readonly compressedBytes: number;
+  readonly retries: number;
+}
+
+const MAX_TOTAL_RETRIES = 200;
+const MIN_RETRY_BLOCK = 0x400;
+const FIRST_RETRY_PIECE = 0x8000;
+const MIN_RETRY_PIECE = 0x1000;
+
+interface WriteState {
+  retries: number;
+  stalled: number;
+  pieceSize: number;
+  lastRemaining: number;
+  blockSize: number;
+  wireBytes: number;
+  compressedBytes: number;
+  readonly written: Range[];
+}
+
+/** Writes `todo` (ranges inside `parts`), verifying every region, retrying cleanly. */
+export async function writeWithRetry(o: RetryWriteOptions, parts: readonly FlashPart[], todo: Range[]): Promise<RetryWriteResult> {
+  const s: WriteState = {
+    retries: 0,
+    stalled: 0,
+    pieceSize: FIRST_RETRY_PIECE,
+    lastRemaining: Number.POSITIVE_INFINITY,
+    blockSize: o.blockSize,
+    wireBytes: 0,
+    compressedBytes: 0,
+    written: [],
+  };
+  for (;;) {
+    const pass = await writePass(o, parts, todo, s);
+    const failed = pass.failed;
+    let lastError = pass.lastError;
+    if (!failed.length) {
+      if (s.retries === 0 || !o.canVerify) break;
+      // Errors were seen on the line: a garbled BEGIN (it has no checksum) can have written a
+      // region elsewhere in the image that was verified earlier, so check the whole image once more.
+      const again = await changedOrAll(o, parts);
+      if (!again.length) break;
+      failed.push(...again);
+      lastError = new UpyflashError('VERIFY_FAILED', `${describeRanges(again)} changed after it was verified`);
+    }
+    s.retries++;
+    o.reporter.warn(`Write of ${describeRanges(failed)} failed (${(lastError as Error).message}); restarting it (retry ${s.retries}).`);
+    todo = await stillToWrite(o, parts, failed, s.pieceSize);
+    if (!todo.length) break;
+    giveUpWithoutProgress(o, s, todo, lastError as UpyflashError);
+    // Smaller blocks and regions get through a noisy line more often (each is checked on its own).
+    if (s.retries > 1) s.pieceSize = Math.max(MIN_RETRY_PIECE, s.pieceSize >> 1);
+    s.blockSize = Math.max(MIN_RETRY_BLOCK, s.blockSize >> 1);
+  }
+  return { written: s.written, wireBytes: s.wireBytes, compressedBytes: s.compressedBytes, retries: s.retries };
+}
+
+/** One pass over what is to be written; returns the regions that failed (the line is recovered after each). */
+async function writePass(
+  o: RetryWriteOptions,
+  parts: readonly FlashPart[],
+  todo: readonly Range[],
+  s: WriteState,
+): Promise<{ failed: Range[]; lastError: unknown }> {
+  const total = sumRanges(todo);
+  let base = 0;
+  o.reporter.phase('write', `Writing ${formatSize(total)} at 0x${todo[0]!.offset.toString(16)}${s.retries ? ` (retry ${s.retries})` : ''}...`);
+  const failed: Range[] = [];
+  let lastError: unknown;
+  // After a failure, write in small self-contained regions (BEGIN/DATA/END each): the stub
+  // only commits inflated data to flash in 32 KiB steps or at END, so on a noisy line small
+  // regions are what makes progress stick.
+  const pieces = s.retries === 0 ? todo : splitRanges(todo, s.pieceSize);
+  for (const r of pieces) {
+    try {
+      await writeAndVerify(o, r, sliceOf(parts, r), s, (done) => o.reporter.progress('write', base + done, total));
+      s.written.push(r);
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      lastError = e;
+      failed.push(r);
+      o.reporter.debug(`region 0x${r.offset.toString(16)} failed: ${(e as Error).message}`);
+      await o.recover();
+    }
+    base += r.length;
+  }
+  return { failed, lastError };
+}
+
+async function writeAndVerify(o: RetryWriteOptions, r: Range, slice: Uint8Array, s: WriteState, onProgress: (done: number) => void): Promise<void> {
+  const stats = await writeRegion(o.link, r, slice, {
+    deflate: o.deflate,
+    maxInFlight: o.maxInFlight,
+    blockSize: s.blockSize,
+    timeouts: o.timeouts,
+    sendEnd: o.sendEnd,
+    onProgress,
+  });
+  s.wireBytes += stats.wireBytes;
+  s.compressedBytes += stats.compressedBytes;
+  if (!o.canVerify) return;
+  o.reporter.progress('verify', 0, r.length);
+  const got = await flashMd5(o.link, r);
+  o.reporter.progress('verify', r.length, r.length);
+  if (got !== fileMd5(slice)) {
+    throw new UpyflashError('VERIFY_FAILED', `MD5 mismatch at 0x${r.offset.toString(16)} (+${r.length})`);
+  }
+}
+
+/**
+ * A retry that got further is progress: only consecutive retries without progress count against the
+ * limit, so a long image over a noisy line still gets through piece by piece.
+ */
+function giveUpWithoutProgress(o: RetryWriteOptions, s: WriteState, todo: readonly Range[], err: UpyflashError): void {
+  const remaining = sumRanges(todo);
+  s.stalled = remaining < s.lastRemaining ? 0 : s.stalled + 1;
+  s.lastRemaining = remaining;
+  if (s.stalled > o.retriesAllowed || s.retries > MAX_TOTAL_RETRIES) {
+    throw new UpyflashError(err.kind === 'VERIFY_FAILED' ? 'VERIFY_FAILED' : 'WRITE_FAILED', `${err.message} (after ${s.retries} retries)`, {
+      cause: err,
+      details: { failed: todo },
+    });
+  }
+}
+
+/** Of the failed regions, what is still to be written: long ones resume after the prefix that already matches. */
+async function stillToWrite(o: RetryWriteOptions, parts: readonly FlashPart[], failed: readonly Range[], pieceSize: number): Promise<Range[]> {
+  const todo: Range[] = [];
+  for (const f of failed) todo.push(...(o.canVerify && f.length > pieceSize ? await retryCompare(o, partOf(parts, f), f) : [f]));
+  return todo;
+}
+
+async function retryCompare(o: RetryWriteOptions, part: FlashPart, r: Range): Promise<Range[]> {
+  try {
+    const done = await matchedPrefix(o.link, part.bytes, part.address, r);
+    return done >= r.length ? [] : [{ offset: r.offset + done, length: r.length - done }];
+  } catch (e) {
+    if (!isRetryable(e)) throw e;
+    await o.recover();
+    return [r];
+  }
+}
+
+/** What of the whole image differs now; a part that cannot be compared counts as changed. */
+async function changedOrAll(o: RetryWriteOptions, parts: readonly FlashPart[]): Promise<Range[]> {
+  const out: Range[] = [];
+  for (const p of parts) {
+    try {
+      out.push(...(await changedRanges(o.link, p.bytes, p.address, partRange(p))));
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      await o.recover();
+      out.push(partRange(p));
+    }
+  }
+  return out;
+}
