@@ -42,8 +42,9 @@ interface Run {
 
 function run(cmd: string, args: readonly string[], cwd: string, timeoutMs = 60_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    // Outside `npm test`'s own settings: the consumer is a separate project with its own prefix.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    // `npm test` exports its settings to children: keep the cache and registry ones, drop what names
+    // this project (its prefix, package fields, script), since the consumer is a project of its own.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(package_|lifecycle_|config_local_prefix$)/i.test(k)));
     const child = spawn(cmd, args, { cwd, env, shell: windows, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
