@@ -10,6 +10,13 @@ import { type CliJsonDocument, type CliResult, cliJson } from './cli-run.js';
 
 const USB = 'sys/devices/pci0000:00/0000:00:14.0/usb1';
 
+/**
+ * Why fake-Linux-host tests skip on Windows: the tree is POSIX symlinks (which need privileges there)
+ * and the ports it yields are /dev paths. Windows' own listing is tested from recorded listings.
+ */
+export const FAKE_LINUX_HOST_SKIP: string | false =
+  process.platform === 'win32' ? 'a fake Linux host (sysfs symlinks, /dev paths) does not stand on Windows; test/ports/serialport-listings covers Windows listings' : false;
+
 export interface FakeUsbDevice {
   /** sysfs name, e.g. "1-2". */
   location: string;

@@ -4,7 +4,7 @@
  */
 import { ERRORS } from '../errors.js';
 import { portLabel } from '../ports/port-info.js';
-import { INTERFERERS, bridgeForIds, busyFix, noPortsFix, permissionFix } from './fixes.js';
+import { INTERFERERS, bridgeForIds, busyFix, noBoardPortFix, noPortsFix, permissionFix } from './fixes.js';
 import type { DeviceNodeFact, DoctorCheck, Finding, HostFacts } from './types.js';
 
 const ok = (check: string, message: string, details?: Record<string, unknown>): Finding => ({
@@ -83,7 +83,7 @@ export const ESP_PORT_CHECK: DoctorCheck = {
         status: 'warn',
         kind: 'NO_PORTS',
         message: `None of the ${facts.ports.length} serial port(s) has a USB bridge used on ESP boards`,
-        fix: 'If one of them is your board, pass it with --port; otherwise plug the board in with a data USB cable and check its driver.',
+        fix: noBoardPortFix(facts.os, facts.usbDevices, facts.interferers.map((p) => p.command)),
       },
     ];
   },

@@ -5,7 +5,7 @@
  */
 import { UpyflashError } from '../errors.js';
 import type { PortInfo } from '../ports/port-info.js';
-import { busyFix, connectFix, noPortsFix, notFoundFix, permissionFix } from './fixes.js';
+import { busyFix, connectFix, noBoardPortFix, noPortsFix, notFoundFix, permissionFix } from './fixes.js';
 import type { HostFacts } from './types.js';
 
 /** The port the failure is about, from the error's details. */
@@ -23,10 +23,13 @@ export function explainFailure(err: UpyflashError, facts: HostFacts): UpyflashEr
   const port: PortInfo | undefined = facts.ports.find((p) => p.path === path);
   let hint: string | undefined;
   switch (err.kind) {
-    case 'NO_PORTS':
-      // choosePort already lists ports that exist but look foreign; only "nothing at all" needs more.
-      if (facts.ports.length === 0) hint = noPortsFix(facts.os, facts.usbDevices, facts.interferers.map((p) => p.command));
+    case 'NO_PORTS': {
+      // Only when no port looks like a board: several boards (MULTIPLE_PORTS) need no driver advice.
+      const interferers = facts.interferers.map((p) => p.command);
+      if (facts.ports.length === 0) hint = noPortsFix(facts.os, facts.usbDevices, interferers);
+      else if (!facts.ports.some((p) => p.likelyEsp)) hint = noBoardPortFix(facts.os, facts.usbDevices, interferers);
       break;
+    }
     case 'PORT_NOT_FOUND':
       if (path) hint = notFoundFix(path, facts.ports);
       break;

@@ -61,6 +61,33 @@ export function allDriverAdvice(os: HostOs): string {
   return parts.join(' ');
 }
 
+/**
+ * Where Windows and macOS show a USB-serial chip that no driver turned into a port: we cannot see
+ * such devices from Node, so the user is told where to look and which drivers it most likely needs.
+ */
+const NO_DRIVER_SIGN: Readonly<Record<Exclude<HostOs, 'linux'>, string>> = {
+  windows:
+    'No COM port for a board. A USB-serial chip without its driver gets no COM port: Device Manager shows it under "Other devices" with a yellow mark (a CH340 as "USB2.0-Serial", a CP2102 as "CP2102 USB to UART Bridge Controller"). Install the driver for the chip, then re-plug the board —',
+  macos:
+    'No /dev/cu.* port for a board. A USB-serial chip without a working driver gets no /dev/cu.* device (System Information > USB still lists it). Drivers —',
+};
+
+/** The bridges most boards carry whose driver users add by hand, most common first (cheap boards: CH340). */
+const HAND_INSTALLED_DRIVERS = ['ch340', 'cp210x'];
+
+/** What to check on an OS without a USB device view (Windows, macOS) when no board port exists. */
+function noPortWithoutUsbView(os: Exclude<HostOs, 'linux'>): string {
+  const drivers = HAND_INSTALLED_DRIVERS.map((id) => USB_BRIDGES.find((b) => b.id === id))
+    .filter((b): b is UsbBridge => b !== undefined)
+    .map((b) => `${b.name}: ${b.drivers[os]}`);
+  const portNote = os === 'macos' ? ` Then ${MACOS_PORT_NOTE} (e.g. /dev/cu.usbserial-1410, /dev/cu.usbmodem1101).` : '';
+  const cable =
+    os === 'windows'
+      ? 'If nothing new appears in Device Manager when you plug the board in, the cable is most likely charge-only: use one that syncs a phone.'
+      : 'If System Information > USB does not list the board, the cable is most likely charge-only: use one that syncs a phone.';
+  return `${NO_DRIVER_SIGN[os]} ${drivers.join(' ')}${portNote} ${cable}`;
+}
+
 /** No serial port at all: name the device that is there without a driver, or explain the cable. */
 export function noPortsFix(os: HostOs, usb: readonly UsbDeviceFact[] | undefined, interferers: readonly string[]): string {
   const orphan = usb?.find((d) => d.ttys.length === 0 && bridgeForIds(d.vid, d.pid));
@@ -73,7 +100,13 @@ export function noPortsFix(os: HostOs, usb: readonly UsbDeviceFact[] | undefined
       : `The ${bridge.name} (${orphan.vid}:${orphan.pid}) is plugged in but has no port: ${bridge.drivers[os]}`;
   }
   if (usb && !usb.some((d) => bridgeForIds(d.vid, d.pid) || d.vid === '303a')) return CHARGE_ONLY_CABLE;
+  if (!usb && os !== 'linux') return noPortWithoutUsbView(os);
   return `Plug the board in with a data USB cable (charge-only cables carry no data) and check it is powered. Drivers — ${allDriverAdvice(os)}`;
+}
+
+/** Ports exist but none looks like a board (a motherboard COM1, a modem): the board may be one, or have no port yet. */
+export function noBoardPortFix(os: HostOs, usb: readonly UsbDeviceFact[] | undefined, interferers: readonly string[]): string {
+  return `If one of them is your board, pass it with --port. Otherwise: ${noPortsFix(os, usb, interferers)}`;
 }
 
 /** The group that grants serial access here: the node's own group, else the one this distribution uses. */

@@ -3,4 +3,4 @@ export type { CheckStatus, DeviceNodeFact, DoctorCheck, Finding, HostFacts, Port
 export { HOST_CHECKS, runHostChecks } from './checks.js';
 export { probeBoard, type BoardProbeOptions } from './board-probe.js';
 export { explainFailure, failedPortPath } from './explain.js';
-export { BOOT_PROCEDURE, CHARGE_ONLY_CABLE, INTERFERERS, LINUX_MODULE, connectFix, noPortsFix, permissionFix, busyFix, notFoundFix } from './fixes.js';
+export { BOOT_PROCEDURE, CHARGE_ONLY_CABLE, INTERFERERS, LINUX_MODULE, connectFix, noBoardPortFix, noPortsFix, permissionFix, busyFix, notFoundFix } from './fixes.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import type { PortInfo } from '../../src/ports/node/list.js';
-import { type FakeUsbDevice, FakeHost } from '../../harness/doctor-fake-host.js';
+import { FAKE_LINUX_HOST_SKIP, type FakeUsbDevice, FakeHost } from '../../harness/doctor-fake-host.js';
 import { cliJson, describeRun, runCli } from '../../harness/cli-run.js';
 import { cliPath } from '../../harness/paths.js';
 
@@ -44,7 +44,7 @@ async function hostWith(...devices: FakeUsbDevice[]): Promise<FakeHost> {
   return h;
 }
 
-test('ports lists each port with VID:PID, the USB bridge, the serial number and an ESP mark, in text and JSON', async () => {
+test('ports lists each port with VID:PID, the USB bridge, the serial number and an ESP mark, in text and JSON', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await hostWith(CP2102, CH340, C3_JTAG);
   const text = await runCli(['ports'], { env: h.env() });
   assert.equal(text.code, 0, describeRun(text));
@@ -68,7 +68,7 @@ test('ports lists each port with VID:PID, the USB bridge, the serial number and 
   assert.equal(ports.find((p) => p.path.endsWith('ttyUSB0'))?.serialNumber, '0001');
 });
 
-test('no port at all: the board verbs say E001 with the fix that fits (charge-only cable, or a missing driver)', async () => {
+test('no port at all: the board verbs say E001 with the fix that fits (charge-only cable, or a missing driver)', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const bare = await hostWith();
   const run = await runCli(['--json', 'detect'], { env: bare.env() });
   assert.equal(run.code, 3, describeRun(run));
@@ -86,7 +86,7 @@ test('no port at all: the board verbs say E001 with the fix that fits (charge-on
   assert.match(doc2.error?.hint ?? '', /driver|modprobe/i);
 });
 
-test('several boards and no terminal: E005 lists them and says to choose with --port', async () => {
+test('several boards and no terminal: E005 lists them and says to choose with --port', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await hostWith(CP2102, CH340);
   const run = await runCli(['detect'], { env: h.env() });
   assert.equal(run.code, 3, describeRun(run));
@@ -94,7 +94,7 @@ test('several boards and no terminal: E005 lists them and says to choose with --
   assert.match(run.stderr, /hint: .*--port/);
 });
 
-test('exactly one likely board: it is used without asking', async () => {
+test('exactly one likely board: it is used without asking', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await hostWith(CP2102);
   const run = await runCli(['--verbose', 'detect'], { env: h.env(), timeoutMs: 30_000 });
   // The fake /dev node is a plain file, so opening it fails; what matters is which port was chosen.

@@ -14,7 +14,7 @@ import { openTransport } from '../../src/transport/node/open.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { VirtualBoard } from '../../src/virtual-board/board.js';
 import { startVirtualBoardServer, type VirtualBoardServer } from '../../src/virtual-board/node/server.js';
-import { FakeHost } from '../../harness/doctor-fake-host.js';
+import { FAKE_LINUX_HOST_SKIP, FakeHost } from '../../harness/doctor-fake-host.js';
 
 const hosts: FakeHost[] = [];
 after(async () => {
@@ -35,7 +35,7 @@ function recorder(): { reporter: Reporter; messages: string[] } {
   return { reporter, messages };
 }
 
-test('a native-USB board that drops out and comes back as ttyACM1: the session carries on', async () => {
+test('a native-USB board that drops out and comes back as ttyACM1: the session carries on', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await fakeHost();
   await h.plug(C3);
   const board = new VirtualBoard({ chip: 'esp32c3', bootMode: 'download', linkModel: false, flashTiming: false });
@@ -82,7 +82,7 @@ test('a native-USB board that drops out and comes back as ttyACM1: the session c
   }
 });
 
-test('a board that does not come back: DISCONNECTED (E016) naming its serial number and what to do', async () => {
+test('a board that does not come back: DISCONNECTED (E016) naming its serial number and what to do', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await fakeHost();
   const list = () => listPorts({ platform: 'linux', sysfsRoot: h.sysfsRoot, devRoot: h.devRoot });
   await assert.rejects(refindPort({ path: h.dev('ttyACM0'), serialNumber: C3.serial, vid: '303a' }, { listPorts: list, timeoutMs: 300, pollMs: 20 }), (e: unknown) => {
@@ -94,7 +94,7 @@ test('a board that does not come back: DISCONNECTED (E016) naming its serial num
   });
 });
 
-test('waiting for the old node to leave first, then finding the new one', async () => {
+test('waiting for the old node to leave first, then finding the new one', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await fakeHost();
   await h.plug(C3);
   const list = () => listPorts({ platform: 'linux', sysfsRoot: h.sysfsRoot, devRoot: h.devRoot });
@@ -117,7 +117,7 @@ test('without a serial number, only a single new port of the same vendor counts 
   assert.equal(matchPort({ path: '/dev/ttyACM0', serialNumber: 'X' }, [{ path: '/dev/ttyACM5', serialNumber: 'X' }])?.path, '/dev/ttyACM5');
 });
 
-test('reopening waits out a node that udev has not given its group yet', async () => {
+test('reopening waits out a node that udev has not given its group yet', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await fakeHost();
   await h.plug({ ...C3, tty: 'ttyACM1' });
   const board = new VirtualBoard({ chip: 'esp32c3', bootMode: 'download', linkModel: false, flashTiming: false });
@@ -146,7 +146,7 @@ test('reopening waits out a node that udev has not given its group yet', async (
   }
 });
 
-test('followNativeUsb wraps only native-USB ports with a serial number', async () => {
+test('followNativeUsb wraps only native-USB ports with a serial number', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await fakeHost();
   await h.plug(C3);
   await h.plug({ location: '1-2', vid: '10c4', pid: 'ea60', serial: '0001', driver: 'cp210x', tty: 'ttyUSB0' });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, chown } from 'node:fs/promises';
 import { runCli } from '../../harness/cli-run.js';
-import { FakeHost, jsonOf, type DoctorCheckResult } from '../../harness/doctor-fake-host.js';
+import { FAKE_LINUX_HOST_SKIP, FakeHost, jsonOf, type DoctorCheckResult } from '../../harness/doctor-fake-host.js';
 
 const hosts: FakeHost[] = [];
 async function host(): Promise<FakeHost> {
@@ -39,7 +39,7 @@ async function doctorBoth(h: FakeHost, args: string[], code: string, opts: { uid
   return { text, json, doc, check: check as DoctorCheckResult & { fix: string } };
 }
 
-test('no USB serial device at all: E001 explains the charge-only cable', async () => {
+test('no USB serial device at all: E001 explains the charge-only cable', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await host();
   await h.plug(KEYBOARD);
   const { text, json, doc, check } = await doctorBoth(h, [], 'E001');
@@ -52,7 +52,7 @@ test('no USB serial device at all: E001 explains the charge-only cable', async (
   assert.equal(doc.result?.problems[0]?.code, 'E001');
 });
 
-test('a CP2102 without a driver: E001 names the bridge and the modprobe command', async () => {
+test('a CP2102 without a driver: E001 names the bridge and the modprobe command', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await host();
   await h.plug({ ...CP2102, driver: undefined, tty: undefined } as never);
   const { check } = await doctorBoth(h, [], 'E001');
@@ -61,7 +61,7 @@ test('a CP2102 without a driver: E001 names the bridge and the modprobe command'
   assert.match(check.fix, /sudo modprobe cp210x/);
 });
 
-test('a CH340 taken by brltty: E001 says to remove brltty', async () => {
+test('a CH340 taken by brltty: E001 says to remove brltty', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await host();
   await h.plug({ location: '1-4', vid: '1a86', pid: '7523', product: 'USB Serial', driver: 'usbfs' });
   await h.process(812, 'brltty');
@@ -69,7 +69,7 @@ test('a CH340 taken by brltty: E001 says to remove brltty', async () => {
   assert.match(check.fix, /apt remove brltty/);
 });
 
-test('one board, port usable: no problems, exit 0, the port is named', async () => {
+test('one board, port usable: no problems, exit 0, the port is named', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await host();
   await h.plug(CP2102);
   const run = await runCli(['doctor', '--no-probe', '--json'], { env: h.env() });
@@ -82,7 +82,7 @@ test('one board, port usable: no problems, exit 0, the port is named', async () 
   assert.match(esp?.message ?? '', /ttyUSB0.*CP210x/);
 });
 
-test('two boards: E005 warning, asks for --port', async () => {
+test('two boards: E005 warning, asks for --port', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await host();
   await h.plug(CP2102);
   await h.plug(C3_JTAG);
@@ -92,7 +92,7 @@ test('two boards: E005 warning, asks for --port', async () => {
   assert.equal(text.code, 0);
 });
 
-test('a missing device path: E002 names the ports that exist, in doctor and in detect', async () => {
+test('a missing device path: E002 names the ports that exist, in doctor and in detect', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await host();
   await h.plug(C3_JTAG);
   const missing = h.dev('ttyUSB7');
@@ -108,7 +108,7 @@ test('a missing device path: E002 names the ports that exist, in doctor and in d
   assert.ok(json.error?.hint.includes(h.dev('ttyACM0')));
 });
 
-test('permission denied: E003 names the group and the usermod command, in doctor and in detect', async (t) => {
+test('permission denied: E003 names the group and the usermod command, in doctor and in detect', { skip: FAKE_LINUX_HOST_SKIP }, async (t) => {
   const h = await host();
   await h.plug(CP2102, { mode: 0o660 });
   const node = h.dev('ttyUSB0');
@@ -134,7 +134,7 @@ test('permission denied: E003 names the group and the usermod command, in doctor
   assert.match(json.error?.hint ?? '', /usermod -aG/);
 });
 
-test('already in the group but not in this session: E003 says to log in again', async () => {
+test('already in the group but not in this session: E003 says to log in again', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   if (process.getuid?.() !== 0) return; // needs to run as another user with a known name
   const h = await host();
   await h.plug(CP2102, { mode: 0o660 });
@@ -145,7 +145,7 @@ test('already in the group but not in this session: E003 says to log in again', 
   assert.match(check.fix, /newgrp dialout/);
 });
 
-test('a port held by ModemManager: E004 names it and how to stop it', async () => {
+test('a port held by ModemManager: E004 names it and how to stop it', { skip: FAKE_LINUX_HOST_SKIP }, async () => {
   const h = await host();
   await h.plug(C3_JTAG);
   await h.process(4242, 'ModemManager', [h.dev('ttyACM0')]);
@@ -155,7 +155,7 @@ test('a port held by ModemManager: E004 names it and how to stop it', async () =
   assert.match(check.fix, /systemctl stop ModemManager/);
 });
 
-test('a port held by a real process: E004 names the program and its pid (real /proc scan)', async (t) => {
+test('a port held by a real process: E004 names the program and its pid (real /proc scan)', { skip: FAKE_LINUX_HOST_SKIP }, async (t) => {
   if (process.platform !== 'linux' || spawnSync('flock', ['--version']).status !== 0) return t.skip('needs Linux and flock(1)');
   const h = await host();
   await h.plug(CP2102);

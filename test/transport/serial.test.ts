@@ -61,7 +61,7 @@ test('a file that is not a tty is BAD_ARGUMENT (real binding)', async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('pty: bytes flow both ways, a second opener gets PORT_BUSY naming the holder, unplug is DISCONNECTED', { skip: !hasPython && 'python3 is needed to hold a pty pair' }, async () => {
+test('pty: bytes flow both ways, a second opener gets PORT_BUSY naming the holder, unplug is DISCONNECTED', { skip: !isLinux ? 'a Linux pty stands in for the serial port (the busy holder is named from /proc)' : !hasPython && 'python3 is needed to hold a pty pair' }, async () => {
   const { path, peer } = await startPty();
   const t = new SerialPortTransport(path, 115200);
   await t.open();

@@ -5,13 +5,15 @@
  *
  * The roots can be moved for tests only (fake sysfs/dev/proc trees and group file): the doctor's
  * --sysfs-root/--dev-root flags, or the UPYFLASH_TEST_SYSFS_ROOT, UPYFLASH_TEST_DEV_ROOT,
- * UPYFLASH_TEST_PROC_ROOT and UPYFLASH_TEST_GROUP_FILE environment variables. Users never need them.
+ * UPYFLASH_TEST_PROC_ROOT and UPYFLASH_TEST_GROUP_FILE environment variables; and
+ * UPYFLASH_TEST_PORT_LISTING names a JSON file `{ platform, ports }` holding a node-serialport listing
+ * recorded on Windows or macOS, so the CLI answers as it would there. Users never need them.
  */
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { access, readFile, readdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { hostOs, listPorts, type PortInfo } from '../../ports/node/list.js';
+import { hostOs, listPorts, type PortInfo, type SerialportListEntry } from '../../ports/node/list.js';
 import { portHolders } from '../../transport/node/serial-errors.js';
 import type { DeviceNodeFact, HostFacts, PortHolderFact, UserFact } from '../types.js';
 import { listUsbDevices } from './usb-devices.js';
@@ -22,6 +24,7 @@ export interface HostRoots {
   readonly procRoot?: string;
   readonly groupFile?: string;
   readonly platform?: NodeJS.Platform;
+  readonly recordedListing?: readonly SerialportListEntry[];
 }
 
 /** Test-only overrides from the environment (see the file comment). */
@@ -31,12 +34,19 @@ export function rootsFromEnv(env: NodeJS.ProcessEnv = process.env): HostRoots {
   const devRoot = pick('UPYFLASH_TEST_DEV_ROOT');
   const procRoot = pick('UPYFLASH_TEST_PROC_ROOT');
   const groupFile = pick('UPYFLASH_TEST_GROUP_FILE');
+  const listing = pick('UPYFLASH_TEST_PORT_LISTING');
   return {
+    ...(listing ? recordedListing(listing) : {}),
     ...(sysfsRoot ? { sysfsRoot, platform: 'linux' as const } : {}),
     ...(devRoot ? { devRoot } : {}),
     ...(procRoot ? { procRoot } : {}),
     ...(groupFile ? { groupFile } : {}),
   };
+}
+
+function recordedListing(file: string): { platform: NodeJS.Platform; recordedListing: SerialportListEntry[] } {
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as { platform: NodeJS.Platform; ports: SerialportListEntry[] };
+  return { platform: recorded.platform, recordedListing: recorded.ports };
 }
 
 interface GroupEntry {
@@ -94,6 +104,16 @@ async function examineNode(path: string, groups: readonly GroupEntry[], platform
   return { path, exists: true, accessible, mode: st.mode, ...(owner ? { owner } : {}), ...(group ? { group } : {}), holders };
 }
 
+/**
+ * Windows has no device node to look at: a COM port exists when the OS lists it, and whether it opens
+ * is only known by opening it (a port another program holds says "access denied"). So the only node
+ * fact is a named port that is not there.
+ */
+function missingComPorts(paths: readonly string[], ports: readonly PortInfo[]): DeviceNodeFact[] {
+  const listed = new Set(ports.map((p) => p.path.toUpperCase()));
+  return paths.filter((p) => !listed.has(p.toUpperCase())).map((path) => ({ path, exists: false, accessible: false, holders: [] }));
+}
+
 const INTERFERER_NAMES = new Set(['ModemManager', 'brltty']);
 
 async function runningInterferers(procRoot = '/proc'): Promise<PortHolderFact[]> {
@@ -122,6 +142,7 @@ export async function gatherHostFacts(opts: GatherOptions = {}): Promise<HostFac
     platform,
     ...(opts.sysfsRoot ? { sysfsRoot: opts.sysfsRoot } : {}),
     ...(opts.devRoot ? { devRoot: opts.devRoot } : {}),
+    ...(opts.recordedListing ? { recordedListing: opts.recordedListing } : {}),
   });
   const linux = platform === 'linux';
   const groups = linux || platform === 'darwin' ? await readGroups(opts.groupFile ?? '/etc/group') : [];
@@ -133,7 +154,7 @@ export async function gatherHostFacts(opts: GatherOptions = {}): Promise<HostFac
     os: hostOs(platform),
     ports,
     ...(usbDevices ? { usbDevices } : {}),
-    nodes: await Promise.all(paths.map((p) => examineNode(p, groups, platform, opts.procRoot))),
+    nodes: platform === 'win32' ? missingComPorts(paths, ports) : await Promise.all(paths.map((p) => examineNode(p, groups, platform, opts.procRoot))),
     ...(user ? { user } : {}),
     interferers: linux ? await runningInterferers(opts.procRoot) : [],
     systemGroups: groups.map((g) => g.name),

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, posix, win32 } from 'node:path';
+import { posix, win32 } from 'node:path';
 
 /**
  * The user's cache folder for upyflash, where each platform expects caches to live, so that disk
@@ -19,5 +19,5 @@ export function defaultCacheDir(
   if (platform === 'darwin') return posix.join(home, 'Library', 'Caches', 'upyflash');
   // XDG says relative values are invalid and must be ignored.
   const xdg = env['XDG_CACHE_HOME'];
-  return xdg && xdg.startsWith('/') ? join(xdg, 'upyflash') : join(home, '.cache', 'upyflash');
+  return xdg && xdg.startsWith('/') ? posix.join(xdg, 'upyflash') : posix.join(home, '.cache', 'upyflash');
 }

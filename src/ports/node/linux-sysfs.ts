@@ -60,6 +60,8 @@ export async function listSysfsPorts(opts: SysfsOptions = {}): Promise<PortInfo[
   } catch {
     return [];
   }
+  // Device links resolve to real paths; compare them with the real root (macOS's /var is /private/var).
+  const realSysfsRoot = await realpath(sysfsRoot).catch(() => sysfsRoot);
   const ports: PortInfo[] = [];
   for (const name of names) {
     let deviceDir: string;
@@ -70,7 +72,7 @@ export async function listSysfsPorts(opts: SysfsOptions = {}): Promise<PortInfo[
     }
     if (await isPhantomUart(deviceDir)) continue;
     const id: UsbIdentity = { path: join(devRoot, name) };
-    await fillUsb(id, deviceDir, sysfsRoot);
+    await fillUsb(id, deviceDir, realSysfsRoot);
     ports.push(describePort(id));
   }
   return ports;
