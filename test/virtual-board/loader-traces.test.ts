@@ -163,11 +163,14 @@ describe('trace replay: ESP32 ROM', { skip }, () => {
 });
 
 describe('trace replay: ESP32 stub', { skip }, () => {
-  it('stub upload, OHAI, CHANGE_BAUDRATE, FLASH_DEFL with 16 KiB blocks, raw MD5, FLASH_END reboot', () => {
+  it('stub upload, OHAI, CHANGE_BAUDRATE, FLASH_DEFL with 16 KiB blocks, raw MD5, FLASH_END(0) keeps the stub', () => {
     const rig = makeRig(ESP32, emulatedEsp32({ ...STUB_SESSION_MAC, ...AFTER_STUB_START }));
     replay(rig, 'esp32-stub-write-921600');
     assert.deepEqual(rig.host.bauds, [921600]);
-    assert.equal(rig.host.userCodeRuns, 1, 'FLASH_END(0) reboots the chip');
+    // esp-flasher-stub s_flash_end: reboot is a TODO; the next recorded sessions (esp32-stub-read-flash,
+    // esp32-stub-erase-region) indeed found this stub still answering.
+    assert.equal(rig.host.userCodeRuns, 0);
+    assert.equal(rig.loader.mode, 'stub');
   });
   it('READ_FLASH streams packets, takes acknowledgements, ends with the MD5', () => {
     // The emulator's flash held what esp32-rom-write-deflate wrote.
@@ -211,5 +214,29 @@ describe('trace replay: ESP8266', { skip }, () => {
   it('esptool-js stub: upload, OHAI, deflated write, raw MD5', () => {
     const rig = makeRig(ESP8266, emulatedEsp8266());
     replay(rig, 'esp8266-ejsstub-write');
+  });
+});
+
+/**
+ * Stubs other clients upload (recorded 2026-12-04 with Espressif's QEMU 7.2, blank eFuses): the board
+ * recognises each by its upload digest (loader/stub-digests.ts) and answers in that family's manner.
+ */
+describe('trace replay: other clients\' stubs on the ESP32', { skip }, () => {
+  it('esptool v4.8.1 legacy stub: upload, OHAI, four-word FLASH_DEFL_BEGIN, 16 KiB blocks, MD5, FLASH_END(0) reboots', () => {
+    const rig = makeRig(ESP32, emulatedEsp32());
+    replay(rig, 'esp32-legacystub-write');
+    assert.equal(rig.host.userCodeRuns, 1, 'stub_flasher.c: FLASH_END(0) resets the chip');
+  });
+  it('esptool v4.8.1 legacy stub: READ_FLASH with 64 bytes in flight is one 4 KiB packet per acknowledgement', () => {
+    const rig = makeRig(ESP32, emulatedEsp32());
+    rig.flash.eraseAll();
+    replay(rig, 'esp32-legacystub-read');
+  });
+  it('esptool v5.3.1 with esp-flasher-stub v1.0.0: uncompressed FLASH_DATA, FLASH_END(1), MD5, FLASH_END(0) keeps the stub', () => {
+    // SPI_USER as this stub's flash attach leaves it (SPI_USER2 stays 0, unlike after the v1.2 stub).
+    const rig = makeRig(ESP32, emulatedEsp32({ 0x3ff4201c: 0x80000000 }));
+    replay(rig, 'esp32-flasherstub100-write');
+    assert.equal(rig.host.userCodeRuns, 0);
+    assert.equal(rig.loader.stubFamily?.name, 'esp-flasher-stub v1.0');
   });
 });

@@ -20,6 +20,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   flashTiming?: boolean;
   byteErrorRate?: string;
   seed?: string;
+  ramCode?: string;
 }
 
 const BEHAVIOURS = ['normal', 'silent', 'no-sync', 'ignore-reset'] as const;
@@ -38,6 +39,7 @@ export function register(program: Command): void {
     .option('--no-flash-timing', 'erase and program flash instantly')
     .option('--byte-error-rate <rate>', 'corrupt host->chip bytes at this rate (tests)')
     .option('--seed <n>', 'seed for injected faults', '1')
+    .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
     .action(async (_o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<VirtualBoardFlags>();
       await runCommand(flags, async (io) => {
@@ -52,6 +54,9 @@ export function register(program: Command): void {
         if (flags.boot !== 'normal' && flags.boot !== 'download') {
           throw new UpyflashError('BAD_ARGUMENT', `--boot ${flags.boot}: use normal or download`);
         }
+        if (flags.ramCode !== 'stub' && flags.ramCode !== 'reboot') {
+          throw new UpyflashError('BAD_ARGUMENT', `--ram-code ${flags.ramCode}: use stub or reboot`);
+        }
         const errorRate = flags.byteErrorRate !== undefined ? Number(flags.byteErrorRate) : undefined;
         const board = new VirtualBoard({
           chip: chip.id as ChipId,
@@ -60,6 +65,7 @@ export function register(program: Command): void {
           linkModel: flags.linkModel !== false,
           flashTiming: flags.flashTiming !== false,
           stubImage: () => loadStubImage(chip),
+          ramCode: flags.ramCode,
           app: micropythonApp(),
           ...(flags.flash ? { store: fileFlashStore(flags.flash) } : {}),
           ...(flags.flashSize ? { flashBytes: parseSize(flags.flashSize, '--flash-size') } : {}),
