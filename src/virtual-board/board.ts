@@ -318,7 +318,7 @@ export class VirtualBoard {
 
   /** The ROM's flash boot: load the image at the bootloader offset, or complain and let the watchdog reset. */
   private bootFromFlash(): void {
-    const check = readBootImage(this.chip, this.flash);
+    const check = readBootImage(boardChip(this.chip.id), this.flash);
     if (check.ok) {
       const pending: Uint8Array[] = [];
       let live = false;

@@ -63,6 +63,12 @@ export interface BoardChip {
    */
   readonly flasherStubResetsUartToRomBaud: boolean;
   readonly messages: RomMessages;
+  /**
+   * Where the ROM's flash boot reads the second-stage bootloader (ESP8266, S3, C3, C6: 0x0; ESP32, S2:
+   * 0x1000; esp-idf's CONFIG_BOOTLOADER_OFFSET_IN_FLASH), and the header size before its segments.
+   */
+  readonly bootOffset: number;
+  readonly bootHeaderBytes: 8 | 24;
 }
 
 const SYNC_REPLY_VALUE = 0x20120707;
@@ -109,6 +115,8 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     securityChipId: 0,
     flasherStubResetsUartToRomBaud: false,
     messages: ROM_MESSAGES.esp8266,
+    bootOffset: 0x0,
+    bootHeaderBytes: 8,
   },
   esp32: {
     ...common,
@@ -124,6 +132,8 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romBaudRecordReg: 0x3ffe019c,
     flasherStubResetsUartToRomBaud: true,
     messages: ROM_MESSAGES.esp32,
+    bootOffset: 0x1000,
+    bootHeaderBytes: 24,
   },
   esp32s2: {
     ...common,
@@ -137,6 +147,8 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     securityChipId: 2,
     flasherStubResetsUartToRomBaud: true,
     messages: ROM_MESSAGES.esp32s2,
+    bootOffset: 0x1000,
+    bootHeaderBytes: 24,
   },
   esp32s3: {
     ...common,
@@ -150,6 +162,8 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     securityChipId: 9,
     flasherStubResetsUartToRomBaud: false,
     messages: ROM_MESSAGES.esp32s3,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
   },
   esp32c3: {
     ...common,
@@ -164,6 +178,8 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     securityChipId: 5,
     flasherStubResetsUartToRomBaud: false,
     messages: ROM_MESSAGES.esp32c3,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
   },
   esp32c6: {
     ...common,
@@ -177,6 +193,8 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     securityChipId: 13,
     flasherStubResetsUartToRomBaud: false,
     messages: ROM_MESSAGES.esp32c6,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
   },
 };
 
