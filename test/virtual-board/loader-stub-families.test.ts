@@ -260,3 +260,34 @@ describe('UART rate when the stub starts', () => {
     assert.deepEqual(r.host.bauds, [921600]);
   });
 });
+
+describe('legacy stub behaviour (esptool v4)', { skip: noTraces }, () => {
+  it('READ_FLASH counts max-in-flight in bytes: 0x200 with 0x100-byte packets is two packets at once', () => {
+    const r = new Rig(ESP32);
+    r.uploadFromTrace('esp32-legacystub-write');
+    const first = r.raw(Op.READ_FLASH, u32le(0x3000, 0x1000, 0x100, 0x200));
+    assert.equal(first.length, 3, 'reply + two packets');
+  });
+
+  it('unknown opcode: 0xFF "not implemented"; FLASH_END(0) and RUN_USER_CODE leave the stub', () => {
+    const r = new Rig(ESP32);
+    r.uploadFromTrace('esp32-legacystub-write');
+    assert.deepEqual(r.status(0x77), [0xff, 0]);
+    r.status(Op.FLASH_BEGIN, u32le(0, 0, 0x4000, 0));
+    assert.deepEqual(r.status(Op.FLASH_END, u32le(0)), [0, 0]);
+    assert.equal(r.host.userCodeRuns, 1);
+  });
+
+  it('a write error stays on every later data acknowledgement (fs.last_error), other commands run', () => {
+    const r = new Rig(ESP32);
+    r.uploadFromTrace('esp32-legacystub-write');
+    r.status(Op.FLASH_DEFL_BEGIN, u32le(0x8000, 3, 0x4000, 0));
+    const junk = dataPacket(0, Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff));
+    assert.deepEqual(r.status(Op.FLASH_DEFL_DATA, junk.data, junk.checksum), [0, 0]);
+    assert.deepEqual(r.status(Op.SPI_ATTACH, u32le(0)), [0, 0], 'not data: no error');
+    const next = dataPacket(1, new Uint8Array(16));
+    assert.deepEqual(r.status(Op.FLASH_DEFL_DATA, next.data, next.checksum), [0xc7, 0]);
+    const third = dataPacket(2, new Uint8Array(16));
+    assert.deepEqual(r.status(Op.FLASH_DEFL_DATA, third.data, third.checksum), [0xc7, 0], 'sticky');
+  });
+});
