@@ -14,6 +14,7 @@ import { DownloadModeLoader } from '../../src/virtual-board/loader/loader.js';
 import { loadStubImage } from '../../src/stub/node/esptool-js-stubs.js';
 import { VirtualTimeHost } from '../../src/virtual-board/loader/virtual-time-host.js';
 import { tracesDir } from '../../harness/paths.js';
+import { OTHER_STUB_RECORDINGS } from '../../harness/recorded-trace.js';
 
 /**
  * Replays every host frame of the recorded esptool sessions into the virtual loader and compares its
@@ -222,6 +223,18 @@ describe('trace replay: ESP8266', { skip }, () => {
  * recognises each by its upload digest (loader/stub-digests.ts) and answers in that family's manner.
  */
 describe('trace replay: other clients\' stubs on the ESP32', { skip }, () => {
+  for (const r of OTHER_STUB_RECORDINGS) {
+    it(`${r.name}: the upload is recognised as ${r.stub}`, () => {
+      const rig = makeRig(r.chip, emulatedEsp32());
+      for (const step of readSteps(r.name)) {
+        rig.loader.receive(step.host);
+        rig.host.runAll();
+        if (step.host[1] === 0x06) break;
+      }
+      const family = rig.loader.stubFamily?.name ?? 'none';
+      assert.ok(r.stub.startsWith('legacy') ? family.startsWith('legacy') : family === 'esp-flasher-stub v1.0', family);
+    });
+  }
   it('esptool v4.8.1 legacy stub: upload, OHAI, four-word FLASH_DEFL_BEGIN, 16 KiB blocks, MD5, FLASH_END(0) reboots', () => {
     const rig = makeRig(ESP32, emulatedEsp32());
     replay(rig, 'esp32-legacystub-write');
