@@ -247,6 +247,18 @@ export const RECORDINGS: readonly Recording[] = [
   { name: 'esp8266-ejsstub-write', chip: ESP8266 },
 ];
 
+/**
+ * Sessions in which another client uploaded its own stub (esptool v4.8.1's legacy stub, esptool
+ * v5.3.1's esp-flasher-stub v1.0.0). Kept apart from RECORDINGS: they are the virtual board's
+ * evidence (loader-traces.test.ts replays them), not shapes our client should send (the legacy stub
+ * takes a four-word FLASH_DEFL_BEGIN, for one).
+ */
+export const OTHER_STUB_RECORDINGS: readonly (Recording & { readonly stub: string })[] = [
+  { name: 'esp32-legacystub-write', chip: ESP32, stub: 'legacy stub_flasher.c (esptool v4.8.1)' },
+  { name: 'esp32-legacystub-read', chip: ESP32, stub: 'legacy stub_flasher.c (esptool v4.8.1)' },
+  { name: 'esp32-flasherstub100-write', chip: ESP32, stub: 'esp-flasher-stub v1.0.0 (esptool v5.3.1)' },
+];
+
 export function recording(name: string): Recording {
   const r = RECORDINGS.find((x) => x.name === name);
   if (!r) throw new Error(`no recording ${name}`);

@@ -30,7 +30,6 @@ export const NEWER_ROM_DIALECT: LoaderDialect = {
   flashBlockSize: 0x400,
   eraseSizeBug: false,
   deflateSizeRoundedToBlocks: true,
-  syncLeavesReplyValue: true,
 };
 
 export const ESP32_FLASH_SIZES = {

@@ -37,6 +37,4 @@ export const ESP32: ChipSpec = {
   revision: { layout: 'esp32', efuseBase: 0x3ff5a000, apbCtlDateReg: 0x3ff6607c },
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC', boardName: 'Generic ESP32 module' },
-  // APB_CTL_DATE (esptool reads bit 31 for the revision-3 check), as the ROM trace shows it.
-  romRegisters: { 0x3ff6607c: 0x96042000, 0x3ff44038: 0x0000000f },
 };

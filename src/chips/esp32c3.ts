@@ -21,6 +21,4 @@ export const ESP32C3: ChipSpec = {
   crystalsMHz: [40],
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC_C3', boardName: 'ESP32C3 module' },
-  // SPI_USER after the ROM attached the flash (traces/esp32c3-rom-chip-id).
-  romRegisters: { 0x60002018: 0x000000c0 },
 };

@@ -22,5 +22,4 @@ export const ESP32S2: ChipSpec = {
   crystalsMHz: [40],
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC_S2', boardName: 'Generic ESP32S2 module' },
-  securityInfoHasChipId: false,
 };

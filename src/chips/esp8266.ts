@@ -44,7 +44,5 @@ export const ESP8266: ChipSpec = {
   crystalsMHz: [26, 40],
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP8266_GENERIC', boardName: 'ESP module' },
-  // SPI_USER after the ROM attached the flash (traces/esp8266-rom-flash-id).
-  romRegisters: { 0x6000021c: 0x00000004 },
   uartClockPerXtal: 2,
 };

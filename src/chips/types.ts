@@ -26,12 +26,6 @@ export interface LoaderDialect {
   readonly eraseSizeBug: boolean;
   /** ROM deflate BEGIN takes the uncompressed size rounded up to whole blocks (it erases that much). */
   readonly deflateSizeRoundedToBlocks: boolean;
-  /**
-   * Virtual-board fact: the SYNC reply's value word (0x20120707) stays in this ROM's reply buffer and
-   * shows in the value field of later non-READ_REG replies (ESP32-C3 trace); the ESP32 and ESP8266 ROMs
-   * keep their older value instead. Undefined = false.
-   */
-  readonly syncLeavesReplyValue?: boolean;
 }
 
 export interface SpiRegisters {
@@ -98,11 +92,6 @@ export interface ChipSpec {
   readonly defaultFlashBytes: number;
   /** MicroPython generic board id and the board name its banner prints. */
   readonly micropython: { readonly board: string; readonly boardName: string };
-  /**
-   * Virtual-board facts: registers the ROM loader shows after reset that tools read (SPI user register,
-   * date/strap registers), as seen in traces/ and Espressif's TRMs. Unlisted registers read 0.
-   */
-  readonly romRegisters?: Readonly<Record<number, number>>;
   /** UART clock / crystal in the ROM loader (esptool's XTAL_CLK_DIVIDER): ESP8266 2, others 1. */
   readonly uartClockPerXtal?: number;
   /**
@@ -111,8 +100,6 @@ export interface ChipSpec {
    * undone: change the rate through the stub only. Undefined = false (the ROM may change it first).
    */
   readonly stubRestoresRomBaud?: boolean;
-  /** GET_SECURITY_INFO carries chip_id and eco_version (20 bytes) or not (12 bytes, ESP32-S2). Undefined = true. */
-  readonly securityInfoHasChipId?: boolean;
 }
 
 export const ROM_MAGIC_REG = 0x40001000;

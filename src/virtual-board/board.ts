@@ -12,10 +12,11 @@ import type { BoardEndpoint } from '../transport/endpoint.js';
 import { LineFaults, type FaultOptions } from './faults.js';
 import { FlashMemory, SECTOR_SIZE, type FlashStore } from './flash-memory.js';
 import { HostPort, type PortOwner } from './host-port.js';
-import { DownloadModeLoader, type LoaderHost } from './loader/loader.js';
+import { DownloadModeLoader, type LoaderHost, type RamCodeMode } from './loader/loader.js';
 import type { StubImage } from '../stub/stub-image.js';
 import { AutoResetCircuit } from './reset-circuit.js';
-import { ROM_MESSAGES, type ResetCause, type RomMessages } from './rom-messages.js';
+import { boardChip } from './chips.js';
+import type { ResetCause, RomMessages } from './rom-messages.js';
 import { Wire } from './wire.js';
 
 /**
@@ -49,6 +50,12 @@ export interface VirtualBoardOptions {
    * src/stub/node/esptool-js-stubs.ts `loadStubImage`). Without it an uploaded stub counts as user code.
    */
   stubImage?: StubImage | (() => StubImage | undefined);
+  /**
+   * A program uploaded with MEM_BEGIN/MEM_DATA and started with MEM_END that is no known Espressif stub:
+   * 'stub' (default) runs it as a generic flasher stub of the chip's dialect, 'reboot' as user code
+   * (the chip leaves download mode and boots from flash).
+   */
+  ramCode?: RamCodeMode;
   /**
    * Time from EN rising to the chip sampling GPIO0 (the RC on EN). Default 10 ms: inside esptool's
    * 50 ms; boards with a larger capacitor need esptool's 550 ms retry.
@@ -93,7 +100,7 @@ export class VirtualBoard {
     const chip = chipById(opts.chip);
     if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip for the virtual board: ${opts.chip}`);
     this.chip = chip;
-    this.rom = ROM_MESSAGES[chip.id];
+    this.rom = boardChip(chip.id).messages;
     this.clock = opts.clock ?? realClock;
     this.behaviour = opts.behaviour ?? 'normal';
     const flashBytes = opts.flashBytes ?? chip.defaultFlashBytes;
@@ -280,6 +287,7 @@ export class VirtualBoard {
       host: this.loaderHost(),
       initialBaud: this.rom.loaderBaud,
       ...(this.opts.stubImage !== undefined ? { stubImage: this.opts.stubImage } : {}),
+      ...(this.opts.ramCode !== undefined ? { ramCode: this.opts.ramCode } : {}),
     });
     this.setState('download');
   }
@@ -312,7 +320,7 @@ export class VirtualBoard {
 
   /** The ROM's flash boot: load the image at the bootloader offset, or complain and let the watchdog reset. */
   private bootFromFlash(): void {
-    const check = readBootImage(this.chip, this.flash);
+    const check = readBootImage(boardChip(this.chip.id), this.flash);
     if (check.ok) {
       const pending: Uint8Array[] = [];
       let live = false;

@@ -1,4 +1,4 @@
-import type { ChipSpec } from '../chips/types.js';
+import type { BoardChip } from './chips.js';
 
 /**
  * What the ROM's flash boot reads at the bootloader offset before it jumps: the image header and the
@@ -30,15 +30,15 @@ interface FlashReader {
   read(offset: number, length: number): Uint8Array;
 }
 
-export function readBootImage(chip: ChipSpec, flash: FlashReader): BootCheck {
-  const at = chip.bootloaderOffset;
+export function readBootImage(chip: BoardChip, flash: FlashReader): BootCheck {
+  const at = chip.bootOffset;
   const head = flash.read(at, 24);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const firstWord = view.getUint32(0, true);
   const count = head[1]!;
   if (head[0] !== IMAGE_MAGIC || count === 0 || count > MAX_SEGMENTS) return { ok: false, firstWord };
   // ESP32-family images carry a 16-byte extended header after the common 8 bytes.
-  let offset = at + (chip.imageFormat === 'esp32' ? 24 : 8);
+  let offset = at + chip.bootHeaderBytes;
   const segments: BootSegment[] = [];
   for (let i = 0; i < count; i++) {
     if (offset + 8 > flash.size) return { ok: false, firstWord };

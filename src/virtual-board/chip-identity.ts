@@ -100,7 +100,7 @@ export function romBootReplyValue(chip: ChipSpec, read: (addr: number) => number
 }
 
 /** UART_CLKDIV as the ROM leaves it after auto-bauding to `baud`: UART clock / baud. */
-export function uartClockDivider(chip: ChipSpec, identity: ChipIdentity, baud: number): number {
-  const uartClockHz = identity.crystalMHz * 1e6 * (chip.uartClockPerXtal ?? 1);
+export function uartClockDivider(uartClockPerXtal: number, identity: ChipIdentity, baud: number): number {
+  const uartClockHz = identity.crystalMHz * 1e6 * uartClockPerXtal;
   return Math.round(uartClockHz / baud);
 }

@@ -26,13 +26,19 @@ export interface FlashTiming {
   block64kEraseMs: number;
   pageProgramMs: number;
   chipEraseMsPerMB: number;
+  /** Reading through the SPI controller (not a datasheet busy time: the bus rate bounds it). Default 0.1. */
+  readMsPerKiB?: number;
 }
+
+/** 40 MHz SPI clock, dual I/O (the ROM's default DIO): 80 Mbit/s, 10 MB/s, so 0.1 ms per KiB. */
+const DEFAULT_READ_MS_PER_KIB = 0.1;
 
 export const W25Q32JV_TYPICAL: FlashTiming = {
   sectorEraseMs: 45,
   block64kEraseMs: 150,
   pageProgramMs: 0.4,
   chipEraseMsPerMB: 2500,
+  readMsPerKiB: DEFAULT_READ_MS_PER_KIB,
 };
 
 export class FlashMemory {
@@ -59,6 +65,18 @@ export class FlashMemory {
   read(offset: number, length: number): Uint8Array {
     this.checkRange(offset, length, 'read');
     return this.data.slice(offset, offset + length);
+  }
+
+  /** True when every byte of the range reads 0xFF (erased). */
+  isErased(offset: number, length: number): boolean {
+    this.checkRange(offset, length, 'read');
+    for (let i = offset; i < offset + length; i++) if (this.data[i] !== 0xff) return false;
+    return true;
+  }
+
+  /** Modeled time a read of `length` bytes keeps the bus busy (0 with `timing: false`); not accumulated. */
+  readTimeMs(length: number): number {
+    return this.timing ? ((this.timing.readMsPerKiB ?? DEFAULT_READ_MS_PER_KIB) * length) / 1024 : 0;
   }
 
   /** NOR page program: each bit can only go from 1 to 0 (the result is old AND new). */

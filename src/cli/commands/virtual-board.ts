@@ -22,6 +22,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   garbleAbove?: string;
   count?: string;
   misbehave: string[];
+  ramCode?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for injected faults', '1')
     .option('--bridge <part>', `USB-serial part in front of the board: ${VIRTUAL_BRIDGE_IDS.join(', ')} (above its rate, bytes arrive corrupted)`)
     .option('--garble-above <baud>', 'corrupt bytes both ways when the host rate is above BAUD (tests)')
+    .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
     .action(async (_o: unknown, command: Command) => {
@@ -100,6 +102,9 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
   if (flags.bridge !== undefined && !(VIRTUAL_BRIDGE_IDS as readonly string[]).includes(flags.bridge)) {
     throw new UpyflashError('BAD_ARGUMENT', `--bridge ${flags.bridge}: use one of ${VIRTUAL_BRIDGE_IDS.join(', ')}`);
   }
+  if (flags.ramCode !== undefined && flags.ramCode !== 'stub' && flags.ramCode !== 'reboot') {
+    throw new UpyflashError('BAD_ARGUMENT', `--ram-code ${flags.ramCode}: use stub or reboot`);
+  }
   const garbleAbove = flags.garbleAbove !== undefined ? positive(flags.garbleAbove, '--garble-above') : undefined;
   const count = Number(flags.count ?? '1');
   if (!Number.isInteger(count) || count < 1 || count > 64) {
@@ -118,6 +123,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(flags.byteErrorRate !== undefined ? { byteErrorRate: Number(flags.byteErrorRate) } : {}),
     ...(flags.bridge !== undefined ? { bridge: flags.bridge } : {}),
     ...(garbleAbove !== undefined ? { garbleAbove } : {}),
+    ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
   };
 }
 

@@ -1,4 +1,3 @@
-import type { LoaderDialect } from '../../chips/types.js';
 import { concatBytes } from '../../platform/bytes.js';
 import { BLOCK64K_SIZE, SECTOR_SIZE, type FlashMemory } from '../flash-memory.js';
 import { StreamInflater } from './inflater.js';
@@ -10,9 +9,11 @@ import type { WorkClock } from './work-clock.js';
  *
  * ROM: BEGIN erases the whole region before it answers; each DATA block is written (and read back)
  * before it is acknowledged, so the host pays flash time on every round trip.
- * Stub (stub_write_flash.c): BEGIN only records the plan; DATA is acknowledged on receipt and written
- * afterwards while the next block crosses the wire; erasing runs ahead of writing, a 64 KiB block at a
- * time where aligned, started without waiting so it overlaps inflating.
+ * Stub (stub_write_flash.c; esp-flasher-stub command_handler.c): DATA is acknowledged when the main
+ * loop takes it and written afterwards while the next block crosses the wire; erasing runs ahead of
+ * writing, a 64 KiB block at a time where aligned, started without waiting so it overlaps inflating.
+ * esp-flasher-stub v1.1+ also reads each sector before erasing it and skips blank ones until the first
+ * dirty sector (s_conditional_erase_next).
  */
 
 export interface FlashPlan {
@@ -39,13 +40,13 @@ export class RomFlashWriter {
   constructor(
     private readonly flash: FlashMemory,
     private readonly clock: WorkClock,
-    private readonly dialect: LoaderDialect,
+    private readonly eraseSizeBug: boolean,
   ) {}
 
   /** Returns a ROM error code, 0 when done. */
   begin(plan: FlashPlan, compressed: boolean): number {
     if (plan.offset > this.flash.size) return ROM_ERR.INVALID_MESSAGE;
-    const [start, length] = this.dialect.eraseSizeBug ? esp8266RomEraseRange(plan.offset, plan.eraseSize) : [plan.offset, plan.eraseSize];
+    const [start, length] = this.eraseSizeBug ? esp8266RomEraseRange(plan.offset, plan.eraseSize) : [plan.offset, plan.eraseSize];
     const clipped = Math.max(0, Math.min(length, this.flash.size - start));
     this.flash.eraseRange(start, clipped);
     this.clock.flashBlocking(this.flash.takeCostMs());
@@ -112,8 +113,22 @@ export function esp8266RomEraseRange(offset: number, size: number): [number, num
   return [startSector * SECTOR_SIZE, (head + requested) * SECTOR_SIZE];
 }
 
+/** Where the stub families differ in writing (stub-families.ts). */
+export interface StubWriteOptions {
+  /** Read each sector before erasing it; skip blank ones until the first dirty one. */
+  readonly blankSectorSkip: boolean;
+  /** Erase as far as a write's end ('end', s_ensure_flash_erased_to) or through its end's sector ('sector'). */
+  readonly eraseAhead: 'end' | 'sector';
+  /** BEGIN starts the first erase at once (esp-flasher-stub s_init_flash_operation). */
+  readonly eraseOnBegin: boolean;
+}
+
+export const LEGACY_WRITE: StubWriteOptions = { blankSectorSkip: false, eraseAhead: 'sector', eraseOnBegin: false };
+
 export class StubFlashWriter {
   private inFlashMode = false;
+  /** A non-blank sector was met since BEGIN: erase the rest without reading (s_dirty_seen). */
+  private dirtySeen = false;
   private nextWrite = 0;
   private nextEraseSector = 0;
   private remaining = 0;
@@ -129,6 +144,7 @@ export class StubFlashWriter {
   constructor(
     private readonly flash: FlashMemory,
     private readonly clock: WorkClock,
+    private readonly opts: StubWriteOptions = LEGACY_WRITE,
   ) {}
 
   /**
@@ -177,7 +193,9 @@ export class StubFlashWriter {
     this.pendingBytes = 0;
     this.streamBroken = false;
     this.lastWrite = undefined;
-    return 0;
+    this.dirtySeen = false;
+    if (this.opts.eraseOnBegin) this.startNextErase(false);
+    return this.lastError;
   }
 
   get active(): boolean {
@@ -193,13 +211,27 @@ export class StubFlashWriter {
     return error;
   }
 
-  /** Uncompressed block, after its acknowledgement. */
-  writeBlock(block: Uint8Array): void {
+  /** Uncompressed block, after its acknowledgement; returns the error it ran into (0: none). */
+  writeBlock(block: Uint8Array): number {
+    const before = this.lastError;
+    this.lastError = 0;
     this.writeOut(block);
+    const error = this.lastError;
+    this.lastError = error || before;
+    return error;
   }
 
-  /** Compressed block, after its acknowledgement. */
-  writeCompressed(block: Uint8Array): void {
+  /** Compressed block, after its acknowledgement; returns the error it ran into (0: none). */
+  writeCompressed(block: Uint8Array): number {
+    const before = this.lastError;
+    this.lastError = 0;
+    this.inflateAndWrite(block);
+    const error = this.lastError;
+    this.lastError = error || before;
+    return error;
+  }
+
+  private inflateAndWrite(block: Uint8Array): void {
     if (!this.inflater) {
       this.lastError = STUB_ERR.NOT_IN_FLASH_MODE;
       return;
@@ -229,9 +261,10 @@ export class StubFlashWriter {
     }
   }
 
-  finish(): number {
+  /** FLASH_END: `shortError` is what the family answers when data is still missing. */
+  finish(shortError: number = STUB_ERR.NOT_ENOUGH_DATA): number {
     if (!this.inFlashMode) return STUB_ERR.NOT_IN_FLASH_MODE;
-    if (this.remaining > 0) return STUB_ERR.NOT_ENOUGH_DATA;
+    if (this.remaining > 0) return shortError;
     this.inFlashMode = false;
     return this.lastError;
   }
@@ -249,8 +282,9 @@ export class StubFlashWriter {
   private writeOut(data: Uint8Array): void {
     const length = Math.min(data.length, this.remaining);
     if (length === 0) return;
-    const lastSector = Math.floor((this.nextWrite + length) / SECTOR_SIZE);
-    while (this.remainingEraseSectors > 0 && this.nextEraseSector <= lastSector) this.startNextErase(true);
+    const end = this.nextWrite + length;
+    const needed = this.opts.eraseAhead === 'end' ? (s: number) => s * SECTOR_SIZE < end : (s: number) => s <= Math.floor(end / SECTOR_SIZE);
+    while (this.remainingEraseSectors > 0 && needed(this.nextEraseSector)) this.startNextErase(true);
     if (this.nextWrite + length > this.flash.size) {
       this.lastError = STUB_ERR.FAILED_SPI_OP;
     } else {
@@ -269,6 +303,7 @@ export class StubFlashWriter {
   private startNextErase(wait: boolean): void {
     if (this.remainingEraseSectors === 0) return;
     if (!wait && this.clock.flashBusy()) return;
+    if (this.opts.blankSectorSkip && !this.dirtySeen && this.skipBlankSector()) return;
     const block = this.remainingEraseSectors >= SECTORS_PER_BLOCK && this.nextEraseSector % SECTORS_PER_BLOCK === 0;
     const addr = this.nextEraseSector * SECTOR_SIZE;
     if (addr < this.flash.size) {
@@ -281,5 +316,22 @@ export class StubFlashWriter {
     const n = block ? SECTORS_PER_BLOCK : 1;
     this.remainingEraseSectors -= n;
     this.nextEraseSector += n;
+  }
+
+  /**
+   * s_sector_is_blank: the CPU reads the next sector (a 4 KiB SPI read it waits for); all 0xFF means no
+   * erase is needed. The first dirty sector latches dirtySeen, after which nothing is read again.
+   */
+  private skipBlankSector(): boolean {
+    const addr = this.nextEraseSector * SECTOR_SIZE;
+    if (addr + SECTOR_SIZE > this.flash.size) return false;
+    this.clock.flashBlocking(this.flash.readTimeMs(SECTOR_SIZE));
+    if (!this.flash.isErased(addr, SECTOR_SIZE)) {
+      this.dirtySeen = true;
+      return false;
+    }
+    this.remainingEraseSectors--;
+    this.nextEraseSector++;
+    return true;
   }
 }

@@ -28,6 +28,18 @@ export class RamUpload {
     return true;
   }
 
+  /** esp-flasher-stub's MEM_DATA: the bytes go where the previous block ended, whatever its sequence. */
+  append(bytes: Uint8Array): boolean {
+    const c = this.current;
+    if (!c) return false;
+    const at = c.segment.filled;
+    if (at + bytes.length > c.segment.bytes.length) return false;
+    c.segment.bytes.set(bytes, at);
+    c.segment.filled = at + bytes.length;
+    c.nextSeq++;
+    return true;
+  }
+
   /** Bytes still expected by the current upload (the stub's MEM_END reports NOT_ENOUGH_DATA). */
   missing(): number {
     const c = this.current;

@@ -1,36 +1,52 @@
 import type { ChipSpec } from '../../chips/types.js';
 import { ROM_MAGIC_REG } from '../../chips/types.js';
 import { macRegisters, uartClockDivider, type ChipIdentity } from '../chip-identity.js';
+import type { BoardChip } from '../chips.js';
 import { SpiFlashController } from './spi-flash-commands.js';
 
 /**
  * The little of the chip's address space a flashing tool touches: the ROM magic word, the eFuse words
- * that hold the MAC, UART_CLKDIV (from which tools derive the crystal), registers the chip data lists
- * as the ROM leaves them, and the SPI flash controller. Anything else behaves as plain memory: it reads
- * what was last written, 0 before that.
+ * that hold the MAC, UART_CLKDIV (from which tools derive the crystal), the ROM's record of its baud
+ * (`UartDev.baud_rate`), registers the board's chip description lists as the ROM leaves them, and the
+ * SPI flash controller. Anything else behaves as plain memory: it reads what was last written, 0 before.
  */
 export class RegisterModel {
   readonly spi: SpiFlashController;
   private readonly fixed = new Map<number, number>();
   private readonly written = new Map<number, number>();
+  /** The rate the UART runs at (UART_CLKDIV follows it). */
   private baud: number;
+  /** `UartDev.baud_rate`: what the ROM believes its rate is (its CHANGE_BAUDRATE may leave it alone). */
+  private recordedBaud: number;
 
   constructor(
-    private readonly chip: ChipSpec,
+    chip: ChipSpec,
+    private readonly board: BoardChip,
     private readonly identity: ChipIdentity,
     private readonly initialBaud: number,
   ) {
     this.baud = initialBaud;
-    this.fixed.set(ROM_MAGIC_REG, chip.magicValues[0] ?? 0);
-    for (const [addr, value] of Object.entries(chip.romRegisters ?? {})) this.fixed.set(Number(addr), value >>> 0);
+    this.recordedBaud = initialBaud;
+    this.fixed.set(ROM_MAGIC_REG, board.magic);
+    for (const [addr, value] of Object.entries(board.romRegisters)) this.fixed.set(Number(addr), value >>> 0);
     for (const [addr, value] of macRegisters(chip, identity.mac)) this.fixed.set(addr, value >>> 0);
     for (const [addr, value] of Object.entries(identity.registers ?? {})) this.fixed.set(Number(addr), value >>> 0);
     this.spi = new SpiFlashController(chip.spi, identity, this.fixed);
   }
 
-  /** The UART now runs at `baud` (the ROM's auto-baud, or CHANGE_BAUDRATE). */
+  /** The UART now runs at `baud` (CHANGE_BAUDRATE, or a stub re-programming the divider). */
   setBaud(baud: number): void {
     this.baud = baud;
+  }
+
+  /** The ROM's own record of its rate, as a stub reads it back (stub_lib_uart_rominit_get_baudrate). */
+  get romRecordedBaud(): number {
+    return this.recordedBaud;
+  }
+
+  /** A loader that keeps its record in step with the UART (not the ESP32 ROM's CHANGE_BAUDRATE). */
+  recordBaud(baud: number): void {
+    this.recordedBaud = baud;
   }
 
   read(addr: number): number {
@@ -40,7 +56,8 @@ export class RegisterModel {
     if (w !== undefined) return w;
     const f = this.fixed.get(addr);
     if (f !== undefined) return f;
-    if (addr === this.chip.uartClkdivReg) return uartClockDivider(this.chip, this.identity, this.baud);
+    if (addr === this.board.uartClkdivReg) return uartClockDivider(this.board.uartClockPerXtal, this.identity, this.baud);
+    if (addr === this.board.romBaudRecordReg) return this.recordedBaud >>> 0;
     return 0;
   }
 
@@ -56,5 +73,6 @@ export class RegisterModel {
     this.written.clear();
     this.spi.reset();
     this.baud = this.initialBaud;
+    this.recordedBaud = this.initialBaud;
   }
 }

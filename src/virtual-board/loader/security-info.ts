@@ -1,4 +1,4 @@
-import type { ChipSpec } from '../../chips/types.js';
+import type { BoardChip } from '../chips.js';
 import type { ChipIdentity } from '../chip-identity.js';
 
 /** Flag bit 2 of GET_SECURITY_INFO: Secure Download Mode is enabled. */
@@ -9,8 +9,8 @@ const KEY_PURPOSES = 7;
  * GET_SECURITY_INFO payload: flags u32, flash_crypt_cnt u8, 7 key purposes, then (all but the
  * ESP32-S2) chip_id u32 and eco_version u32 (traces/esp32c3-rom-chip-id).
  */
-export function securityInfo(chip: ChipSpec, identity: ChipIdentity): Uint8Array {
-  const withChipId = chip.securityInfoHasChipId ?? true;
+export function securityInfo(chip: BoardChip, identity: ChipIdentity): Uint8Array {
+  const withChipId = chip.securityInfoHasChipId;
   const out = new Uint8Array(withChipId ? 20 : 12);
   const v = new DataView(out.buffer);
   const sec = identity.security ?? {};
@@ -19,7 +19,7 @@ export function securityInfo(chip: ChipSpec, identity: ChipIdentity): Uint8Array
   out[4] = (sec.flashCryptCnt ?? 0) & 0xff;
   for (let i = 0; i < KEY_PURPOSES; i++) out[5 + i] = (sec.keyPurposes?.[i] ?? 0) & 0xff;
   if (withChipId) {
-    v.setUint32(12, (chip.imageChipId ?? 0) >>> 0, true);
+    v.setUint32(12, chip.securityChipId >>> 0, true);
     v.setUint32(16, (sec.ecoVersion ?? identity.revision) >>> 0, true);
   }
   return out;

@@ -1,9 +1,8 @@
 /**
- * Recognising an upload of Espressif's flasher stub. The board cannot run Xtensa or RISC-V code, so
- * MEM_END to an entry point either starts the emulated stub (when RAM holds exactly the stub image for
- * this chip: its text and data segments at their addresses, and the entry matches) or counts as
- * starting user code. The image itself is handed in (src/stub/node reads it from esptool-js on Node,
- * the web page bundles it), keeping this module browser-safe.
+ * Recognising an upload of the stub image a client hands the board (src/stub/node reads it from
+ * esptool-js on Node, the web page bundles it): RAM holds its text and data segments at their
+ * addresses and the entry matches. The digest table (stub-digests.ts) recognises the known stubs of
+ * other clients; this check keeps a bundled image working whatever its version.
  */
 import type { StubImage } from '../../stub/stub-image.js';
 

@@ -35,6 +35,8 @@ export interface ServeBoardOptions {
   bridge?: string;
   /** Corrupt bytes at host rates above this (tests; overrides the bridge's own limit). */
   garbleAbove?: number;
+  /** A program started with MEM_END that is no known flasher stub: run it as a generic stub, or reboot into it. */
+  ramCode?: 'stub' | 'reboot';
   /** Set in a pool: the board's MAC carries its number, so that boards on one host tell apart. */
   boardIndex?: number;
 }
@@ -63,6 +65,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     flashTiming: opts.flashTiming !== false,
     stubImage: () => loadStubImage(chip),
     app: micropythonApp(),
+    ...(opts.ramCode ? { ramCode: opts.ramCode } : {}),
     ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
     ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
     ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),

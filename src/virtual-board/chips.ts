@@ -1,0 +1,203 @@
+import type { ChipId } from '../chips/types.js';
+import { ROM_MESSAGES, type RomMessages } from './rom-messages.js';
+
+/**
+ * The virtual board's own description of each chip: what its ROM and silicon do, as the emulator needs
+ * it. Deliberately separate from src/chips (what the client believes): a fact kept in one place for
+ * both sides could be wrong on both at once, and the board would then agree with a client bug instead
+ * of exposing it. Sources are Espressif's traces in shared/traces, esptool's targets/*.py and
+ * esp-stub-lib's ROM linker scripts; each field says where it comes from.
+ */
+
+/** What one ROM download loader accepts and how it answers (traces/esp32-rom-*, esp32c3-rom-*, esp8266-rom-*). */
+export interface RomLoaderFacts {
+  /** Status bytes closing every reply: 4 on the ESP32 family, 2 on the ESP8266. */
+  readonly statusBytes: 2 | 4;
+  /** FLASH_BEGIN / FLASH_DEFL_BEGIN words it takes (ESP32 and ESP8266: 4; newer ROMs: 5 with `encrypted`). */
+  readonly flashBeginWords: 4 | 5;
+  /** SPI_ATTACH words; 0 = the ROM has no SPI_ATTACH (ESP8266). */
+  readonly spiAttachWords: 0 | 1 | 2;
+  readonly deflate: boolean;
+  readonly md5: boolean;
+  readonly changeBaud: boolean;
+  readonly securityInfo: boolean;
+  /** The ESP8266 ROM's SPIEraseArea erases more than asked (esptool targets/esp8266.py get_erase_size). */
+  readonly eraseSizeBug: boolean;
+  /** The SYNC reply's value stays in the reply buffer (C3 trace); the ESP32 and ESP8266 ROMs keep the older value. */
+  readonly syncLeavesReplyValue: boolean;
+}
+
+export interface BoardChip {
+  readonly id: ChipId;
+  readonly rom: RomLoaderFacts;
+  /** What READ_REG(0x40001000) returns (esptool's CHIP_DETECT_MAGIC_VALUE; traces for ESP32/ESP8266). */
+  readonly magic: number;
+  /** Value field of the ROM's SYNC replies. */
+  readonly syncReplyValue: number;
+  /** How many replies one SYNC gets, from the ROM and from every stub. */
+  readonly syncReplies: number;
+  /** Registers as the ROM loader leaves them that tools read (SPI user register, APB date), from the traces. */
+  readonly romRegisters: Readonly<Record<number, number>>;
+  readonly uartClkdivReg: number;
+  /** UART source clock / crystal in the ROM loader (esptool XTAL_CLK_DIVIDER: ESP8266 2, others 1). */
+  readonly uartClockPerXtal: number;
+  /** GET_SECURITY_INFO carries chip_id and eco_version (20 bytes) or not (ESP32-S2: 12 bytes). */
+  readonly securityInfoHasChipId: boolean;
+  /** chip_id in GET_SECURITY_INFO. */
+  readonly securityChipId: number;
+  /**
+   * Address of `UartDev.baud_rate`, the ROM's record of the rate it auto-bauded to (ESP32: 0x3FFE019C,
+   * PROTOCOL-NOTES after esp-stub-lib's esp32.rom.ld). Undefined: address not known here (the board still
+   * keeps the record, it just cannot be read back).
+   */
+  readonly romBaudRecordReg?: number;
+  /**
+   * Whether the ROM's CHANGE_BAUDRATE updates that record. ESP32: no (PROTOCOL-NOTES, read from the ROM in
+   * an emulator: CLKDIV changes, `UartDev.baud_rate` stays 115200). Unknown for others: assumed the same.
+   */
+  readonly romChangeBaudUpdatesRecord: boolean;
+  /**
+   * esp-flasher-stub v1.1+ raises the UART source clock at start on this chip and re-programs the divider
+   * for the ROM's recorded baud (src/main.c esp_main: `#if defined(ESP32) || defined(ESP32S2) ||
+   * defined(ESP32P4)`, stub_lib_uart_rominit_get_baudrate / _set_baudrate).
+   */
+  readonly flasherStubResetsUartToRomBaud: boolean;
+  readonly messages: RomMessages;
+  /**
+   * Where the ROM's flash boot reads the second-stage bootloader (ESP8266, S3, C3, C6: 0x0; ESP32, S2:
+   * 0x1000; esp-idf's CONFIG_BOOTLOADER_OFFSET_IN_FLASH), and the header size before its segments.
+   */
+  readonly bootOffset: number;
+  readonly bootHeaderBytes: 8 | 24;
+}
+
+const SYNC_REPLY_VALUE = 0x20120707;
+
+const ESP32_ROM: RomLoaderFacts = {
+  statusBytes: 4,
+  flashBeginWords: 4,
+  spiAttachWords: 2,
+  deflate: true,
+  md5: true,
+  changeBaud: true,
+  securityInfo: false,
+  eraseSizeBug: false,
+  syncLeavesReplyValue: false,
+};
+
+const NEWER_ROM: RomLoaderFacts = { ...ESP32_ROM, flashBeginWords: 5, securityInfo: true, syncLeavesReplyValue: true };
+
+const ESP8266_ROM: RomLoaderFacts = {
+  statusBytes: 2,
+  flashBeginWords: 4,
+  spiAttachWords: 0,
+  deflate: false,
+  md5: false,
+  changeBaud: false,
+  securityInfo: false,
+  eraseSizeBug: true,
+  syncLeavesReplyValue: false,
+};
+
+const common = { syncReplyValue: SYNC_REPLY_VALUE, syncReplies: 8, romChangeBaudUpdatesRecord: false } as const;
+
+export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
+  esp8266: {
+    ...common,
+    id: 'esp8266',
+    rom: ESP8266_ROM,
+    magic: 0xfff0c101,
+    // SPI_USER after the ROM attached the flash (traces/esp8266-rom-flash-id).
+    romRegisters: { 0x6000021c: 0x00000004 },
+    uartClkdivReg: 0x60000014,
+    uartClockPerXtal: 2,
+    securityInfoHasChipId: false,
+    securityChipId: 0,
+    flasherStubResetsUartToRomBaud: false,
+    messages: ROM_MESSAGES.esp8266,
+    bootOffset: 0x0,
+    bootHeaderBytes: 8,
+  },
+  esp32: {
+    ...common,
+    id: 'esp32',
+    rom: ESP32_ROM,
+    magic: 0x00f01d83,
+    // APB_CTL_DATE (esptool reads bit 31 for the revision-3 check) and a strap register, as the ROM trace shows them.
+    romRegisters: { 0x3ff6607c: 0x96042000, 0x3ff44038: 0x0000000f },
+    uartClkdivReg: 0x3ff40014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 0,
+    romBaudRecordReg: 0x3ffe019c,
+    flasherStubResetsUartToRomBaud: true,
+    messages: ROM_MESSAGES.esp32,
+    bootOffset: 0x1000,
+    bootHeaderBytes: 24,
+  },
+  esp32s2: {
+    ...common,
+    id: 'esp32s2',
+    rom: NEWER_ROM,
+    magic: 0x000007c6,
+    romRegisters: {},
+    uartClkdivReg: 0x3f400014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: false,
+    securityChipId: 2,
+    flasherStubResetsUartToRomBaud: true,
+    messages: ROM_MESSAGES.esp32s2,
+    bootOffset: 0x1000,
+    bootHeaderBytes: 24,
+  },
+  esp32s3: {
+    ...common,
+    id: 'esp32s3',
+    rom: NEWER_ROM,
+    magic: 0x00000009,
+    romRegisters: {},
+    uartClkdivReg: 0x60000014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 9,
+    flasherStubResetsUartToRomBaud: false,
+    messages: ROM_MESSAGES.esp32s3,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
+  },
+  esp32c3: {
+    ...common,
+    id: 'esp32c3',
+    rom: NEWER_ROM,
+    magic: 0x6921506f,
+    // SPI_USER after the ROM attached the flash (traces/esp32c3-rom-chip-id).
+    romRegisters: { 0x60002018: 0x000000c0 },
+    uartClkdivReg: 0x60000014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 5,
+    flasherStubResetsUartToRomBaud: false,
+    messages: ROM_MESSAGES.esp32c3,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
+  },
+  esp32c6: {
+    ...common,
+    id: 'esp32c6',
+    rom: NEWER_ROM,
+    magic: 0x2ce0806f,
+    romRegisters: {},
+    uartClkdivReg: 0x60000014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 13,
+    flasherStubResetsUartToRomBaud: false,
+    messages: ROM_MESSAGES.esp32c6,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
+  },
+};
+
+export function boardChip(id: ChipId): BoardChip {
+  return BOARD_CHIPS[id];
+}
