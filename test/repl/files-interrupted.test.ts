@@ -24,7 +24,7 @@ test('a disconnect during an upload leaves the previous version of the file inta
   const fs = new BoardFs(repl);
   const previous = new TextEncoder().encode('print("version 1")\n');
   await fs.writeFile('/data.py', previous);
-  //assert.equal(await fs.stat(tempNameFor('/data.py')), undefined, 'no temporary file is left after a complete write');
+  assert.equal(await fs.stat(tempNameFor('/data.py')), undefined, 'no temporary file is left after a complete write');
 
   // The new version is large enough to take many round trips; the line drops after the first ones.
   const next = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 7) & 0xff);
