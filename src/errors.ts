@@ -193,6 +193,21 @@ export const ERRORS = {
     title: 'Could not carry the board files across the flash',
     hint: 'Your files are in the backup folder printed above: copy them back with `upyflash fs sync DIR`.',
   },
+  BOARD_BUSY: {
+    code: 'E065',
+    title: 'The board is busy: a running program ignores Ctrl-C',
+    hint: 'Press Hard reset (or the EN/RST button on the board), then try again; if main.py starts the program at every boot, Stop it right after the reset.',
+  },
+  NAME_REFUSED: {
+    code: 'E066',
+    title: "The board's file system refused the name",
+    hint: 'Use a name without "/" inside it, control characters or a trailing space, shorter than 255 characters; the folder must exist.',
+  },
+  TRANSFER_INTERRUPTED: {
+    code: 'E067',
+    title: 'The file transfer stopped part way',
+    hint: 'The board keeps the previous version of the file (uploads go to a temporary name first): reconnect and upload it again.',
+  },
   // Internal
   INTERNAL: {
     code: 'E099',

@@ -5,3 +5,4 @@ export { bootCheck, parseBanner, describeBoot, diagnoseNoBanner, REPL_BAUD, type
 export { downloadTree, uploadItems, localTreeItems, verifyOnBoard, type LocalFiles, type LocalEntry, type TransferRecord, type UploadItem, type UploadResult } from './file-transfer.js';
 export { localNameFor, localPathFor, type NamePolicy } from './local-names.js';
 export { pyStr, pyBytes, parsePyLiteral, parsePyLiterals, type PyValue } from './python-literal.js';
+export { parseTraceback, type TracebackInfo } from './traceback.js';
