@@ -75,7 +75,7 @@ export class BoardSession {
     return this.enqueue(async () => {
       await this.console.detach();
       const reader = new ByteReader(this.transport);
-      let seen = new Uint8Array(0);
+      let seen: Uint8Array = new Uint8Array(0);
       try {
         await this.transport.write(latin1Bytes('\r\x03\x03'));
         await reader.drain(100, 500);

@@ -9,7 +9,7 @@ import { ErrorBox } from './error-box.js';
 
 export interface FilesPanelHost {
   /** Opens a board file in the editor. */
-  openInEditor(path: string, text: string): void;
+  openInEditor(path: string, text: string): Promise<void>;
 }
 
 /** FAT and littlefs on the ESP ports: 255 bytes per name; "/" separates folders. */
@@ -140,7 +140,7 @@ export class FilesPanel {
     });
     await this.refresh();
     this.status.textContent = `Created ${path}.`;
-    if (type === 'file') this.host.openInEditor(path, '');
+    if (type === 'file') await this.host.openInEditor(path, '');
     else this.setCwd(path);
   }
 
@@ -188,7 +188,7 @@ export class FilesPanel {
 
   private async openFile(entry: BoardEntry): Promise<void> {
     const data = await this.need().raw((fs) => fs.readFile(entry.path));
-    this.host.openInEditor(entry.path, new TextDecoder().decode(data));
+    await this.host.openInEditor(entry.path, new TextDecoder().decode(data));
     this.status.textContent = `Opened ${entry.path} in the editor.`;
   }
 
@@ -363,7 +363,7 @@ async function memoryFiles(files: readonly File[]): Promise<LocalFiles & { sizes
   const sizes = new Map([...data].map(([k, v]) => [k, v.length]));
   return {
     description: 'files from this computer',
-    namePolicy: 'portable',
+    namePolicy: {},
     sizes,
     list: async () => [...data.keys()].map((path) => ({ path, type: 'file' as const })),
     read: async (path) => {

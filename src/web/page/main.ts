@@ -17,12 +17,16 @@ import { FirmwarePicker } from './firmware-picker.js';
 import { LogPanel } from './log-panel.js';
 import { ProgressPanel } from './progress-panel.js';
 import { ReplConsole } from './repl-console.js';
+import { Workspace } from './workspace.js';
+import type { LedSource } from './board-led.js';
+import { bootCheck } from '../../repl/boot-check.js';
 import { browserStub } from './stub-source.js';
 import { requestSerialTransport, serialSupport } from './serial-port.js';
 
 const els = {
   connectSerial: byId('connect-serial', HTMLButtonElement),
   connectDemo: byId('connect-demo', HTMLButtonElement),
+  connectRunning: byId('connect-running', HTMLButtonElement),
   demoChip: byId('demo-chip', HTMLSelectElement),
   serialSupport: byId('serial-support', HTMLParagraphElement),
   boardInfo: byId('board-info', HTMLDListElement),
@@ -54,6 +58,8 @@ interface Connection {
   readonly options: FlowOptions;
   /** The loader session; undefined once the board was reset into MicroPython (reconnect to flash again). */
   board: ConnectedBoard | undefined;
+  /** The demo board's LED, when the virtual board models pins. */
+  led?: LedSource | undefined;
 }
 
 let connection: Connection | undefined;
@@ -63,6 +69,8 @@ const replConsole = new ReplConsole((e) => {
   fail(e);
   void disconnect();
 });
+
+const workspace = new Workspace(replConsole, reporter);
 
 const catalogClient = new CatalogClient(location.href);
 const health = await catalogClient.health();
@@ -80,6 +88,7 @@ if (!support.available) {
 
 els.connectSerial.addEventListener('click', () => void run(connectSerial));
 els.connectDemo.addEventListener('click', () => void run(connectDemo));
+els.connectRunning.addEventListener('click', () => void run(connectRunning));
 els.disconnect.addEventListener('click', () => void run(disconnect));
 els.flash.addEventListener('click', () => void run(flash));
 refresh();
@@ -96,7 +105,10 @@ async function connectDemo(): Promise<HTMLElement | undefined> {
   progress.status('Starting the demo board…');
   // Loaded on demand: the virtual board and MicroPython's wasm are only for the demo.
   const { openDemoBoard } = await import('./demo-board.js');
-  return attach(await openDemoBoard(chipId), { demo: true, before: 'default-reset' });
+  const demo = await openDemoBoard(chipId);
+  const focus = await attach(demo.transport, { demo: true, before: 'default-reset' });
+  if (connection) connection.led = demo.led;
+  return focus;
 }
 
 async function attach(transport: Transport, how: { demo: boolean; before: BeforeMode }): Promise<HTMLElement> {
@@ -121,6 +133,7 @@ async function flash(): Promise<HTMLElement> {
   const conn = connection;
   if (!conn) throw new UpyflashError('DISCONNECTED', 'No board is connected');
   await replConsole.detach();
+  workspace.close();
   els.banner.hidden = true;
   // On a phone the progress is below the fold: bring it into view while the job runs.
   els.progressStep.scrollIntoView({ block: 'start', behavior: 'smooth' });
@@ -140,12 +153,14 @@ async function flash(): Promise<HTMLElement> {
   replConsole.attach(conn.transport, new TextEncoder().encode(boot.banner + '\r\n'));
   // A fresh prompt: the banner's own prompt was consumed by the boot check.
   await conn.transport.write(new TextEncoder().encode('\r'));
+  await workspace.open(conn.transport, conn.led);
   return replConsole.inputElement;
 }
 
 async function disconnect(): Promise<void> {
   const conn = connection;
   connection = undefined;
+  workspace.close();
   await replConsole.detach();
   if (conn) {
     await conn.transport.close().catch(() => undefined);
@@ -155,6 +170,41 @@ async function disconnect(): Promise<void> {
   els.disconnect.hidden = true;
   els.banner.hidden = true;
   await picker.setBoard(undefined, false);
+}
+
+/**
+ * A board that already runs MicroPython: opened at the REPL's speed without the reset into download
+ * mode, so its files, editor and console are there without flashing (Flash still works afterwards).
+ */
+async function connectRunning(): Promise<HTMLElement | undefined> {
+  const picked = await requestSerialTransport();
+  if (!picked) return undefined;
+  await disconnect();
+  const transport = picked.transport;
+  connection = { transport, demo: false, options: { stubProvider: browserStub, before: picked.before }, board: undefined };
+  try {
+    await transport.open();
+    progress.status('Asking the board for its MicroPython prompt…');
+    // Ctrl-C stops a running program, Ctrl-B prints the banner again (the boot check reads it).
+    await transport.write(new TextEncoder().encode('\r\x03\x03\r\x02'));
+    const boot = await bootCheck(transport, { timeoutMs: 5000 }, reporter);
+    els.infoChip.textContent = boot.mcuName;
+    els.infoMac.textContent = 'not read (no download mode)';
+    els.infoFlash.textContent = 'not read (no download mode)';
+    els.infoPort.textContent = transport.name;
+    els.boardInfo.hidden = false;
+    els.disconnect.hidden = false;
+    els.banner.textContent = boot.banner;
+    els.banner.hidden = false;
+    progress.done(`Opened: MicroPython v${boot.version} on ${boot.boardName}`, 'MicroPython is running: its files are below.');
+    replConsole.attach(transport, new TextEncoder().encode(boot.banner + '\r\n'));
+    await transport.write(new TextEncoder().encode('\r'));
+    await workspace.open(transport, undefined);
+    return byId('fs-refresh', HTMLButtonElement);
+  } catch (e) {
+    await disconnect();
+    throw e;
+  }
 }
 
 function showBoard(board: ConnectedBoard, demo: boolean): void {
@@ -198,6 +248,7 @@ function fail(e: unknown): void {
 function refresh(): void {
   els.connectSerial.disabled = busy || !support.available;
   els.connectDemo.disabled = busy;
+  els.connectRunning.disabled = busy || !support.available;
   els.demoChip.disabled = busy;
   els.disconnect.disabled = busy;
   els.flash.disabled = busy || connection === undefined || !picker.ready;

@@ -1,0 +1,263 @@
+/**
+ * uPyCraft's other half in the page, end to end on the demo board in Chromium, by keyboard only: flash,
+ * create main.py in the editor, save with Ctrl-S, run it and see its output, Stop, upload a data file
+ * (and again: skipped as unchanged), download it back byte-identical, rename and delete it, a name the
+ * board cannot take, a broken script whose traceback line is marked, soft and hard reset with main.py
+ * listed after. Phone width first, desktop width for the screenshots too (test-output/web/).
+ * What needs the interruptible virtual board (Stop ending an endless loop, the LED) is skipped, by
+ * name, while this build's virtual board has no pin API.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import * as virtualBoard from '../../src/virtual-board/board.js';
+import { cleanupAfterAll } from '../../harness/cleanups.js';
+import { cliPath, projectRoot } from '../../harness/paths.js';
+import { ensurePageBuilt } from './page-build.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const STEP_MS = 60_000;
+const outDir = join(projectRoot, 'test-output', 'web');
+const cleanup = cleanupAfterAll();
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium to run the web test`;
+/** The pin API and the interpreter in a worker land together (another branch); until then these parts skip. */
+const boardLeds = Object.getOwnPropertyDescriptor(virtualBoard, 'boardLeds')?.value as ((chip: string) => { pin: number; activeLow: boolean }[]) | undefined;
+const interruptible = typeof boardLeds === 'function';
+const NEEDS_WORKER = interruptible ? false : 'needs interruptible virtual board';
+
+test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', { skip, timeout: 300_000 }, async (t) => {
+  await ensurePageBuilt({ whenStale: true });
+  const url = await startUiServer();
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'upyflash-chromium-'));
+  cleanup(() => rmSync(profile, { recursive: true, force: true }));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 390, height: 844 },
+    timeout: STEP_MS,
+    acceptDownloads: true,
+  });
+  cleanup(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(STEP_MS);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  mkdirSync(outDir, { recursive: true });
+
+  // Flash the demo board (the flash flow's own test checks the details).
+  await page.goto(url);
+  await page.locator('#demo-chip').selectOption('esp32');
+  await press(page, '#connect-demo', 'Enter');
+  await waitFocus(page, 'flash');
+  await page.keyboard.press('Enter');
+  await page.locator('#banner').waitFor({ state: 'visible' });
+  await waitFocus(page, 'repl-input');
+
+  // The files panel lists what MicroPython created at first boot.
+  await waitTree(page, (names) => names.includes('/boot.py'));
+  assert.match(await entryText(page, '/boot.py'), /139 B/);
+
+  // New file main.py: the name dialog, then the editor has the cursor.
+  await press(page, '#fs-new-file', 'Enter');
+  await waitFocus(page, 'fs-dialog-input');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('main.py');
+  await page.keyboard.press('Enter');
+  await waitTree(page, (names) => names.includes('/main.py'));
+  await page.waitForFunction(() => document.activeElement?.classList.contains('cm-content') ?? false);
+  assert.equal(await page.locator('#editor-path').inputValue(), '/main.py');
+  const loop = interruptible
+    ? ['import time', 'n = 0', "while True: n += 1; print('tick', n); time.sleep(0.05)"]
+    : ['import time', "for n in range(1, 4): print('tick', n)"];
+  await typeLines(page, loop);
+  await page.keyboard.press('Control+S');
+  await page.waitForFunction(() => /^Saved \/main\.py/.test(document.getElementById('editor-status')?.textContent ?? ''));
+  await page.waitForFunction(() => /main\.py\s*\d+ B/.test(document.getElementById('fs-tree')?.textContent ?? ''));
+  assert.match(await entryText(page, '/main.py'), new RegExp(`${loop.join('\n').length + 1} B`));
+
+  // Run: the buffer runs (not saved again) and its output streams into the console.
+  await press(page, '#editor-run', 'Enter');
+  await waitConsole(page, /tick 3\n/);
+  await t.test('Stop interrupts the running loop', { skip: NEEDS_WORKER }, async () => {
+    await press(page, '#editor-stop', 'Enter');
+    await page.waitForFunction(() => /Stopped \(KeyboardInterrupt\)/.test(document.getElementById('editor-status')?.textContent ?? ''));
+  });
+  if (!interruptible) await page.waitForFunction(() => document.getElementById('editor-status')?.textContent === 'The program ended.');
+  await waitConsole(page, />>> $/);
+
+  // Upload through the file input by keyboard (the chooser opens on Enter), progress and all.
+  const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37 + (i >> 7)) & 0xff));
+  await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
+  await page.waitForFunction(() => /^Uploaded 1 file\.$/.test(document.getElementById('fs-status')?.textContent ?? ''));
+  assert.match(await entryText(page, '/data.bin'), /4\.9 KB|5000 B|5\.0 KB/);
+  // The same content again is not sent.
+  await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
+  await page.waitForFunction(() => /already the same on the board, not sent again \(\/data\.bin\)/.test(document.getElementById('fs-status')?.textContent ?? ''));
+
+  // Download it back: byte for byte what was uploaded.
+  const downloading = page.waitForEvent('download');
+  await press(page, 'button[aria-label="Download /data.bin"]', 'Enter');
+  const download = await downloading;
+  assert.equal(download.suggestedFilename(), 'data.bin');
+  assert.deepEqual(readFileSync((await download.path())!), data);
+
+  await page.screenshot({ path: join(outDir, 'workspace-phone.png'), fullPage: true });
+  await page.locator('#files-step').screenshot({ path: join(outDir, 'files-phone.png') });
+
+  // Rename, then delete with its confirmation.
+  await press(page, 'button[aria-label="Rename /data.bin"]', 'Enter');
+  await waitFocus(page, 'fs-dialog-input');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('renamed.bin');
+  await page.keyboard.press('Enter');
+  await waitTree(page, (names) => names.includes('/renamed.bin') && !names.includes('/data.bin'));
+  await press(page, 'button[aria-label="Delete /renamed.bin"]', 'Enter');
+  await waitFocus(page, 'fs-dialog-ok');
+  assert.match(await page.locator('#fs-dialog-title').innerText(), /Delete \/renamed\.bin\?/);
+  await page.keyboard.press('Enter');
+  await waitTree(page, (names) => !names.includes('/renamed.bin'));
+
+  // A name the board's file system cannot take: refused with a code and what to do.
+  await press(page, '#fs-new-file', 'Enter');
+  await waitFocus(page, 'fs-dialog-input');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('bad/name.py');
+  await page.keyboard.press('Enter');
+  await page.locator('#fs-error').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#fs-error .error-code').innerText(), 'E066');
+  assert.ok((await page.locator('#fs-error .error-hint').innerText()).length > 0);
+
+  // A broken script: the traceback's line is marked in the editor, the error names it.
+  await page.locator('.cm-content').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await typeLines(page, ["print('before')", 'x = 1', 'y = undefined_name + x', "print('after')"]);
+  await press(page, '#editor-run', 'Enter');
+  await page.locator('#editor-error').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#editor-error .error-code').innerText(), 'E062');
+  assert.match(await page.locator('#editor-error .error-message').innerText(), /^Line 3: NameError/);
+  assert.equal(await page.locator('.cm-error-line').innerText(), 'y = undefined_name + x');
+  await waitConsole(page, /NameError/);
+
+  await page.locator('#editor-step').screenshot({ path: join(outDir, 'editor-phone.png') });
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.locator('#files-step').screenshot({ path: join(outDir, 'files-desktop.png') });
+  await page.locator('#editor-step').screenshot({ path: join(outDir, 'editor-desktop.png') });
+  await page.screenshot({ path: join(outDir, 'workspace-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+
+  // Soft reset, then hard reset (power stays, the files live in flash): main.py is listed after each.
+  await press(page, '#soft-reset', 'Enter');
+  await waitConsole(page, /soft reboot/);
+  await page.waitForFunction(() => /^Soft reset/.test(document.getElementById('editor-status')?.textContent ?? ''));
+  await press(page, '#hard-reset', 'Enter');
+  await page.waitForFunction(() => /^Hard reset: MicroPython v/.test(document.getElementById('editor-status')?.textContent ?? ''));
+  await waitTree(page, (names) => names.includes('/main.py') && names.includes('/boot.py'));
+  assert.match(await entryText(page, '/main.py'), new RegExp(`${loop.join('\n').length + 1} B`));
+
+  await t.test('the board LED follows machine.Pin', { skip: NEEDS_WORKER }, async () => {
+    const led = boardLeds!('ESP32')[0]!;
+    const on = led.activeLow ? 0 : 1;
+    await page.locator('#board-led').waitFor({ state: 'visible' });
+    await page.locator('#repl-input').focus();
+    await page.keyboard.type(`from machine import Pin; Pin(${led.pin}, Pin.OUT).value(${on})`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('board-led')?.dataset.on === 'true');
+    await page.keyboard.type(`Pin(${led.pin}, Pin.OUT).value(${1 - on})`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('board-led')?.dataset.on === 'false');
+  });
+
+  // The console kept its history across all the jobs, and the page never scrolls sideways on a phone.
+  const consoleText = (await page.locator('#repl-output').textContent()) ?? '';
+  assert.match(consoleText, /MicroPython v[\s\S]*tick 1[\s\S]*NameError[\s\S]*soft reboot/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0);
+  assert.deepEqual(pageErrors, []);
+});
+
+async function press(page: Page, selector: string, key: string): Promise<void> {
+  const el = page.locator(selector);
+  await el.waitFor({ state: 'visible' });
+  await page.waitForFunction((s) => !(document.querySelector(s) as HTMLButtonElement | null)?.disabled, selector);
+  await el.focus();
+  await page.keyboard.press(key);
+}
+
+async function waitFocus(page: Page, id: string): Promise<void> {
+  await page.waitForFunction((i) => document.activeElement?.id === i, id);
+}
+
+async function waitConsole(page: Page, re: RegExp): Promise<void> {
+  await page.waitForFunction(([src, flags]) => new RegExp(src!, flags).test(document.getElementById('repl-output')?.textContent ?? ''), [re.source, re.flags]);
+}
+
+/** Waits until the listed board paths satisfy `ok` (and no job is running in the panel). */
+async function waitTree(page: Page, ok: (names: string[]) => boolean): Promise<void> {
+  const deadline = Date.now() + STEP_MS;
+  for (;;) {
+    const names = await page.$$eval('#fs-tree button.name', (bs) => bs.map((b) => (b as HTMLElement).dataset.path ?? ''));
+    const idle = await page.locator('#fs-refresh').isEnabled();
+    if (idle && ok(names)) return;
+    if (Date.now() > deadline) assert.fail(`files panel never matched; it lists ${JSON.stringify(names)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function entryText(page: Page, path: string): Promise<string> {
+  return page.locator(`#fs-tree li.entry:has(> button.name[data-path="${path}"])`).innerText();
+}
+
+/** Types code line by line; Escape closes the completion popup so Enter always starts a new line. */
+async function typeLines(page: Page, lines: readonly string[]): Promise<void> {
+  for (const line of lines) {
+    await page.keyboard.type(line);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+  }
+}
+
+async function upload(page: Page, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+  await page.waitForFunction(() => !(document.getElementById('fs-upload') as HTMLInputElement).disabled);
+  const choosing = page.waitForEvent('filechooser');
+  await page.locator('#fs-upload').focus();
+  await page.keyboard.press('Enter');
+  const chooser = await choosing;
+  await chooser.setFiles(file);
+}
+
+/** `upyflash ui --no-open --port 0` as a user runs it. */
+async function startUiServer(): Promise<string> {
+  const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
+  const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, UPYFLASH_BASE_URL: 'http://127.0.0.1:9/', UPYFLASH_CACHE_DIR: cache },
+  });
+  cleanup(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(cache, { recursive: true, force: true });
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      output += d.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
+      if (m) resolve(m[0]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`upyflash ui exited (${code}) before serving:\n${output}`)));
+  });
+}
+
