@@ -62,7 +62,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
 
   // The files panel lists what MicroPython created at first boot.
   await waitTree(page, (names) => names.includes('/boot.py'));
-  assert.match(await entryText(page, '/boot.py'), /139 B/);
+  await waitEntry(page, '/boot.py', /\b139 B/);
 
   // New file main.py: the name dialog, then the editor has the cursor.
   await press(page, '#fs-new-file', 'Enter');
@@ -71,7 +71,8 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await page.keyboard.type('main.py');
   await page.keyboard.press('Enter');
   await waitTree(page, (names) => names.includes('/main.py'));
-  await page.waitForFunction(() => document.activeElement?.classList.contains('cm-content') ?? false);
+  // The editor lives in a shadow root (its styles pass the page's CSP there).
+  await page.waitForFunction(() => document.getElementById('editor')?.shadowRoot?.activeElement?.classList.contains('cm-content') ?? false);
   assert.equal(await page.locator('#editor-path').inputValue(), '/main.py');
   const loop = interruptible
     ? ['import time', 'n = 0', "while True: n += 1; print('tick', n); time.sleep(0.05)"]
@@ -79,8 +80,12 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await typeLines(page, loop);
   await page.keyboard.press('Control+S');
   await page.waitForFunction(() => /^Saved \/main\.py/.test(document.getElementById('editor-status')?.textContent ?? ''));
-  await page.waitForFunction(() => /main\.py\s*\d+ B/.test(document.getElementById('fs-tree')?.textContent ?? ''));
-  assert.match(await entryText(page, '/main.py'), new RegExp(`${loop.join('\n').length + 1} B`));
+  // What the editor shows is what was saved, and the files panel lists it with that size.
+  const shown = await page.$$eval('.cm-content .cm-line', (ls) => ls.map((l) => (l as HTMLElement).innerText.replace(/\u200b/g, '')));
+  assert.deepEqual(shown.map((l) => l.replace(/\n$/, '')), [...loop, '']);
+  assert.equal(await page.locator('#editor-status').innerText(), `Saved /main.py (${loop.join('\n').length + 1} bytes).`);
+  const mainSize = new RegExp(`\\b${loop.join('\n').length + 1} B`);
+  await waitEntry(page, '/main.py', mainSize);
 
   // Run: the buffer runs (not saved again) and its output streams into the console.
   await press(page, '#editor-run', 'Enter');
@@ -96,7 +101,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37 + (i >> 7)) & 0xff));
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
   await page.waitForFunction(() => /^Uploaded 1 file\.$/.test(document.getElementById('fs-status')?.textContent ?? ''));
-  assert.match(await entryText(page, '/data.bin'), /4\.9 KB|5000 B|5\.0 KB/);
+  assert.match(await entryText(page, '/data.bin'), /4\.9 KB|5000 B|5\.0 KB|4\.9 KiB/);
   // The same content again is not sent.
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
   await page.waitForFunction(() => /already the same on the board, not sent again \(\/data\.bin\)/.test(document.getElementById('fs-status')?.textContent ?? ''));
@@ -160,7 +165,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await press(page, '#hard-reset', 'Enter');
   await page.waitForFunction(() => /^Hard reset: MicroPython v/.test(document.getElementById('editor-status')?.textContent ?? ''));
   await waitTree(page, (names) => names.includes('/main.py') && names.includes('/boot.py'));
-  assert.match(await entryText(page, '/main.py'), new RegExp(`${loop.join('\n').length + 1} B`));
+  await waitEntry(page, '/main.py', mainSize);
 
   await t.test('the board LED follows machine.Pin', { skip: NEEDS_WORKER }, async () => {
     const led = boardLeds!('ESP32')[0]!;
@@ -209,6 +214,17 @@ async function waitTree(page: Page, ok: (names: string[]) => boolean): Promise<v
     if (Date.now() > deadline) assert.fail(`files panel never matched; it lists ${JSON.stringify(names)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+async function waitEntry(page: Page, path: string, re: RegExp): Promise<void> {
+  const deadline = Date.now() + STEP_MS;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await entryText(page, path).catch(() => '');
+    if (re.test(text)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${path} in the files panel reads ${JSON.stringify(text)}, not ${re}`);
 }
 
 async function entryText(page: Page, path: string): Promise<string> {

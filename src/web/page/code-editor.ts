@@ -23,6 +23,17 @@ const errorLineField = StateField.define<DecorationSet>({
 });
 
 /**
+ * Inside the editor's shadow root the page's stylesheet does not apply: sizes and colours come in
+ * through inherited CSS custom properties (--editor-height, set per screen width in styles.css).
+ */
+const pageTheme = EditorView.theme({
+  '&': { height: 'var(--editor-height, 18rem)', fontSize: '0.85rem', backgroundColor: '#ffffff', color: '#1b1f24' },
+  '&.cm-focused': { outline: '3px solid #f0a000' },
+  '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace' },
+  '.cm-error-line': { backgroundColor: 'rgba(207, 34, 46, 0.22)', outline: '1px solid #cf222e' },
+});
+
+/**
  * CodeMirror 6 with Python: line numbers, undo, search (Ctrl-F), bracket matching, and Ctrl-S / Ctrl-Enter
  * handed to the page (save to the board, run). Tab moves focus out of the editor as everywhere else on
  * the page (CodeMirror's default), so keyboard users are never trapped; indentation follows Enter.
@@ -30,9 +41,16 @@ const errorLineField = StateField.define<DecorationSet>({
 export class CodeEditor {
   readonly view: EditorView;
 
-  constructor(parent: HTMLElement, labelledBy: string, handlers: { save: () => void; run: () => void }) {
+  constructor(host: HTMLElement, label: string, handlers: { save: () => void; run: () => void }) {
+    // CodeMirror injects its styles at run time. In a shadow root they are constructed stylesheets,
+    // which the page's Content-Security-Policy (style-src 'self', no inline styles) allows; a <style>
+    // element in the document would be blocked.
+    const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+    const parent = document.createElement('div');
+    shadow.replaceChildren(parent);
     this.view = new EditorView({
       parent,
+      root: shadow,
       state: EditorState.create({
         doc: '',
         extensions: [
@@ -43,7 +61,9 @@ export class CodeEditor {
           basicSetup,
           python(),
           errorLineField,
-          EditorView.contentAttributes.of({ 'aria-labelledby': labelledBy, 'aria-multiline': 'true', id: 'editor-content' }),
+          pageTheme,
+          // An IDREF cannot reach out of the shadow root: the label is given as text.
+          EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
         ],
       }),
     });

@@ -38,7 +38,7 @@ export class EditorPanel {
     private readonly host: EditorPanelHost,
   ) {
     this.editorReady = import('./code-editor.js').then(({ CodeEditor }) => {
-      const editor = new CodeEditor(byId('editor', HTMLDivElement), 'editor-title', {
+      const editor = new CodeEditor(byId('editor', HTMLDivElement), 'Python code (the file named above)', {
         save: () => void this.job(() => this.saveFile()),
         run: () => void this.job(() => this.run()),
       });

@@ -91,7 +91,12 @@ export class FilesPanel {
   /** Re-reads the tree (after the editor saved a file, or a reset). */
   async refresh(): Promise<void> {
     const s = this.need();
-    this.entries = await s.raw((fs) => fs.walk('/'));
+    this.entries = await s.raw(async (fs) => {
+      const all = await fs.walk('/');
+      // Some ports' ilistdir gives no size (MicroPython's own unix and wasm ports): ask stat for those.
+      for (const e of all) if (e.type === 'file' && e.size === undefined) e.size = (await fs.stat(e.path))?.size;
+      return all;
+    });
     this.render();
     const files = this.entries.filter((e) => e.type === 'file').length;
     this.status.textContent = `${files} file${files === 1 ? '' : 's'} on the board.`;
