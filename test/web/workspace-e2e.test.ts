@@ -97,6 +97,12 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   if (!interruptible) await page.waitForFunction(() => document.getElementById('editor-status')?.textContent === 'The program ended.');
   await waitConsole(page, />>> $/);
 
+  // Save as main.py and reset: the same file, then MicroPython restarts (a soft reset) and lists it.
+  await press(page, '#editor-main', 'Enter');
+  await waitConsole(page, /soft reboot/);
+  await page.waitForFunction(() => /^Soft reset/.test(document.getElementById('editor-status')?.textContent ?? ''));
+  await waitEntry(page, '/main.py', mainSize);
+
   // Upload through the file input by keyboard (the chooser opens on Enter), progress and all.
   const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37 + (i >> 7)) & 0xff));
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
@@ -158,9 +164,9 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await page.screenshot({ path: join(outDir, 'workspace-desktop.png'), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
 
-  // Soft reset, then hard reset (power stays, the files live in flash): main.py is listed after each.
+  // Soft reset, then hard reset (the files live in flash): main.py is listed after each.
   await press(page, '#soft-reset', 'Enter');
-  await waitConsole(page, /soft reboot/);
+  await page.waitForFunction(() => (document.getElementById('repl-output')?.textContent?.match(/soft reboot/g)?.length ?? 0) >= 2);
   await page.waitForFunction(() => /^Soft reset/.test(document.getElementById('editor-status')?.textContent ?? ''));
   await press(page, '#hard-reset', 'Enter');
   await page.waitForFunction(() => /^Hard reset: MicroPython v/.test(document.getElementById('editor-status')?.textContent ?? ''));
@@ -182,7 +188,9 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
 
   // The console kept its history across all the jobs, and the page never scrolls sideways on a phone.
   const consoleText = (await page.locator('#repl-output').textContent()) ?? '';
-  assert.match(consoleText, /MicroPython v[\s\S]*tick 1[\s\S]*NameError[\s\S]*soft reboot/);
+  assert.match(consoleText, /MicroPython v[\s\S]*tick 1[\s\S]*soft reboot[\s\S]*NameError[\s\S]*soft reboot[\s\S]*hard reset/);
+  // Each job ends with one prompt, not a row of them.
+  assert.doesNotMatch(consoleText, />>> >>> /);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0);
   assert.deepEqual(pageErrors, []);

@@ -45,13 +45,15 @@ export class BoardSession {
     return this.enqueue(() => this.rawNow(job));
   }
 
-  /** Runs the code without saving it (like `upyflash run`): output streams to `onOutput`. */
+  /** Runs the code without saving it (like `upyflash run`): output, then any traceback, goes to `onOutput`. */
   run(code: string, onOutput: (data: Uint8Array) => void): Promise<RunOutcome> {
     return this.raw(async (_fs, repl) => {
       this.runningCode = true;
       try {
         const r = await repl.exec(code, { onStdout: onOutput });
-        return { stderr: new TextDecoder().decode(r.stderr) };
+        const stderr = new TextDecoder().decode(r.stderr);
+        if (stderr !== '') onOutput(new TextEncoder().encode(stderr.replace(/\r?\n/g, '\r\n')));
+        return { stderr };
       } finally {
         this.runningCode = false;
       }
@@ -140,7 +142,8 @@ export class BoardSession {
         // Back to the friendly REPL; its banner is noise after a file job, the console gets a fresh prompt.
         await repl.exit().catch(() => undefined);
         await repl.reader.readUntil('>>> ', PROMPT_WAIT_MS, 'the friendly prompt').catch(() => undefined);
-        this.console.attach(this.transport, latin1Bytes('>>> '), { keep: true });
+        this.console.showPrompt();
+        this.console.attach(this.transport, new Uint8Array(0), { keep: true });
       }
     }
   }
@@ -152,7 +155,7 @@ function abortable(t: Transport, aborted: () => boolean): Transport {
     get(target, prop, receiver) {
       if (prop === 'read') {
         return async (timeoutMs: number) => {
-          if (aborted()) throw new UpyflashError('REPL_ERROR', 'Stopped by a hard reset');
+          if (aborted()) throw new UpyflashError('REPL_ERROR', 'Stopped by a hard reset', { details: { hardReset: true } });
           return target.read(timeoutMs);
         };
       }

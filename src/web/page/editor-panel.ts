@@ -129,18 +129,27 @@ export class EditorPanel {
     this.status.textContent = 'Running… (Stop or Ctrl-C ends it)';
     this.console.append(`\r\n# Run ${this.path.value || 'editor'} (not saved)\r\n`);
     this.setEnabled();
-    const { stderr } = await session.run(code, (d) => this.console.append(d));
+    let stderr: string;
+    try {
+      ({ stderr } = await session.run(code, (d) => this.console.append(d)));
+    } catch (e) {
+      if (isUpyflashError(e) && e.details['hardReset'] === true) {
+        this.status.textContent = 'The program was stopped by the hard reset.';
+        return;
+      }
+      throw e;
+    }
     if (stderr === '') {
       this.status.textContent = 'The program ended.';
       return;
     }
-    this.console.append(stderr.replace(/\r?\n/g, '\r\n'));
     const tb = parseTraceback(stderr);
     if (/^KeyboardInterrupt/.test(tb.summary)) {
       this.status.textContent = 'Stopped (KeyboardInterrupt).';
       return;
     }
     editor.markError(tb.line);
+    this.status.textContent = 'The program raised an exception.';
     throw new UpyflashError('SCRIPT_ERROR', `${tb.line !== undefined ? `Line ${tb.line}: ` : ''}${tb.summary}`, {
       hint: tb.line !== undefined ? `Line ${tb.line} is marked in the editor; the whole traceback is in the console.` : 'The whole traceback is in the console.',
       details: { traceback: stderr },

@@ -77,6 +77,13 @@ export class ReplConsole {
     this.scheduleRender();
   }
 
+  /** Shows the REPL's prompt on a line of its own, unless the last line already is one. */
+  showPrompt(): void {
+    const line = this.terminal.currentLine();
+    if (line === '>>> ') return;
+    this.append(line === '' ? '>>> ' : '\r\n>>> ');
+  }
+
   /** The input line, where focus goes once the console is live. */
   get inputElement(): HTMLInputElement {
     return this.input;
