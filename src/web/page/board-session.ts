@@ -34,6 +34,8 @@ export class BoardSession {
     readonly transport: Transport,
     private readonly console: ReplConsole,
     private readonly reporter: Reporter,
+    /** The line went away during a job (cable pulled): the page disconnects. */
+    private readonly onLost: (e: unknown) => void = () => undefined,
   ) {}
 
   get running(): boolean {
@@ -135,6 +137,7 @@ export class BoardSession {
       return await job(new BoardFs(repl), repl);
     } catch (e) {
       lost = isUpyflashError(e, 'DISCONNECTED');
+      if (lost) queueMicrotask(() => this.onLost(e));
       throw e;
     } finally {
       this.abortJob = undefined;

@@ -70,7 +70,10 @@ const replConsole = new ReplConsole((e) => {
   void disconnect();
 });
 
-const workspace = new Workspace(replConsole, reporter);
+const workspace = new Workspace(replConsole, reporter, (e) => {
+  fail(e);
+  void disconnect();
+});
 
 const catalogClient = new CatalogClient(location.href);
 const health = await catalogClient.health();

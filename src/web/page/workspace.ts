@@ -20,6 +20,7 @@ export class Workspace {
   constructor(
     private readonly console: ReplConsole,
     private readonly reporter: Reporter,
+    private readonly onLost: (e: unknown) => void,
   ) {
     this.editor = new EditorPanel(console, { filesChanged: () => this.files.job(() => this.files.refresh()) });
     this.files = new FilesPanel({ openInEditor: (path, text) => this.editor.show(path, text) });
@@ -32,7 +33,9 @@ export class Workspace {
   /** The console must already be attached to `transport` (it is paused and resumed around each job). */
   async open(transport: Transport, led: LedSource | undefined): Promise<void> {
     this.close();
-    const session = new BoardSession(transport, this.console, this.reporter);
+    const session = new BoardSession(transport, this.console, this.reporter, (e) => {
+      if (this.session === session) this.onLost(e);
+    });
     this.session = session;
     if (led) this.unwatchLed = watchLed(byId('board-led', HTMLSpanElement), led);
     this.editor.open(session);
