@@ -173,6 +173,11 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await waitTree(page, (names) => names.includes('/main.py') && names.includes('/boot.py'));
   await waitEntry(page, '/main.py', mainSize);
 
+  const history = (await page.locator('#repl-output').textContent()) ?? '';
+  assert.match(history, /MicroPython v[\s\S]*tick 1[\s\S]*soft reboot[\s\S]*NameError[\s\S]*soft reboot[\s\S]*hard reset/);
+  // Each job ends with one prompt, not a row of them.
+  assert.doesNotMatch(history, />>> >>> /);
+
   await t.test('the board LED follows machine.Pin', { skip: NEEDS_WORKER }, async () => {
     const led = boardLeds!('ESP32')[0]!;
     const on = led.activeLow ? 0 : 1;
@@ -186,9 +191,30 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
     await page.waitForFunction(() => document.getElementById('board-led')?.dataset.on === 'false');
   });
 
+  // Disconnect, then open the same (still powered) board as one that already runs MicroPython: no
+  // download mode, no flash, and its files are there.
+  await press(page, '#disconnect', 'Enter');
+  await page.locator('#board-info').waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('#fs-tree button.name').count(), 0);
+  await page.locator('#connect-running').focus();
+  await page.keyboard.press('Space');
+  assert.equal(await page.locator('#connect-running').isChecked(), true);
+  const logBefore = ((await page.locator('#log').textContent()) ?? '').length;
+  await press(page, '#connect-demo', 'Enter');
+  await waitFocus(page, 'fs-refresh');
+  await waitTree(page, (names) => names.includes('/main.py') && names.includes('/boot.py'));
+  assert.match(await page.locator('#result-text').innerText(), /^Opened without flashing: MicroPython v1\.27\.0 /);
+  const logAfter = ((await page.locator('#log').textContent()) ?? '').slice(logBefore);
+  assert.doesNotMatch(logAfter, /download mode|Connecting|stub/i);
+  assert.equal(await page.locator('#flash').isEnabled(), true);
+  await page.locator('#repl-input').focus();
+  await page.keyboard.type('print(6*7)');
+  await page.keyboard.press('Enter');
+  await waitConsole(page, /\n42\n>>> ?$/);
+
   // The console kept its history across all the jobs, and the page never scrolls sideways on a phone.
   const consoleText = (await page.locator('#repl-output').textContent()) ?? '';
-  assert.match(consoleText, /MicroPython v[\s\S]*tick 1[\s\S]*soft reboot[\s\S]*NameError[\s\S]*soft reboot[\s\S]*hard reset/);
+  assert.match(consoleText, /MicroPython v[\s\S]*42/);
   // Each job ends with one prompt, not a row of them.
   assert.doesNotMatch(consoleText, />>> >>> /);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -32,8 +32,26 @@ export async function openDemoBoard(chipId: ChipId): Promise<DemoBoard> {
     // The board recognises the stub when the flasher uploads it (it cannot run Xtensa or RISC-V code).
     stubImage: await browserStub(chip),
   });
-  const transport = endpointTransport(board.connect(), `demo board (virtual ${chip.name})`, { onClose: () => board.close() });
-  return { transport, led: ledSource(board, chip.name) };
+  poweredBoards.get(chip.id)?.close();
+  poweredBoards.set(chip.id, board);
+  return plugIn(board, chip.name);
+}
+
+/**
+ * The demo board of this chip that an earlier connection left powered (a disconnect unplugs the cable,
+ * the board keeps running), plugged in again without any reset; undefined when there is none.
+ */
+export function reopenDemoBoard(chipId: ChipId): DemoBoard | undefined {
+  const board = poweredBoards.get(chipId);
+  return board ? plugIn(board, board.chip.name) : undefined;
+}
+
+/** One board per chip stays powered while the page is open, as a board on the desk would. */
+const poweredBoards = new Map<ChipId, VirtualBoard>();
+
+function plugIn(board: VirtualBoard, chipName: string): DemoBoard {
+  const transport = endpointTransport(board.connect(), `demo board (virtual ${chipName})`);
+  return { transport, led: ledSource(board, chipName) };
 }
 
 /** The pin API of the interruptible virtual board, when this build has it. */

@@ -26,7 +26,7 @@ import { requestSerialTransport, serialSupport } from './serial-port.js';
 const els = {
   connectSerial: byId('connect-serial', HTMLButtonElement),
   connectDemo: byId('connect-demo', HTMLButtonElement),
-  connectRunning: byId('connect-running', HTMLButtonElement),
+  connectRunning: byId('connect-running', HTMLInputElement),
   demoChip: byId('demo-chip', HTMLSelectElement),
   serialSupport: byId('serial-support', HTMLParagraphElement),
   boardInfo: byId('board-info', HTMLDListElement),
@@ -91,7 +91,6 @@ if (!support.available) {
 
 els.connectSerial.addEventListener('click', () => void run(connectSerial));
 els.connectDemo.addEventListener('click', () => void run(connectDemo));
-els.connectRunning.addEventListener('click', () => void run(connectRunning));
 els.disconnect.addEventListener('click', () => void run(disconnect));
 els.flash.addEventListener('click', () => void run(flash));
 refresh();
@@ -100,6 +99,7 @@ progress.idle(support.available ? 'Connect a board to begin.' : 'Try the demo bo
 async function connectSerial(): Promise<HTMLElement | undefined> {
   const picked = await requestSerialTransport();
   if (!picked) return undefined; // the user closed the port picker
+  if (els.connectRunning.checked) return openRunning(picked.transport, { demo: false, before: picked.before }, undefined);
   return attach(picked.transport, { demo: false, before: picked.before });
 }
 
@@ -107,7 +107,16 @@ async function connectDemo(): Promise<HTMLElement | undefined> {
   const chipId = els.demoChip.value as ChipId;
   progress.status('Starting the demo board…');
   // Loaded on demand: the virtual board and MicroPython's wasm are only for the demo.
-  const { openDemoBoard } = await import('./demo-board.js');
+  const { openDemoBoard, reopenDemoBoard } = await import('./demo-board.js');
+  if (els.connectRunning.checked) {
+    const running = reopenDemoBoard(chipId);
+    if (!running) {
+      throw new UpyflashError('BAD_ARGUMENT', `The demo ${els.demoChip.selectedOptions[0]?.text ?? chipId} has no MicroPython yet`, {
+        hint: 'Untick "It already runs MicroPython", then Try the demo board and Flash it first.',
+      });
+    }
+    return openRunning(running.transport, { demo: true, before: 'default-reset' }, running.led);
+  }
   const demo = await openDemoBoard(chipId);
   const focus = await attach(demo.transport, { demo: true, before: 'default-reset' });
   if (connection) connection.led = demo.led;
@@ -179,30 +188,30 @@ async function disconnect(): Promise<void> {
  * A board that already runs MicroPython: opened at the REPL's speed without the reset into download
  * mode, so its files, editor and console are there without flashing (Flash still works afterwards).
  */
-async function connectRunning(): Promise<HTMLElement | undefined> {
-  const picked = await requestSerialTransport();
-  if (!picked) return undefined;
+async function openRunning(transport: Transport, how: { demo: boolean; before: BeforeMode }, led: LedSource | undefined): Promise<HTMLElement> {
   await disconnect();
-  const transport = picked.transport;
-  connection = { transport, demo: false, options: { stubProvider: browserStub, before: picked.before }, board: undefined };
+  connection = { transport, demo: how.demo, options: { stubProvider: browserStub, before: how.before }, board: undefined, led };
   try {
     await transport.open();
     progress.status('Asking the board for its MicroPython prompt…');
     // Ctrl-C stops a running program, Ctrl-B prints the banner again (the boot check reads it).
     await transport.write(new TextEncoder().encode('\r\x03\x03\r\x02'));
     const boot = await bootCheck(transport, { timeoutMs: 5000 }, reporter);
+    const unread = 'not read (no download mode)';
     els.infoChip.textContent = boot.mcuName;
-    els.infoMac.textContent = 'not read (no download mode)';
-    els.infoFlash.textContent = 'not read (no download mode)';
-    els.infoPort.textContent = transport.name;
+    els.infoMac.textContent = unread;
+    els.infoFlash.textContent = unread;
+    els.infoPort.textContent = how.demo ? `${transport.name} — simulated in this page` : transport.name;
     els.boardInfo.hidden = false;
     els.disconnect.hidden = false;
     els.banner.textContent = boot.banner;
     els.banner.hidden = false;
-    progress.done(`Opened: MicroPython v${boot.version} on ${boot.boardName}`, 'MicroPython is running: its files are below.');
+    progress.done(`Opened without flashing: MicroPython v${boot.version} on ${boot.boardName} with ${boot.mcuName}`, 'MicroPython is running: its files are below.');
     replConsole.attach(transport, new TextEncoder().encode(boot.banner + '\r\n'));
     await transport.write(new TextEncoder().encode('\r'));
-    await workspace.open(transport, undefined);
+    await workspace.open(transport, led);
+    // The banner names the chip, so Flash can be offered too (it resets into download mode then).
+    await picker.setBoard(CHIPS.find((c) => c.mcuName === boot.mcuName), how.demo);
     return byId('fs-refresh', HTMLButtonElement);
   } catch (e) {
     await disconnect();
@@ -251,7 +260,7 @@ function fail(e: unknown): void {
 function refresh(): void {
   els.connectSerial.disabled = busy || !support.available;
   els.connectDemo.disabled = busy;
-  els.connectRunning.disabled = busy || !support.available;
+  els.connectRunning.disabled = busy;
   els.demoChip.disabled = busy;
   els.disconnect.disabled = busy;
   els.flash.disabled = busy || connection === undefined || !picker.ready;
