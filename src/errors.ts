@@ -201,7 +201,7 @@ export const ERRORS = {
   NAME_REFUSED: {
     code: 'E066',
     title: "The board's file system refused the name",
-    hint: 'Use a name without "/" inside it, control characters or a trailing space, shorter than 255 characters; the folder must exist.',
+    hint: 'Use a name without "/" or control characters, shorter than 255 bytes, that is not taken yet; the folder it goes in must exist.',
   },
   TRANSFER_INTERRUPTED: {
     code: 'E067',

@@ -110,7 +110,10 @@ export class BoardFs {
       await this.repl.execOk(`f.close()\r\nimport os\r\nos.remove(${pyStr(temp)})`).catch(() => undefined);
       throw e;
     }
-    await this.repl.execOk(`import os\r\nos.rename(${pyStr(temp)},${pyStr(path)})`);
+    // A refused rename (a folder of that name, say) must not leave the temporary file behind either.
+    await this.repl.execOk(
+      `import os\r\ntry:\r\n os.rename(${pyStr(temp)},${pyStr(path)})\r\nexcept OSError:\r\n os.remove(${pyStr(temp)})\r\n raise`,
+    );
   }
 
   /** Renames (moves) a file or folder on the board. */

@@ -49,3 +49,18 @@ test('a disconnect during an upload leaves the previous version of the file inta
   assert.equal(await fs2.stat(tempNameFor('/data.py')), undefined);
   await again.exit();
 });
+
+test('a write the board refuses at the rename (a folder has that name) leaves no temporary file', async () => {
+  const b = await startBoardOnTcp({ firmware: smallFirmware('esp32') });
+  boards.push(b);
+  const t = await b.connect();
+  await hardReset(t);
+  const repl = new RawRepl(t);
+  await repl.enter();
+  const fs = new BoardFs(repl);
+  await fs.mkdir('/lib');
+  await assert.rejects(fs.writeFile('/lib', new Uint8Array([1, 2, 3])), { kind: 'REPL_ERROR', message: /OSError/ });
+  assert.equal((await fs.stat('/lib'))?.type, 'dir', 'the folder is untouched');
+  assert.equal(await fs.stat(tempNameFor('/lib')), undefined);
+  await repl.exit();
+});
