@@ -103,18 +103,27 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await page.waitForFunction(() => /^Soft reset/.test(document.getElementById('editor-status')?.textContent ?? ''));
   await waitEntry(page, '/main.py', mainSize);
 
+  // A folder: it becomes the place for new files and uploads.
+  await press(page, '#fs-new-folder', 'Enter');
+  await waitFocus(page, 'fs-dialog-input');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('lib');
+  await page.keyboard.press('Enter');
+  await waitTree(page, (names) => names.includes('/lib'));
+  assert.equal(await page.locator('#fs-cwd').innerText(), '/lib');
+
   // Upload through the file input by keyboard (the chooser opens on Enter), progress and all.
   const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37 + (i >> 7)) & 0xff));
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
   await page.waitForFunction(() => /^Uploaded 1 file\.$/.test(document.getElementById('fs-status')?.textContent ?? ''));
-  assert.match(await entryText(page, '/data.bin'), /4\.9 KB|5000 B|5\.0 KB|4\.9 KiB/);
+  assert.match(await entryText(page, '/lib/data.bin'), /\b4\.9 KB\b/);
   // The same content again is not sent.
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
-  await page.waitForFunction(() => /already the same on the board, not sent again \(\/data\.bin\)/.test(document.getElementById('fs-status')?.textContent ?? ''));
+  await page.waitForFunction(() => /already the same on the board, not sent again \(\/lib\/data\.bin\)/.test(document.getElementById('fs-status')?.textContent ?? ''));
 
   // Download it back: byte for byte what was uploaded.
   const downloading = page.waitForEvent('download');
-  await press(page, 'button[aria-label="Download /data.bin"]', 'Enter');
+  await press(page, 'button[aria-label="Download /lib/data.bin"]', 'Enter');
   const download = await downloading;
   assert.equal(download.suggestedFilename(), 'data.bin');
   assert.deepEqual(readFileSync((await download.path())!), data);
@@ -123,17 +132,17 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await page.locator('#files-step').screenshot({ path: join(outDir, 'files-phone.png') });
 
   // Rename, then delete with its confirmation.
-  await press(page, 'button[aria-label="Rename /data.bin"]', 'Enter');
+  await press(page, 'button[aria-label="Rename /lib/data.bin"]', 'Enter');
   await waitFocus(page, 'fs-dialog-input');
   await page.keyboard.press('Control+A');
   await page.keyboard.type('renamed.bin');
   await page.keyboard.press('Enter');
-  await waitTree(page, (names) => names.includes('/renamed.bin') && !names.includes('/data.bin'));
-  await press(page, 'button[aria-label="Delete /renamed.bin"]', 'Enter');
+  await waitTree(page, (names) => names.includes('/lib/renamed.bin') && !names.includes('/lib/data.bin'));
+  await press(page, 'button[aria-label="Delete /lib/renamed.bin"]', 'Enter');
   await waitFocus(page, 'fs-dialog-ok');
-  assert.match(await page.locator('#fs-dialog-title').innerText(), /Delete \/renamed\.bin\?/);
+  assert.match(await page.locator('#fs-dialog-title').innerText(), /Delete \/lib\/renamed\.bin\?/);
   await page.keyboard.press('Enter');
-  await waitTree(page, (names) => !names.includes('/renamed.bin'));
+  await waitTree(page, (names) => !names.includes('/lib/renamed.bin'));
 
   // A name the board's file system cannot take: refused with a code and what to do.
   await press(page, '#fs-new-file', 'Enter');
@@ -170,7 +179,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await page.waitForFunction(() => /^Soft reset/.test(document.getElementById('editor-status')?.textContent ?? ''));
   await press(page, '#hard-reset', 'Enter');
   await page.waitForFunction(() => /^Hard reset: MicroPython v/.test(document.getElementById('editor-status')?.textContent ?? ''));
-  await waitTree(page, (names) => names.includes('/main.py') && names.includes('/boot.py'));
+  await waitTree(page, (names) => names.includes('/main.py') && names.includes('/boot.py') && names.includes('/lib'));
   await waitEntry(page, '/main.py', mainSize);
 
   const history = (await page.locator('#repl-output').textContent()) ?? '';
