@@ -121,6 +121,17 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
   await page.waitForFunction(() => /already the same on the board, not sent again \(\/lib\/data\.bin\)/.test(document.getElementById('fs-status')?.textContent ?? ''));
 
+  // Files dropped on the panel go the same way (a pointer gesture: dispatched here, not typed).
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['dropped\n'], 'drop.txt', { type: 'text/plain' }));
+    const zone = document.getElementById('fs-drop')!;
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await waitTree(page, (names) => names.includes('/lib/drop.txt'));
+  await waitEntry(page, '/lib/drop.txt', /\b8 B\b/);
+
   // Download it back: byte for byte what was uploaded.
   const downloading = page.waitForEvent('download');
   await press(page, 'button[aria-label="Download /lib/data.bin"]', 'Enter');

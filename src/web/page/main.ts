@@ -1,5 +1,5 @@
 /**
- * The web flasher page: wires the steps (connect, firmware, flash, console) to the library. All work is
+ * The web flasher page: wires the steps (connect, firmware, flash, then files, editor and console) to the library. All work is
  * done by the same modules the CLI uses (flash-flow.ts composes them); this file only decides what is
  * enabled, what is shown, and where focus goes next.
  */
