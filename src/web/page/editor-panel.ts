@@ -32,6 +32,8 @@ export class EditorPanel {
   private readonly editorReady: Promise<CodeEditor>;
   private session: BoardSession | undefined;
   private busy = false;
+  /** The buffer as last opened or saved: opening another file over other changes asks first. */
+  private savedText = STARTER;
 
   constructor(
     private readonly console: ReplConsole,
@@ -67,6 +69,8 @@ export class EditorPanel {
   /** Shows a board file (from the files panel) and puts the cursor in the editor. */
   async show(path: string, text: string): Promise<void> {
     const editor = await this.editorReady;
+    if (editor.text !== this.savedText && !window.confirm(`The editor has changes that are not saved on the board. Open ${path} anyway?`)) return;
+    this.savedText = text;
     this.path.value = path;
     editor.text = text;
     this.errors.clear();
@@ -110,13 +114,15 @@ export class EditorPanel {
   }
 
   private async saveFile(path = this.boardPath()): Promise<void> {
-    const data = new TextEncoder().encode((await this.editorReady).text);
+    const text = (await this.editorReady).text;
+    const data = new TextEncoder().encode(text);
     await this.need().raw(async (fs) => {
       const parent = path.slice(0, path.lastIndexOf('/'));
       if (parent !== '') await fs.makeDirs(parent);
       await fs.writeFile(path, data);
     });
     this.path.value = path;
+    this.savedText = text;
     this.status.textContent = `Saved ${path} (${data.length} bytes).`;
     await this.host.filesChanged();
   }
