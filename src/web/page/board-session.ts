@@ -29,6 +29,7 @@ export class BoardSession {
   private queue: Promise<unknown> = Promise.resolve();
   private abortJob: (() => void) | undefined;
   private runningCode = false;
+  private jobActive = false;
 
   constructor(
     readonly transport: Transport,
@@ -67,6 +68,8 @@ export class BoardSession {
    * after a grace period ignores Ctrl-C, which is reported as BOARD_BUSY (Hard reset is the way out).
    */
   async stop(): Promise<void> {
+    // A Ctrl-C in the middle of a file transfer would only break the transfer: Stop is for programs.
+    if (this.jobActive && !this.runningCode) return;
     await this.transport.write(Uint8Array.of(CTRL_C));
     if (!this.runningCode) return;
     const deadline = Date.now() + STOP_GRACE_MS;
@@ -111,6 +114,12 @@ export class BoardSession {
     });
   }
 
+  /** Ends the session (disconnect, or the flasher takes the line): a job in progress is cut short. */
+  async close(): Promise<void> {
+    this.abortJob?.();
+    await this.queue;
+  }
+
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
     const next = this.queue.then(job);
     this.queue = next.catch(() => undefined);
@@ -119,6 +128,7 @@ export class BoardSession {
 
   private async rawNow<T>(job: (fs: BoardFs, repl: RawRepl) => Promise<T>): Promise<T> {
     await this.console.detach();
+    this.jobActive = true;
     let aborted = false;
     this.abortJob = () => {
       aborted = true;
@@ -141,6 +151,7 @@ export class BoardSession {
       throw e;
     } finally {
       this.abortJob = undefined;
+      this.jobActive = false;
       if (!lost && !aborted) {
         // Back to the friendly REPL; its banner is noise after a file job, the console gets a fresh prompt.
         await repl.exit().catch(() => undefined);

@@ -145,7 +145,7 @@ async function flash(): Promise<HTMLElement> {
   const conn = connection;
   if (!conn) throw new UpyflashError('DISCONNECTED', 'No board is connected');
   await replConsole.detach();
-  workspace.close();
+  await workspace.close();
   els.banner.hidden = true;
   // On a phone the progress is below the fold: bring it into view while the job runs.
   els.progressStep.scrollIntoView({ block: 'start', behavior: 'smooth' });
@@ -172,7 +172,7 @@ async function flash(): Promise<HTMLElement> {
 async function disconnect(): Promise<void> {
   const conn = connection;
   connection = undefined;
-  workspace.close();
+  await workspace.close();
   await replConsole.detach();
   if (conn) {
     await conn.transport.close().catch(() => undefined);

@@ -32,7 +32,7 @@ export class Workspace {
 
   /** The console must already be attached to `transport` (it is paused and resumed around each job). */
   async open(transport: Transport, led: LedSource | undefined): Promise<void> {
-    this.close();
+    await this.close();
     const session = new BoardSession(transport, this.console, this.reporter, (e) => {
       if (this.session === session) this.onLost(e);
     });
@@ -42,11 +42,14 @@ export class Workspace {
     await this.files.open(session);
   }
 
-  close(): void {
+  /** Before the flasher or a disconnect takes the line: a job still running is cut short first. */
+  async close(): Promise<void> {
+    const session = this.session;
     this.session = undefined;
     this.unwatchLed?.();
     this.unwatchLed = undefined;
     this.editor.close();
     this.files.close();
+    await session?.close();
   }
 }
