@@ -266,6 +266,21 @@ export const ERRORS = {
     hint: 'Your files are in the backup folder printed above: copy them back with `upyflash fs sync DIR`.',
     actions: ['restore-files'],
   },
+  BOARD_BUSY: {
+    code: 'E065',
+    title: 'The board is busy: a running program ignores Ctrl-C',
+    hint: 'Press Hard reset (or the EN/RST button on the board), then try again; if main.py starts the program at every boot, Stop it right after the reset.',
+  },
+  NAME_REFUSED: {
+    code: 'E066',
+    title: "The board's file system refused the name",
+    hint: 'Use a name without "/" or control characters, shorter than 255 bytes, that is not taken yet; the folder it goes in must exist.',
+  },
+  TRANSFER_INTERRUPTED: {
+    code: 'E067',
+    title: 'The file transfer stopped part way',
+    hint: 'The board keeps the previous version of the file (uploads go to a temporary name first): reconnect and upload it again.',
+  },
   // Internal
   INTERNAL: {
     code: 'E099',

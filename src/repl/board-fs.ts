@@ -29,6 +29,11 @@ export function joinBoardPath(dir: string, name: string): string {
   return dir === '/' || dir === '' ? `/${name}` : `${dir.replace(/\/+$/, '')}/${name}`;
 }
 
+/** Where writeFile puts the data until it is complete: the same folder, so the final rename is atomic. */
+export function tempNameFor(path: string): string {
+  return `${path}.upyflash-part`;
+}
+
 export class BoardFs {
   constructor(private readonly repl: RawRepl) {}
 
@@ -83,8 +88,13 @@ export class BoardFs {
     return concatBytes(parts);
   }
 
+  /**
+   * Writes under a temporary name beside the file, then renames it over the real one: a transfer cut
+   * short (cable pulled, page closed) leaves the previous version intact, never a half-written file.
+   */
   async writeFile(path: string, data: Uint8Array, onProgress?: (done: number) => void): Promise<void> {
-    await this.repl.execOk(`f=open(${pyStr(path)},'wb')\r\nw=f.write`);
+    const temp = tempNameFor(path);
+    await this.repl.execOk(`f=open(${pyStr(temp)},'wb')\r\nw=f.write`);
     try {
       for (let at = 0; at < data.length; ) {
         const lines: string[] = [];
@@ -94,9 +104,21 @@ export class BoardFs {
         await this.repl.execOk(lines.join('\r\n'));
         onProgress?.(Math.min(at, data.length));
       }
-    } finally {
       await this.repl.execOk('f.close()');
+    } catch (e) {
+      // The board may be gone (disconnect): the original error says why, not a failed cleanup.
+      await this.repl.execOk(`f.close()\r\nimport os\r\nos.remove(${pyStr(temp)})`).catch(() => undefined);
+      throw e;
     }
+    // A refused rename (a folder of that name, say) must not leave the temporary file behind either.
+    await this.repl.execOk(
+      `import os\r\ntry:\r\n os.rename(${pyStr(temp)},${pyStr(path)})\r\nexcept OSError:\r\n os.remove(${pyStr(temp)})\r\n raise`,
+    );
+  }
+
+  /** Renames (moves) a file or folder on the board. */
+  async rename(from: string, to: string): Promise<void> {
+    await this.repl.execOk(`import os\r\nos.rename(${pyStr(from)},${pyStr(to)})`);
   }
 
   /** SHA-256 (hex) of a board file, or undefined when there is no such file. */

@@ -72,7 +72,7 @@ export async function uploadItems(
   items: readonly UploadItem[],
   local: LocalFiles,
   fs: BoardFs,
-  opts: { skipUnchanged: boolean },
+  opts: { skipUnchanged: boolean; onBytes?: (boardPath: string, done: number, total: number) => void },
   reporter: Reporter,
 ): Promise<UploadResult> {
   const result: UploadResult = { written: [], skipped: [] };
@@ -88,7 +88,8 @@ export async function uploadItems(
       result.skipped.push(item.boardPath);
       reporter.debug(`${item.boardPath} unchanged`);
     } else {
-      await fs.writeFile(item.boardPath, data);
+      const onBytes = opts.onBytes;
+      await fs.writeFile(item.boardPath, data, onBytes && ((done) => onBytes(item.boardPath, done, data.length)));
       result.written.push(item.boardPath);
       reporter.debug(`${item.localPath} -> ${item.boardPath} (${data.length} bytes)`);
     }

@@ -1,5 +1,5 @@
 /**
- * The web flasher page: wires the steps (connect, firmware, flash, console) to the library. All work is
+ * The web flasher page: wires the steps (connect, firmware, flash, then files, editor and console) to the library. All work is
  * done by the same modules the CLI uses (flash-flow.ts composes them); this file only decides what is
  * enabled, what is shown, and where focus goes next.
  */
@@ -18,12 +18,16 @@ import { FirmwarePicker } from './firmware-picker.js';
 import { LogPanel } from './log-panel.js';
 import { ProgressPanel } from './progress-panel.js';
 import { ReplConsole } from './repl-console.js';
+import { Workspace } from './workspace.js';
+import type { LedSource } from './board-led.js';
+import { bootCheck } from '../../repl/boot-check.js';
 import { browserStub } from './stub-source.js';
 import { requestSerialTransport, serialSupport } from './serial-port.js';
 
 const els = {
   connectSerial: byId('connect-serial', HTMLButtonElement),
   connectDemo: byId('connect-demo', HTMLButtonElement),
+  connectRunning: byId('connect-running', HTMLInputElement),
   demoChip: byId('demo-chip', HTMLSelectElement),
   serialSupport: byId('serial-support', HTMLParagraphElement),
   boardInfo: byId('board-info', HTMLDListElement),
@@ -55,12 +59,19 @@ interface Connection {
   readonly options: FlowOptions;
   /** The loader session; undefined once the board was reset into MicroPython (reconnect to flash again). */
   board: ConnectedBoard | undefined;
+  /** The demo board's LED, when the virtual board models pins. */
+  led?: LedSource | undefined;
 }
 
 let connection: Connection | undefined;
 let busy = false;
 
 const replConsole = new ReplConsole((e) => {
+  fail(e);
+  void disconnect();
+});
+
+const workspace = new Workspace(replConsole, reporter, (e) => {
   fail(e);
   void disconnect();
 });
@@ -89,6 +100,7 @@ progress.idle(support.available ? 'Connect a board to begin.' : 'Try the demo bo
 async function connectSerial(): Promise<HTMLElement | undefined> {
   const picked = await requestSerialTransport();
   if (!picked) return undefined; // the user closed the port picker
+  if (els.connectRunning.checked) return openRunning(picked.transport, { demo: false, before: picked.before }, undefined);
   return attach(picked.transport, { demo: false, before: picked.before });
 }
 
@@ -96,8 +108,20 @@ async function connectDemo(): Promise<HTMLElement | undefined> {
   const chipId = els.demoChip.value as ChipId;
   progress.status('Starting the demo board…');
   // Loaded on demand: the virtual board and MicroPython's wasm are only for the demo.
-  const { openDemoBoard } = await import('./demo-board.js');
-  return attach(await openDemoBoard(chipId), { demo: true, before: 'default-reset' });
+  const { openDemoBoard, reopenDemoBoard } = await import('./demo-board.js');
+  if (els.connectRunning.checked) {
+    const running = reopenDemoBoard(chipId);
+    if (!running) {
+      throw new UpyflashError('BAD_ARGUMENT', `The demo ${els.demoChip.selectedOptions[0]?.text ?? chipId} has no MicroPython yet`, {
+        hint: 'Untick "It already runs MicroPython", then Try the demo board and Flash it first.',
+      });
+    }
+    return openRunning(running.transport, { demo: true, before: 'default-reset' }, running.led);
+  }
+  const demo = await openDemoBoard(chipId);
+  const focus = await attach(demo.transport, { demo: true, before: 'default-reset' });
+  if (connection) connection.led = demo.led;
+  return focus;
 }
 
 async function attach(transport: Transport, how: { demo: boolean; before: BeforeMode }): Promise<HTMLElement> {
@@ -122,6 +146,7 @@ async function flash(): Promise<HTMLElement> {
   const conn = connection;
   if (!conn) throw new UpyflashError('DISCONNECTED', 'No board is connected');
   await replConsole.detach();
+  await workspace.close();
   els.banner.hidden = true;
   // On a phone the progress is below the fold: bring it into view while the job runs.
   els.progressStep.scrollIntoView({ block: 'start', behavior: 'smooth' });
@@ -141,12 +166,14 @@ async function flash(): Promise<HTMLElement> {
   replConsole.attach(conn.transport, new TextEncoder().encode(boot.banner + '\r\n'));
   // A fresh prompt: the banner's own prompt was consumed by the boot check.
   await conn.transport.write(new TextEncoder().encode('\r'));
+  await workspace.open(conn.transport, conn.led);
   return replConsole.inputElement;
 }
 
 async function disconnect(): Promise<void> {
   const conn = connection;
   connection = undefined;
+  await workspace.close();
   await replConsole.detach();
   if (conn) {
     await conn.transport.close().catch(() => undefined);
@@ -156,6 +183,41 @@ async function disconnect(): Promise<void> {
   els.disconnect.hidden = true;
   els.banner.hidden = true;
   await picker.setBoard(undefined, false);
+}
+
+/**
+ * A board that already runs MicroPython: opened at the REPL's speed without the reset into download
+ * mode, so its files, editor and console are there without flashing (Flash still works afterwards).
+ */
+async function openRunning(transport: Transport, how: { demo: boolean; before: BeforeMode }, led: LedSource | undefined): Promise<HTMLElement> {
+  await disconnect();
+  connection = { transport, demo: how.demo, options: { stubProvider: browserStub, before: how.before }, board: undefined, led };
+  try {
+    await transport.open();
+    progress.status('Asking the board for its MicroPython prompt…');
+    // Ctrl-C stops a running program, Ctrl-B prints the banner again (the boot check reads it).
+    await transport.write(new TextEncoder().encode('\r\x03\x03\r\x02'));
+    const boot = await bootCheck(transport, { timeoutMs: 5000 }, reporter);
+    const unread = 'not read (no download mode)';
+    els.infoChip.textContent = boot.mcuName;
+    els.infoMac.textContent = unread;
+    els.infoFlash.textContent = unread;
+    els.infoPort.textContent = how.demo ? `${transport.name} — simulated in this page` : transport.name;
+    els.boardInfo.hidden = false;
+    els.disconnect.hidden = false;
+    els.banner.textContent = boot.banner;
+    els.banner.hidden = false;
+    progress.done(`Opened without flashing: MicroPython v${boot.version} on ${boot.boardName} with ${boot.mcuName}`, 'MicroPython is running: its files are below.');
+    replConsole.attach(transport, new TextEncoder().encode(boot.banner + '\r\n'));
+    await transport.write(new TextEncoder().encode('\r'));
+    await workspace.open(transport, led);
+    // The banner names the chip, so Flash can be offered too (it resets into download mode then).
+    await picker.setBoard(CHIPS.find((c) => c.mcuName === boot.mcuName), how.demo);
+    return byId('fs-refresh', HTMLButtonElement);
+  } catch (e) {
+    await disconnect();
+    throw e;
+  }
 }
 
 function showBoard(board: ConnectedBoard, demo: boolean): void {
@@ -199,6 +261,7 @@ function fail(e: unknown): void {
 function refresh(): void {
   els.connectSerial.disabled = busy || !support.available;
   els.connectDemo.disabled = busy;
+  els.connectRunning.disabled = busy;
   els.demoChip.disabled = busy;
   els.disconnect.disabled = busy;
   els.flash.disabled = busy || connection === undefined || !picker.ready;

@@ -47,11 +47,16 @@ export class ReplConsole {
     return this.transport !== undefined;
   }
 
-  /** Starts showing what the board prints; `initial` is what the boot check already read (the banner). */
-  attach(transport: Transport, initial: Uint8Array = new Uint8Array(0)): void {
+  /**
+   * Starts showing what the board prints; `initial` is what the boot check already read (the banner).
+   * `keep` continues the scrollback (after a file job or a Run paused the console) instead of a fresh screen.
+   */
+  attach(transport: Transport, initial: Uint8Array = new Uint8Array(0), opts: { keep?: boolean } = {}): void {
     this.transport = transport;
-    this.terminal.clear();
-    this.announcedLines = 0;
+    if (!opts.keep) {
+      this.terminal.clear();
+      this.announcedLines = 0;
+    }
     this.terminal.push(initial);
     this.render();
     this.setEnabled(true);
@@ -64,6 +69,19 @@ export class ReplConsole {
     this.setEnabled(false);
     await this.reading;
     this.reading = undefined;
+  }
+
+  /** Shows bytes that did not come through the console's own reading (a Run's output, a note). */
+  append(data: Uint8Array | string): void {
+    this.terminal.push(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    this.scheduleRender();
+  }
+
+  /** Shows the REPL's prompt on a line of its own, unless the last line already is one. */
+  showPrompt(): void {
+    const line = this.terminal.currentLine();
+    if (line === '>>> ') return;
+    this.append(line === '' ? '>>> ' : '\r\n>>> ');
   }
 
   /** The input line, where focus goes once the console is live. */
