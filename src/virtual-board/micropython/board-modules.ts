@@ -73,6 +73,7 @@ class _Uname(tuple):
     machine = ${py(machine)}
     def __repr__(self):
         return "(sysname='%s', nodename='%s', release='%s', version='%s', machine='%s')" % tuple(self)
+    __str__ = __repr__
 _uname = _Uname((_Uname.sysname, _Uname.nodename, _Uname.release, _Uname.version, _Uname.machine))
 def uname():
     return _uname

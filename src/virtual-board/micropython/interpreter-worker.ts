@@ -418,6 +418,16 @@ class WorkerBoard {
         return result;
       };
     }
+    // Each write() of the interpreter's stdout leaves at once, as a UART sends it (a prompt like the
+    // raw REPL's "OK" has no newline, and the code after it may run for ever).
+    const write = fs['write'];
+    if (typeof write === 'function') {
+      fs['write'] = (...args: unknown[]) => {
+        const result = write.apply(mp.FS, args);
+        if (this.live) this.flush();
+        return result;
+      };
+    }
   }
 
   private persist(mp: MicroPythonWasm, files?: readonly FsEntry[]): void {
