@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cliPath } from '../../harness/paths.js';
 import { smallFirmware, startBoardOnTcp, type BoardOnTcp } from '../virtual-board/mpy-fixtures.js';
+import { ByteReader } from '../../src/repl/byte-reader.js';
 
 const boards: BoardOnTcp[] = [];
 const dirs: string[] = [];
@@ -46,6 +47,10 @@ function cli(args: string[], opts: { cwd?: string; stdin?: string } = {}): Promi
 async function boardUrl(): Promise<string> {
   const b = await startBoardOnTcp({ firmware: smallFirmware('esp32') });
   boards.push(b);
+  // As a board on a desk: powered and at its prompt before the user types (MicroPython starts in a worker).
+  const t = await b.connect();
+  await new ByteReader(t).readUntil('>>> ', 15000, 'the prompt');
+  await t.close();
   return b.url;
 }
 

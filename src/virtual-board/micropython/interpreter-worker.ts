@@ -369,6 +369,13 @@ class WorkerBoard {
     if (this.live && (b === 0x0a || this.out.length >= OUTPUT_CHUNK)) this.flush();
   }
 
+  /** The port writes its banner in pieces; it is replaced by the flashed image's only when whole. */
+  private holdingBanner(): boolean {
+    const text = String.fromCharCode(...this.out.slice(-160));
+    const lineStart = text.lastIndexOf('\n') + 1;
+    return text.indexOf('MicroPython v', lineStart) >= 0 || 'MicroPython v'.startsWith(text.slice(lineStart)) && text.length > lineStart;
+  }
+
   private takeOutput(): string {
     let s = '';
     for (const b of this.out) s += String.fromCharCode(b);
@@ -424,7 +431,7 @@ class WorkerBoard {
     if (typeof write === 'function') {
       fs['write'] = (...args: unknown[]) => {
         const result = write.apply(mp.FS, args);
-        if (this.live) this.flush();
+        if (this.live && !this.holdingBanner()) this.flush();
         return result;
       };
     }
