@@ -53,6 +53,7 @@ export function micropythonApp(options: MicroPythonAppOptions = {}): AppFactory 
 
 const CTRL_C = 0x03;
 const GPIO_SLOTS = 64;
+const UART_BATCH_MS = 10;
 
 class MicroPythonBoardApp implements AppRuntime {
   private link: WorkerLink | undefined;
@@ -63,6 +64,8 @@ class MicroPythonBoardApp implements AppRuntime {
   private memory: Int32Array | undefined;
   private words: InterruptWords | undefined;
   private lastRecord: Uint8Array | undefined;
+  private uartQueue: Uint8Array[] = [];
+  private uartTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly region: FlashRegion | undefined;
 
   constructor(
@@ -122,6 +125,7 @@ class MicroPythonBoardApp implements AppRuntime {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.uartTimer);
     this.link?.terminate();
     this.link = undefined;
   }
@@ -156,12 +160,14 @@ class MicroPythonBoardApp implements AppRuntime {
     if (this.stopped) return;
     switch (m.type) {
       case 'uart':
-        this.ctx.uartWrite(m.data);
+        this.queueUart(m.data);
         break;
       case 'files':
         this.persist(m.record);
         break;
       case 'pin':
+        // Output printed before the pin changed is on the wire before the LED moves.
+        this.flushUart();
         this.ctx.pinChanged?.(m.pin, m.level);
         break;
       case 'memory':
@@ -169,11 +175,40 @@ class MicroPythonBoardApp implements AppRuntime {
         this.words = m.words;
         break;
       case 'reset':
+        // What it printed before machine.reset() left the UART before the chip restarted.
+        this.flushUart();
         this.ctx.restart?.(m.kind, m.sleepMs);
         break;
       case 'idle':
+        this.flushUart();
         break;
     }
+  }
+
+  /**
+   * The worker sends each write of the interpreter as it happens. An answer (echo, result, prompt)
+   * leaves as one UART write when the worker reports it is idle again, as a board sends them back to
+   * back; output of code that keeps running leaves at least every UART_BATCH_MS.
+   */
+  private queueUart(data: Uint8Array): void {
+    this.uartQueue.push(data);
+    if (this.uartTimer !== undefined) return;
+    this.uartTimer = setTimeout(() => this.flushUart(), UART_BATCH_MS);
+  }
+
+  private flushUart(): void {
+    clearTimeout(this.uartTimer);
+    this.uartTimer = undefined;
+    const parts = this.uartQueue;
+    this.uartQueue = [];
+    if (this.stopped || parts.length === 0) return;
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    this.ctx.uartWrite(out);
   }
 
   private facts(banner: MicroPythonBanner): BoardFacts {
