@@ -20,11 +20,25 @@ function versionTuple(version: string): string {
   return `(${parts.slice(0, 3).join(', ')}, ${py(release)})`;
 }
 
-export function boardModulesSource(f: BoardFacts): string {
+/** Lazily compiled modules and their u-prefixed aliases, as a Python list literal. */
+function lazyList(esp8266: boolean): string {
+  const names: [string, string | null][] = [['machine', 'umachine'], ['esp', null], ['network', null]];
+  if (!esp8266) names.push(['esp32', null]);
+  return `[${names.map(([n, a]) => `(${py(n)}, ${a ? py(a) : 'None'})`).join(', ')}]`;
+}
+
+export interface BoardModules {
+  /** Run at every boot: time, os, sys, help, and the lazy stand-ins of the others. */
+  core: string;
+  /** Compiled on first use (compiling them all at boot would slow every reset down). */
+  lazy: Record<string, string>;
+}
+
+export function boardModulesSource(f: BoardFacts): BoardModules {
   const machine = `${f.banner.boardName} with ${f.banner.mcuName}`;
   const esp8266 = f.sysname === 'esp8266';
   const adcMax = esp8266 ? 1023 : 4095;
-  return `
+  const core = `
 import sys as _sys, os as _os, time as _time, builtins as _builtins, _vboard
 
 class _Module:
@@ -88,7 +102,80 @@ class _Implementation:
         return "(name='micropython', version=%r, _machine='%s', _mpy=%d)" % (self.version, self._machine, self._mpy)
 _wrap('sys', _sys, {'implementation': _Implementation(), 'platform': ${py(f.sysname)}, 'version': ${py(`3.4.0; MicroPython v${f.banner.version} on ${f.banner.buildDate}`)}}, 'sys', 'usys')
 
-# --- machine -----------------------------------------------------------------------------------------
+_timers = []
+
+def _run_timers():
+    now = _time.ticks_ms()
+    for t in list(_timers):
+        if _time.ticks_diff(now, t._due) >= 0:
+            if t._mode == 1:  # Timer.PERIODIC
+                t._due = _time.ticks_add(t._due, t._period)
+            else:
+                t.deinit()
+            if t._cb:
+                t._cb(t)
+
+def _timer_sleep_ms(ms):
+    end = _time.ticks_add(_time.ticks_ms(), ms)
+    while True:
+        _run_timers()
+        left = _time.ticks_diff(end, _time.ticks_ms())
+        if left <= 0:
+            return
+        wait = left
+        for t in _timers:
+            wait = min(wait, max(0, _time.ticks_diff(t._due, _time.ticks_ms())))
+        _vboard.sleep_ms(wait)
+
+def _sleep_with_timers(ms):
+    if _timers:
+        _timer_sleep_ms(int(ms))
+    else:
+        _vboard.sleep_ms(int(ms))
+_sys.modules['time'].sleep_ms = _sleep_with_timers
+_sys.modules['time'].sleep = lambda s: _sleep_with_timers(int(s * 1000))
+
+def help(obj=None):
+    if obj is not None:
+        print(obj)
+        return
+    print("Welcome to MicroPython on a virtual ${f.chipName} board (upyflash).")
+    print("")
+    print("This is real MicroPython compiled to WebAssembly, dressed as the firmware you flashed:")
+    print("machine.Pin drives the board's LED pins, PWM/ADC/I2C/SPI/network answer like a board")
+    print("with nothing attached and no radio. Files live in the virtual flash.")
+    print("")
+    print("Control commands: CTRL-A raw REPL, CTRL-B friendly REPL, CTRL-C interrupt,")
+    print("CTRL-D soft reset, CTRL-E paste mode.")
+_builtins.help = help
+
+class _Lazy:
+    def __init__(self, name, alias):
+        self._name = name
+        self._alias = alias
+    def __getattr__(self, attr):
+        return getattr(_load(self._name, self._alias), attr)
+    def __repr__(self):
+        return "<module '%s'>" % self._name
+
+def _load(name, alias):
+    m = _sys.modules.get(name)
+    if not isinstance(m, _Lazy):
+        return m
+    ns = dict(_core)
+    exec(getattr(_vboard, 'module_' + name), ns)
+    return _sys.modules[name]
+
+_core = globals()
+for _name, _alias in _LAZY_LIST:
+    _sys.modules[_name] = _Lazy(_name, _alias)
+    if _alias:
+        _sys.modules[_alias] = _sys.modules[_name]
+`;
+  return {
+    core: core.replace('_LAZY_LIST', lazyList(esp8266)),
+    lazy: {
+      machine: `# --- machine -----------------------------------------------------------------------------------------
 class Pin:
     IN = 1
     OUT = 3
@@ -267,39 +354,6 @@ class Timer:
     def deinit(self):
         if self in _timers:
             _timers.remove(self)
-_timers = []
-
-def _run_timers():
-    now = _time.ticks_ms()
-    for t in list(_timers):
-        if _time.ticks_diff(now, t._due) >= 0:
-            if t._mode == Timer.PERIODIC:
-                t._due = _time.ticks_add(t._due, t._period)
-            else:
-                t.deinit()
-            if t._cb:
-                t._cb(t)
-
-def _timer_sleep_ms(ms):
-    end = _time.ticks_add(_time.ticks_ms(), ms)
-    while True:
-        _run_timers()
-        left = _time.ticks_diff(end, _time.ticks_ms())
-        if left <= 0:
-            return
-        wait = left
-        for t in _timers:
-            wait = min(wait, max(0, _time.ticks_diff(t._due, _time.ticks_ms())))
-        _vboard.sleep_ms(wait)
-
-def _sleep_with_timers(ms):
-    if _timers:
-        _timer_sleep_ms(int(ms))
-    else:
-        _vboard.sleep_ms(int(ms))
-_sys.modules['time'].sleep_ms = _sleep_with_timers
-_sys.modules['time'].sleep = lambda s: _sleep_with_timers(int(s * 1000))
-
 _freq = [${f.cpuHz}]
 def freq(hz=None):
     if hz is None:
@@ -335,7 +389,8 @@ _module('machine', 'machine (virtual board: pins drive the page LED; I2C/SPI fin
      'deepsleep', 'lightsleep', 'idle', 'unique_id', 'reset_cause', 'disable_irq', 'enable_irq', 'time_pulse_us',
      'PWRON_RESET', 'HARD_RESET', 'WDT_RESET', 'DEEPSLEEP_RESET', 'SOFT_RESET'], 'umachine')
 
-# --- esp / esp32 -------------------------------------------------------------------------------------
+`,
+      esp: `# --- esp / esp32 -------------------------------------------------------------------------------------
 def flash_size():
     return ${f.flashSize}
 def flash_id():
@@ -345,7 +400,8 @@ def osdebug(level, *args):
 def flash_user_start():
     return ${esp8266 ? 0x100000 : 0x200000}
 _module('esp', 'esp (virtual board)', globals(), ['flash_size', 'flash_id', 'osdebug', 'flash_user_start'])
-${esp8266 ? '' : `
+`,
+      ...(esp8266 ? {} : { esp32: `
 def raw_temperature():
     return 128
 def hall_sensor():
@@ -375,8 +431,8 @@ class NVS:
     def commit(self):
         pass
 _module('esp32', 'esp32 (virtual board: NVS lives in memory until the next reset)', globals(), ['raw_temperature', 'hall_sensor', 'NVS'])
-`}
-# --- network: a radio that never finds anything -------------------------------------------------------
+` }),
+      network: `# --- network: a radio that never finds anything -------------------------------------------------------
 class WLAN:
     def __init__(self, interface=0):
         self._if = interface
@@ -409,18 +465,7 @@ STAT_GOT_IP = 1010
 _module('network', 'network (virtual board: no radio, scans find nothing, never connects)', globals(),
     ['WLAN', 'STA_IF', 'AP_IF', 'STAT_IDLE', 'STAT_CONNECTING', 'STAT_GOT_IP'])
 
-def help(obj=None):
-    if obj is not None:
-        print(obj)
-        return
-    print("Welcome to MicroPython on a virtual ${f.chipName} board (upyflash).")
-    print("")
-    print("This is real MicroPython compiled to WebAssembly, dressed as the firmware you flashed:")
-    print("machine.Pin drives the board's LED pins, PWM/ADC/I2C/SPI/network answer like a board")
-    print("with nothing attached and no radio. Files live in the virtual flash.")
-    print("")
-    print("Control commands: CTRL-A raw REPL, CTRL-B friendly REPL, CTRL-C interrupt,")
-    print("CTRL-D soft reset, CTRL-E paste mode.")
-_builtins.help = help
-`;
+`,
+    },
+  };
 }

@@ -22,7 +22,7 @@ import {
   type StartMessage,
   type WorkerPort,
 } from './interpreter-protocol.js';
-import { boardModulesSource } from './board-modules.js';
+import { boardModulesSource, type BoardModules } from './board-modules.js';
 import { captureInstances, learnInterruptWords, withdrawKeyboardInterrupt } from './shared-memory.js';
 import { clearEmscriptenDirs, restoreFiles, snapshotFiles } from './wasm-fs.js';
 
@@ -109,7 +109,7 @@ class WorkerBoard {
   private words: InterruptWords | undefined;
   private readonly instances: { memory(): WebAssembly.Memory | undefined };
   private readonly bannerLine: string;
-  private readonly modules: string;
+  private readonly modules: BoardModules;
 
   constructor(
     private readonly port: WorkerPort,
@@ -201,8 +201,11 @@ class WorkerBoard {
   }
 
   private installBoard(mp: MicroPythonWasm): void {
+    const lazy: Record<string, string> = {};
+    for (const [name, source] of Object.entries(this.modules.lazy)) lazy[`module_${name}`] = source;
     mp.registerJsModule('_vboard', {
-      source: this.modules,
+      ...lazy,
+      source: this.modules.core,
       sleep_ms: (ms: number) => this.sleep(ms),
       pin_write: (pin: number, level: number) => this.pinWrite(pin, level ? 1 : 0),
       pin_level: (pin: number) => this.pins.get(pin) ?? -1,

@@ -47,6 +47,7 @@ export function withSharedMemory(wasm: Uint8Array): Uint8Array<ArrayBuffer> | un
  * loads gets a shared memory, later loads (soft resets) reuse the compiled module.
  */
 export function captureInstances(shared: boolean): { memory(): WebAssembly.Memory | undefined } {
+  if (shared) allowSharedDecode();
   let compiled: WebAssembly.Module | undefined;
   let memory: WebAssembly.Memory | undefined;
   const original = WebAssembly.instantiate.bind(WebAssembly) as (
@@ -76,6 +77,21 @@ export function captureInstances(shared: boolean): { memory(): WebAssembly.Memor
   api['instantiateStreaming'] = async (response: Response | PromiseLike<Response>, imports?: WebAssembly.Imports) =>
     instantiate(await (await response).arrayBuffer(), imports);
   return { memory: () => memory };
+}
+
+/**
+ * Emscripten decodes strings straight from the heap; browsers' TextDecoder refuses views of shared
+ * memory (Node accepts them), so those are copied first.
+ */
+function allowSharedDecode(): void {
+  const proto = TextDecoder.prototype as { decode(input?: AllowSharedBufferSource, options?: TextDecodeOptions): string };
+  const decode = proto.decode;
+  proto.decode = function (this: TextDecoder, input?: AllowSharedBufferSource, options?: TextDecodeOptions): string {
+    if (input && ArrayBuffer.isView(input) && input.buffer instanceof SharedArrayBuffer) {
+      input = new Uint8Array(input.buffer, input.byteOffset, input.byteLength).slice();
+    }
+    return decode.call(this, input, options);
+  };
 }
 
 /** Static data sits low in Emscripten's layout; look there before scanning the whole memory. */
