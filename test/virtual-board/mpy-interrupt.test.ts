@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import { chipById } from '../../src/chips/index.js';
 import { latin1Bytes, latin1String } from '../../src/platform/bytes.js';
 import { ByteReader } from '../../src/repl/byte-reader.js';
+import { RawRepl } from '../../src/repl/raw-repl.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { boardLeds } from '../../src/virtual-board/board-leds.js';
 import { appImageWithStrings, hardReset, smallFirmware, startBoardOnTcp, type BoardOnTcp } from './mpy-fixtures.js';
@@ -82,6 +83,35 @@ test('the blink program drives GPIO 2: the host sees 1,0,1,... at the sleep rate
   // A reset releases the pins.
   await hardReset(t, r);
   assert.equal(b.board.pins.level(2), undefined);
+});
+
+test('through the repl library: a running program streams its output, and Ctrl-C (Stop) ends exec with KeyboardInterrupt', async () => {
+  const b = await startBoardOnTcp({ firmware: smallFirmware('esp32') });
+  boards.push(b);
+  const t = await b.connect();
+  await hardReset(t);
+  await sleep(1500);
+  const repl = new RawRepl(t);
+  await repl.enter();
+  const streamed: string[] = [];
+  let firstAt = 0;
+  const started = Date.now();
+  const run = repl.exec('import time\nn = 0\nwhile True:\n    print("tick", n)\n    n += 1\n    time.sleep(0.1)\n', {
+    timeoutMs: 10000,
+    onStdout: (d) => {
+      if (!firstAt) firstAt = Date.now();
+      streamed.push(latin1String(d));
+    },
+  });
+  await sleep(700);
+  await t.write(Uint8Array.of(0x03));
+  const result = await run;
+  assert.ok(firstAt > 0 && firstAt - started < 600, 'output arrives while the program runs');
+  assert.match(latin1String(result.stdout), /^tick 0\r\ntick 1\r\ntick 2\r\n/);
+  assert.match(latin1String(result.stderr), /KeyboardInterrupt: \r\n$/);
+  // The board is ready for the next program.
+  assert.equal(latin1String(await repl.execOk('print(n > 3)')), 'True\r\n');
+  await repl.exit();
 });
 
 test('os.uname, sys.implementation and machine name the flashed firmware; network and I2C find nothing', async () => {
