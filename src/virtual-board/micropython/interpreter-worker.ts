@@ -101,6 +101,8 @@ class WorkerBoard {
   private lastSent = '';
   private lastRecord: Uint8Array | undefined;
   private persisting = false;
+  /** A file was written since the files were last sent to flash. */
+  private unsaved = false;
   /** Output leaves as it comes (while code runs), not only when the interpreter returns. */
   private live = false;
   private readonly pins = new Map<number, 0 | 1>();
@@ -290,7 +292,7 @@ class WorkerBoard {
     }
     this.flush();
     // What the REPL wrote without closing (open(...).write(...)) reaches flash too.
-    if (this.mp) this.persist(this.mp);
+    if (this.mp && this.unsaved) this.persist(this.mp);
     this.port.post({ type: 'idle' });
   }
 
@@ -434,6 +436,7 @@ class WorkerBoard {
     if (typeof write === 'function') {
       fs['write'] = (...args: unknown[]) => {
         const result = write.apply(mp.FS, args);
+        if (!(args[0] as { tty?: unknown } | undefined)?.tty) this.unsaved = true;
         if (this.live && !this.holdingBanner()) this.flush();
         return result;
       };
@@ -444,6 +447,7 @@ class WorkerBoard {
     // Reading the files back goes through FS.close too.
     if (this.persisting) return;
     this.persisting = true;
+    this.unsaved = false;
     let record: Uint8Array;
     try {
       record = encodeFs(files ?? snapshotFiles(mp.FS));
