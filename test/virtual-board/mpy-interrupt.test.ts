@@ -57,6 +57,16 @@ test('Ctrl-C interrupts a while True loop with KeyboardInterrupt, in the friendl
   assert.equal(await send(t, r, 'print(6*7)\x04', '\x04>'), 'OK42\r\n\x04\x04>');
 });
 
+test('code that catches KeyboardInterrupt goes on, and its later sleeps wait their full time', async () => {
+  const { t, r } = await bootedBoard({ firmware: smallFirmware('esp32') });
+  await send(t, r, '\x01', 'raw REPL; CTRL-B to exit\r\n>');
+  const code = 'import time\ntry:\n  while True:\n    time.sleep(10)\nexcept KeyboardInterrupt:\n  print("caught")\nt0 = time.ticks_ms()\ntime.sleep(0.3)\nprint("slept", time.ticks_diff(time.ticks_ms(), t0) >= 290)\n';
+  await send(t, r, `${code}\x04`, 'OK');
+  await sleep(300);
+  const out = await send(t, r, '\x03', '\x04>');
+  assert.equal(out, 'caught\r\nslept True\r\n\x04\x04>');
+});
+
 test('the blink program drives GPIO 2: the host sees 1,0,1,... at the sleep rate, and Stop (Ctrl-C) ends it', async () => {
   const { b, t, r } = await bootedBoard({ firmware: smallFirmware('esp32') });
   const seen: { pin: number; level: 0 | 1; at: number }[] = [];

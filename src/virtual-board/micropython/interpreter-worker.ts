@@ -243,11 +243,13 @@ class WorkerBoard {
       return;
     }
     const end = Date.now() + ms;
+    const wake = Atomics.load(c, CTL_WAKE);
     for (;;) {
-      const wake = Atomics.load(c, CTL_WAKE);
-      if (Atomics.load(c, CTL_INTERRUPTED) !== 0) return;
+      // An exception already pending (Ctrl-C) is raised as soon as this returns.
+      if (this.memory && this.words && Atomics.load(this.memory, this.words.pendingIndex) !== 0) return;
       const left = end - Date.now();
       if (left <= 0) return;
+      // The board thread bumps CTL_WAKE with each Ctrl-C: a changed value means "stop sleeping".
       if (Atomics.wait(c, CTL_WAKE, wake, left) !== 'timed-out') return;
     }
   }
