@@ -159,12 +159,17 @@ class _Lazy:
         return "<module '%s'>" % self._name
 
 def _load(name, alias):
-    m = _sys.modules.get(name)
-    if not isinstance(m, _Lazy):
-        return m
+    proxy = _sys.modules.get(name)
+    if not isinstance(proxy, _Lazy):
+        return proxy
     ns = dict(_core)
     exec(getattr(_vboard, 'module_' + name), ns)
-    return _sys.modules[name]
+    m = _sys.modules[name]
+    # Whoever imported the stand-in keeps it: give it the module's names (dir() lists them from now on).
+    for k in dir(m):
+        if not k.startswith('__'):
+            setattr(proxy, k, getattr(m, k))
+    return m
 
 _core = globals()
 for _name, _alias in _LAZY_LIST:
