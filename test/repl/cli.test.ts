@@ -31,15 +31,29 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { cwd?: string; stdin?: string } = {}): Promise<Run> {
+/** `typeAfter`: what the user types once stdout shows `seen` (or after 10 s), closing stdin after it. */
+function cli(args: string[], opts: { cwd?: string; stdin?: string; typeAfter?: { seen: RegExp; text: string } } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    const after = opts.typeAfter;
+    let typed = false;
+    const typeRest = (): void => {
+      if (typed || !after) return;
+      typed = true;
+      child.stdin.end(after.text);
+    };
+    const fallback = after ? setTimeout(typeRest, 10_000) : undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (after && after.seen.test(stdout)) typeRest();
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    if (after) child.stdin.write(opts.stdin ?? '');
+    else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     else child.stdin.end();
+    child.on('close', () => clearTimeout(fallback));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -106,7 +120,8 @@ test('fs put, ls, get and cat round-trip binary files with awkward names in nest
 
 test('repl passes piped keystrokes through without resetting the board, and Ctrl-] ends it', async () => {
   const url = await boardUrl();
-  const r = await cli(['repl', '-p', url], { stdin: '\r\x03print(6*7)\r\x1d' });
+  // Ctrl-] once the answer is on the screen, as a person would press it.
+  const r = await cli(['repl', '-p', url], { stdin: '\r\x03print(6*7)\r', typeAfter: { seen: /42\r\n>>> /, text: '\x1d' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /print\(6\*7\)\r\n42\r\n>>> /);
   assert.doesNotMatch(r.stdout, /rst:0x/, 'opening the REPL must not reset the board');
