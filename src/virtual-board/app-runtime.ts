@@ -20,6 +20,8 @@ export interface AppContext {
   uartWrite(data: Uint8Array): void;
   /** The chip's factory MAC (machine.unique_id, WLAN.config('mac')). */
   readonly mac?: Uint8Array;
+  /** Why the chip started this time. */
+  readonly bootCause?: AppBootCause;
   /** What the host puts on input pins now (later changes arrive through AppRuntime.inputsChanged). */
   readonly inputs?: PinInputs;
   /** The application drove an output pin to this level. */
@@ -27,6 +29,8 @@ export interface AppContext {
   /** The application restarts the chip (machine.reset, deepsleep). */
   restart?(kind: 'hard' | 'deepsleep', sleepMs?: number): void;
 }
+
+export type AppBootCause = 'power-on' | 'external' | 'rtc-watchdog' | 'software' | 'deepsleep';
 
 /** Levels and readings the host puts on the chip's input pins (the page's buttons and sliders). */
 export interface PinInputs {

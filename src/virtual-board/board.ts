@@ -4,7 +4,7 @@ import { UpyflashError } from '../errors.js';
 import { latin1Bytes } from '../platform/bytes.js';
 import { SlipDecoder, slipEncode } from '../protocol/slip.js';
 import type { ControlLines } from '../transport/transport.js';
-import type { AppContext, AppFactory, AppRuntime, FlashView, PinInputs } from './app-runtime.js';
+import type { AppBootCause, AppContext, AppFactory, AppRuntime, FlashView, PinInputs } from './app-runtime.js';
 import { readBootImage } from './boot-image.js';
 import { defaultIdentity, type ChipIdentity } from './chip-identity.js';
 import { realClock, TimerGroup, type Clock } from './clock.js';
@@ -92,6 +92,10 @@ export class VirtualBoard {
   private currentState: BoardState = 'reset';
   private chipBaud: number;
   private nextCause: ResetCause = 'power-on';
+  /** Why the chip last started, as the application reads it (machine.reset_cause()). */
+  private bootCause: AppBootCause = 'power-on';
+  /** Set by machine.reset()/deepsleep: the next start is theirs, not an EN reset's. */
+  private appCause: AppBootCause | undefined;
   /** Counts chip restarts, so output of a loader or app from before a reset is dropped. */
   private bootId = 0;
   private powered = false;
@@ -297,6 +301,8 @@ export class VirtualBoard {
   private start(gpio0Low: boolean): void {
     const cause = this.nextCause;
     this.nextCause = 'external';
+    this.bootCause = this.appCause ?? cause;
+    this.appCause = undefined;
     this.stopChip();
     if (this.behaviour === 'silent') {
       this.setState('halted');
@@ -414,6 +420,7 @@ export class VirtualBoard {
       uartWrite: write,
       mac: this.identity.mac,
       inputs: this.pinInputs,
+      bootCause: this.bootCause,
       pinChanged: (pin, level) => {
         if (id !== this.bootId || this.driven.get(pin) === level) return;
         this.driven.set(pin, level);
@@ -430,6 +437,7 @@ export class VirtualBoard {
   private restartFromApp(kind: 'hard' | 'deepsleep', sleepMs: number): void {
     this.stopChip();
     this.setState('reset');
+    this.appCause = kind === 'deepsleep' ? 'deepsleep' : 'software';
     if (kind === 'deepsleep' && sleepMs <= 0) return;
     this.bootTimers.schedule(kind === 'deepsleep' ? sleepMs : 0, () => this.start(this.circuit.gpio0Low));
   }

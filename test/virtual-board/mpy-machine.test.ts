@@ -65,10 +65,12 @@ test('machine.reset() restarts through the ROM after what it printed; deepsleep(
   const { t, r } = await bootedBoard();
   const reset = await send(t, r, 'import machine; print("bye"); machine.reset()\r', '>>> ', 15000);
   assert.match(reset, /\r\nbye\r\nets Jun {2}8 2016 00:22:57\r\n[\s\S]*entry 0x[0-9a-f]{8}\r\nMicroPython v1\.27\.0/);
+  assert.match(await send(t, r, 'import machine; print(machine.reset_cause() == machine.SOFT_RESET)\r'), /\r\nTrue\r\n>>> $/);
   const slept = Date.now();
   const wake = await send(t, r, 'import machine; machine.deepsleep(500)\r', '>>> ', 15000);
   assert.ok(Date.now() - slept >= 500, `the chip slept before booting again: ${JSON.stringify(wake)}`);
   assert.match(wake, /ets Jun {2}8 2016[\s\S]*MicroPython v1\.27\.0/);
+  assert.match(await send(t, r, 'import machine; print(machine.reset_cause() == machine.DEEPSLEEP_RESET)\r'), /\r\nTrue\r\n>>> $/);
 });
 
 test('an ESP8266 names itself esp8266 and has no esp32 module', async () => {

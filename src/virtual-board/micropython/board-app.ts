@@ -9,7 +9,7 @@
  */
 import type { MicroPythonBanner } from '../../image/banner.js';
 import { bytesEqual } from '../../platform/bytes.js';
-import type { AppContext, AppFactory, AppRuntime, PinInputs } from '../app-runtime.js';
+import type { AppBootCause, AppContext, AppFactory, AppRuntime, PinInputs } from '../app-runtime.js';
 import { decodeFs, fsRecordLength, FS_HEADER_LEN, type FsEntry } from './fs-image.js';
 import { fsRegion, type FlashRegion } from './fs-region.js';
 import { flashedMicroPython } from './flashed-app.js';
@@ -54,6 +54,11 @@ export function micropythonApp(options: MicroPythonAppOptions = {}): AppFactory 
 const CTRL_C = 0x03;
 const GPIO_SLOTS = 64;
 const UART_BATCH_MS = 10;
+/**
+ * machine.reset_cause() values (machine.PWRON_RESET...). On an ESP32 the EN pin resets the whole chip,
+ * which esp_reset_reason() reports as power-on; machine.reset() is a software restart (SOFT_RESET).
+ */
+const RESET_CAUSE: Record<AppBootCause, number> = { 'power-on': 1, external: 1, 'rtc-watchdog': 3, deepsleep: 4, software: 5 };
 
 class MicroPythonBoardApp implements AppRuntime {
   private link: WorkerLink | undefined;
@@ -220,7 +225,7 @@ class MicroPythonBoardApp implements AppRuntime {
       mac: [...(this.ctx.mac ?? new Uint8Array(6))],
       flashSize: this.ctx.flash.size,
       cpuHz: esp8266 ? 80_000_000 : 160_000_000,
-      resetCause: 1,
+      resetCause: RESET_CAUSE[this.ctx.bootCause ?? 'power-on'],
     };
   }
 
