@@ -8,8 +8,14 @@ import { defineConfig } from 'vite';
 const pageRoot = fileURLToPath(new URL('./src/web/page/', import.meta.url));
 const outDir = fileURLToPath(new URL('./dist/web/', import.meta.url));
 
+// The demo board's MicroPython worker needs SharedArrayBuffer (Ctrl-C, sleeps): cross-origin isolation,
+// as `upyflash ui` serves the page.
+const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 export default defineConfig({
   root: pageRoot,
+  server: { headers: isolation },
+  preview: { headers: isolation },
   base: './',
   publicDir: false,
   logLevel: 'warn',

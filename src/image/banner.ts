@@ -35,7 +35,8 @@ export function findMicroPythonBanner(bytes: Uint8Array): MicroPythonBanner | un
   let mcuName = '';
   for (const m of text.matchAll(MACHINE_RE)) {
     // The board name never starts with a space or contains another NUL-separated fragment.
-    const candidate = m[1]!;
+    // Firmware before v1.23 keeps the separator in the machine string ("; ESP module with ESP8266").
+    const candidate = m[1]!.replace(/^; /, '');
     if (candidate.trim() !== candidate) continue;
     boardName = candidate;
     mcuName = m[2]!;

@@ -18,6 +18,24 @@ export interface AppContext {
   readonly flash: FlashView;
   /** Bytes the application prints on its UART. */
   uartWrite(data: Uint8Array): void;
+  /** The chip's factory MAC (machine.unique_id, WLAN.config('mac')). */
+  readonly mac?: Uint8Array;
+  /** Why the chip started this time. */
+  readonly bootCause?: AppBootCause;
+  /** What the host puts on input pins now (later changes arrive through AppRuntime.inputsChanged). */
+  readonly inputs?: PinInputs;
+  /** The application drove an output pin to this level. */
+  pinChanged?(pin: number, level: 0 | 1): void;
+  /** The application restarts the chip (machine.reset, deepsleep). */
+  restart?(kind: 'hard' | 'deepsleep', sleepMs?: number): void;
+}
+
+export type AppBootCause = 'power-on' | 'external' | 'rtc-watchdog' | 'software' | 'deepsleep';
+
+/** Levels and readings the host puts on the chip's input pins (the page's buttons and sliders). */
+export interface PinInputs {
+  level(pin: number): 0 | 1 | undefined;
+  analog(pin: number): number | undefined;
 }
 
 export interface AppRuntime {
@@ -25,6 +43,8 @@ export interface AppRuntime {
   input(data: Uint8Array): void;
   /** The board is reset or powered off: stop timers, release resources. */
   stop(): void;
+  /** The host changed an input pin's level or ADC reading. */
+  inputsChanged?(inputs: PinInputs): void;
 }
 
 /** Returns undefined when the flash holds nothing this runtime can run (the board then behaves as a blank chip would). */

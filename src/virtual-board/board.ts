@@ -4,7 +4,7 @@ import { UpyflashError } from '../errors.js';
 import { latin1Bytes } from '../platform/bytes.js';
 import { SlipDecoder, slipEncode } from '../protocol/slip.js';
 import type { ControlLines } from '../transport/transport.js';
-import type { AppContext, AppFactory, AppRuntime, FlashView } from './app-runtime.js';
+import type { AppBootCause, AppContext, AppFactory, AppRuntime, FlashView, PinInputs } from './app-runtime.js';
 import { readBootImage } from './boot-image.js';
 import { defaultIdentity, type ChipIdentity } from './chip-identity.js';
 import { realClock, TimerGroup, type Clock } from './clock.js';
@@ -69,6 +69,18 @@ export interface VirtualBoardOptions {
 
 const DEFAULT_RESET_DELAY_MS = 10;
 
+/** The board's GPIOs as its host sees them: levels the application drives, levels and readings put on inputs. */
+export interface BoardPins {
+  /** Called when the application drives a pin to a new level; returns the unsubscribe. */
+  onChange(listener: (pin: number, level: 0 | 1) => void): () => void;
+  /** The level the application drives the pin to; undefined while it does not drive it (after a reset too). */
+  level(pin: number): 0 | 1 | undefined;
+  /** Puts a level on an input pin (a button); undefined lets it float (pull-ups decide). */
+  setInput(pin: number, level: 0 | 1 | undefined): void;
+  /** Sets what machine.ADC reads on the pin (raw counts: 0-4095 on ESP32, 0-1023 on ESP8266). */
+  setAnalog(pin: number, value: number | undefined): void;
+}
+
 export class VirtualBoard {
   readonly chip: ChipSpec;
   readonly flash: FlashMemory;
@@ -89,12 +101,42 @@ export class VirtualBoard {
   private currentState: BoardState = 'reset';
   private chipBaud: number;
   private nextCause: ResetCause = 'power-on';
+  /** Why the chip last started, as the application reads it (machine.reset_cause()). */
+  private bootCause: AppBootCause = 'power-on';
+  /** Set by machine.reset()/deepsleep: the next start is theirs, not an EN reset's. */
+  private appCause: AppBootCause | undefined;
   /** Counts chip restarts, so output of a loader or app from before a reset is dropped. */
   private bootId = 0;
   private powered = false;
   private closed = false;
   private readonly stateListeners: ((s: string) => void)[] = [];
   private readonly portOwner: PortOwner;
+  private readonly driven = new Map<number, 0 | 1>();
+  private readonly pinListeners = new Set<(pin: number, level: 0 | 1) => void>();
+  private readonly inputLevels = new Map<number, 0 | 1>();
+  private readonly analogValues = new Map<number, number>();
+  private readonly pinInputs: PinInputs = {
+    level: (pin) => this.inputLevels.get(pin),
+    analog: (pin) => this.analogValues.get(pin),
+  };
+
+  readonly pins: BoardPins = {
+    onChange: (listener) => {
+      this.pinListeners.add(listener);
+      return () => void this.pinListeners.delete(listener);
+    },
+    level: (pin) => this.driven.get(pin),
+    setInput: (pin, level) => {
+      if (level === undefined) this.inputLevels.delete(pin);
+      else this.inputLevels.set(pin, level);
+      this.app?.inputsChanged?.(this.pinInputs);
+    },
+    setAnalog: (pin, value) => {
+      if (value === undefined) this.analogValues.delete(pin);
+      else this.analogValues.set(pin, value);
+      this.app?.inputsChanged?.(this.pinInputs);
+    },
+  };
 
   constructor(private readonly opts: VirtualBoardOptions) {
     const chip = chipById(opts.chip);
@@ -257,6 +299,8 @@ export class VirtualBoard {
     this.app = undefined;
     this.loader = undefined;
     app?.stop();
+    // A chip in reset drives no pins.
+    this.driven.clear();
     this.slip.reset();
     this.toHost.abortUnsent();
     this.flash.flush();
@@ -266,6 +310,8 @@ export class VirtualBoard {
   private start(gpio0Low: boolean): void {
     const cause = this.nextCause;
     this.nextCause = 'external';
+    this.bootCause = this.appCause ?? cause;
+    this.appCause = undefined;
     this.stopChip();
     if (this.behaviour === 'silent') {
       this.setState('halted');
@@ -377,11 +423,33 @@ export class VirtualBoard {
         flash.flush();
       },
     };
+    const id = this.bootId;
     return {
       chip: this.chip,
       flash: view,
       uartWrite: write,
+      mac: this.identity.mac,
+      inputs: this.pinInputs,
+      bootCause: this.bootCause,
+      pinChanged: (pin, level) => {
+        if (id !== this.bootId || this.driven.get(pin) === level) return;
+        this.driven.set(pin, level);
+        for (const l of [...this.pinListeners]) l(pin, level);
+      },
+      restart: (kind, sleepMs) => {
+        if (id !== this.bootId) return;
+        this.restartFromApp(kind, sleepMs ?? 0);
+      },
     };
+  }
+
+  /** machine.reset() restarts the chip through the ROM; deep sleep stops it until its timer (or EN) wakes it. */
+  private restartFromApp(kind: 'hard' | 'deepsleep', sleepMs: number): void {
+    this.stopChip();
+    this.setState('reset');
+    this.appCause = kind === 'deepsleep' ? 'deepsleep' : 'software';
+    if (kind === 'deepsleep' && sleepMs <= 0) return;
+    this.bootTimers.schedule(kind === 'deepsleep' ? sleepMs : 0, () => this.start(this.circuit.gpio0Low));
   }
 
   private setState(s: BoardState): void {

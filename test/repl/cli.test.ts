@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cliPath } from '../../harness/paths.js';
 import { smallFirmware, startBoardOnTcp, type BoardOnTcp } from '../virtual-board/mpy-fixtures.js';
+import { ByteReader } from '../../src/repl/byte-reader.js';
 
 const boards: BoardOnTcp[] = [];
 const dirs: string[] = [];
@@ -30,7 +31,8 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** `typeAfter`: what the user types once stdout shows `seen` (or after 10 s), closing stdin after it. */
+function cli(args: string[], opts: { cwd?: string; stdin?: string; typeAfter?: { seen: RegExp; text: string }; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: opts.cwd ?? process.cwd(),
@@ -39,10 +41,23 @@ function cli(args: string[], opts: { cwd?: string; stdin?: string; env?: Record<
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    const after = opts.typeAfter;
+    let typed = false;
+    const typeRest = (): void => {
+      if (typed || !after) return;
+      typed = true;
+      child.stdin.end(after.text);
+    };
+    const fallback = after ? setTimeout(typeRest, 10_000) : undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (after && after.seen.test(stdout)) typeRest();
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    if (after) child.stdin.write(opts.stdin ?? '');
+    else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     else child.stdin.end();
+    child.on('close', () => clearTimeout(fallback));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -50,6 +65,10 @@ function cli(args: string[], opts: { cwd?: string; stdin?: string; env?: Record<
 async function boardUrl(): Promise<string> {
   const b = await startBoardOnTcp({ firmware: smallFirmware('esp32') });
   boards.push(b);
+  // As a board on a desk: powered and at its prompt before the user types (MicroPython starts in a worker).
+  const t = await b.connect();
+  await new ByteReader(t).readUntil('>>> ', 15000, 'the prompt');
+  await t.close();
   return b.url;
 }
 
@@ -105,7 +124,8 @@ test('fs put, ls, get and cat round-trip binary files with awkward names in nest
 
 test('repl passes piped keystrokes through without resetting the board, and Ctrl-] ends it', async () => {
   const url = await boardUrl();
-  const r = await cli(['repl', '-p', url], { stdin: '\r\x03print(6*7)\r\x1d' });
+  // Ctrl-] once the answer is on the screen, as a person would press it.
+  const r = await cli(['repl', '-p', url], { stdin: '\r\x03print(6*7)\r', typeAfter: { seen: /42\r\n>>> /, text: '\x1d' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /print\(6\*7\)\r\n42\r\n>>> /);
   assert.doesNotMatch(r.stdout, /rst:0x/, 'opening the REPL must not reset the board');

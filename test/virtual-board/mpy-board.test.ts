@@ -145,7 +145,8 @@ test("the board's MicroPython answers the recorded host bytes as the real v1.26.
     const want = normalize(expected);
     const end = Date.now() + 8000;
     while (normalize(got) !== want && Date.now() < end) {
-      const d = await t.read(200);
+      // The interpreter starts in a worker: give the boot turn time to arrive after the ROM text.
+      const d = await t.read(1000);
       got += latin1String(d);
       if (d.length === 0 && normalize(got).length > want.length) break;
     }

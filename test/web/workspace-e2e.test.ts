@@ -4,8 +4,8 @@
  * (and again: skipped as unchanged), download it back byte-identical, rename and delete it, a name the
  * board cannot take, a broken script whose traceback line is marked, soft and hard reset with main.py
  * listed after. Phone width first, desktop width for the screenshots too (test-output/web/).
- * What needs the interruptible virtual board (Stop ending an endless loop, the LED) is skipped, by
- * name, while this build's virtual board has no pin API.
+ * The demo board's MicroPython runs in a worker, so Stop ends an endless loop, and the page's LED
+ * follows GPIO 2 while the blink program runs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import * as virtualBoard from '../../src/virtual-board/board.js';
+import { boardLeds } from '../../src/virtual-board/board-leds.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
 import { cliPath, projectRoot } from '../../harness/paths.js';
 import { ensurePageBuilt } from './page-build.js';
@@ -26,10 +26,6 @@ const outDir = join(projectRoot, 'test-output', 'web');
 const cleanup = cleanupAfterAll();
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium to run the web test`;
-/** The pin API and the interpreter in a worker land together (another branch); until then these parts skip. */
-const boardLeds = Object.getOwnPropertyDescriptor(virtualBoard, 'boardLeds')?.value as ((chip: string) => { pin: number; activeLow: boolean }[]) | undefined;
-const interruptible = typeof boardLeds === 'function';
-const NEEDS_WORKER = interruptible ? false : 'needs interruptible virtual board';
 
 test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', { skip, timeout: 300_000 }, async (t) => {
   await ensurePageBuilt({ whenStale: true });
@@ -74,9 +70,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   // The editor lives in a shadow root (its styles pass the page's CSP there).
   await page.waitForFunction(() => document.getElementById('editor')?.shadowRoot?.activeElement?.classList.contains('cm-content') ?? false);
   assert.equal(await page.locator('#editor-path').inputValue(), '/main.py');
-  const loop = interruptible
-    ? ['import time', 'n = 0', "while True: n += 1; print('tick', n); time.sleep(0.05)"]
-    : ['import time', "for n in range(1, 4): print('tick', n)"];
+  const loop = ['import time', 'n = 0', "while True: n += 1; print('tick', n); time.sleep(0.05)"];
   await typeLines(page, loop);
   await page.keyboard.press('Control+S');
   await page.waitForFunction(() => /^Saved \/main\.py/.test(document.getElementById('editor-status')?.textContent ?? ''));
@@ -90,11 +84,9 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   // Run: the buffer runs (not saved again) and its output streams into the console.
   await press(page, '#editor-run', 'Enter');
   await waitConsole(page, /tick 3\n/);
-  await t.test('Stop interrupts the running loop', { skip: NEEDS_WORKER }, async () => {
-    await press(page, '#editor-stop', 'Enter');
-    await page.waitForFunction(() => /Stopped \(KeyboardInterrupt\)/.test(document.getElementById('editor-status')?.textContent ?? ''));
-  });
-  if (!interruptible) await page.waitForFunction(() => document.getElementById('editor-status')?.textContent === 'The program ended.');
+  // The loop never ends by itself: only Stop (Ctrl-C reaching the interpreter in its worker) ends it.
+  await press(page, '#editor-stop', 'Enter');
+  await page.waitForFunction(() => /Stopped \(KeyboardInterrupt\)/.test(document.getElementById('editor-status')?.textContent ?? ''));
   await waitConsole(page, />>> $/);
 
   // Save as main.py and reset: the same file, then MicroPython restarts (a soft reset) and lists it.
@@ -198,17 +190,20 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   // Each job ends with one prompt, not a row of them.
   assert.doesNotMatch(history, />>> >>> /);
 
-  await t.test('the board LED follows machine.Pin', { skip: NEEDS_WORKER }, async () => {
-    const led = boardLeds!('ESP32')[0]!;
-    const on = led.activeLow ? 0 : 1;
+  await t.test('the blink program lights the board LED on and off, and Ctrl-C stops it', async () => {
+    const led = boardLeds('ESP32')[0]!;
     await page.locator('#board-led').waitFor({ state: 'visible' });
     await page.locator('#repl-input').focus();
-    await page.keyboard.type(`from machine import Pin; Pin(${led.pin}, Pin.OUT).value(${on})`);
+    await page.keyboard.type(`import time; from machine import Pin; led = Pin(${led.pin}, Pin.OUT)`);
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.getElementById('board-led')?.dataset.on === 'true');
-    await page.keyboard.type(`Pin(${led.pin}, Pin.OUT).value(${1 - on})`);
+    await page.keyboard.type('while True: led.value(not led.value()); time.sleep(0.2)');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.getElementById('board-led')?.dataset.on === 'false');
+    await page.keyboard.press('Enter');
+    for (const on of ['true', 'false', 'true', 'false']) {
+      await page.waitForFunction((want) => document.getElementById('board-led')?.dataset.on === want, on);
+    }
+    await press(page, '#repl-interrupt', 'Enter');
+    await waitConsole(page, /KeyboardInterrupt[\s\S]*>>> $/);
   });
 
   // Disconnect, then open the same (still powered) board as one that already runs MicroPython: no

@@ -21,6 +21,12 @@ declare module '@micropython/micropython-webassembly-pyscript' {
   }
   export interface MicroPythonWasm {
     FS: EmscriptenFs;
+    /** The Emscripten module; the exports the virtual board calls directly. */
+    _module: { _mp_sched_keyboard_interrupt(): void };
+    /** Makes a JS object importable from Python under `name`. */
+    registerJsModule(name: string, module: object): void;
+    /** Runs Python source in __main__; throws a PythonError for an uncaught exception. */
+    runPython(code: string): unknown;
     replInit(): void;
     /** Returns non-zero when the REPL asks its host to exit (soft reset with Ctrl-D). */
     replProcessChar(chr: number): number;

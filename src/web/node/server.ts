@@ -93,6 +93,9 @@ interface Context {
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
+  // Cross-origin isolation: the demo board's MicroPython worker needs SharedArrayBuffer for Ctrl-C and sleeps.
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  res.setHeader('cross-origin-embedder-policy', 'require-corp');
   if (!hostAllowed(req.headers.host, ctx.port())) {
     sendText(res, 403, 'Forbidden: upyflash ui answers only on 127.0.0.1 and localhost.');
     return;

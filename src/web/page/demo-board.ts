@@ -1,13 +1,13 @@
 import type { ChipId } from '../../chips/types.js';
 import type { Transport } from '../../transport/transport.js';
 import { endpointTransport } from '../../transport/endpoint-transport.js';
-import * as virtualBoard from '../../virtual-board/board.js';
+import { boardLeds } from '../../virtual-board/board-leds.js';
 import { VirtualBoard } from '../../virtual-board/board.js';
 import { micropythonApp } from '../../virtual-board/micropython/index.js';
 import { browserStub } from './stub-source.js';
 import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
-import type { LedSource, LedSpec, PinsLike } from './board-led.js';
+import type { LedSource } from './board-led.js';
 // Vite emits the .wasm as an asset and gives its URL; the package cannot find it by itself once bundled.
 import micropythonWasmUrl from '@micropython/micropython-webassembly-pyscript/micropython.wasm?url';
 
@@ -54,12 +54,8 @@ function plugIn(board: VirtualBoard, chipName: string): DemoBoard {
   return { transport, led: ledSource(board, chipName) };
 }
 
-/** The pin API of the interruptible virtual board, when this build has it. */
+/** The board's LED(s) as the generic module wires them; a chip without a known LED shows none. */
 function ledSource(board: VirtualBoard, chipName: string): LedSource | undefined {
-  const pins = (board as unknown as { pins?: PinsLike }).pins;
-  // Looked up at run time: the pin API may not be in this build (bundlers warn on a static miss).
-  const boardLeds: unknown = Object.getOwnPropertyDescriptor(virtualBoard, 'boardLeds')?.value;
-  if (!pins || typeof pins.onChange !== 'function' || typeof boardLeds !== 'function') return undefined;
-  const leds = (boardLeds as (chip: string) => LedSpec[])(chipName);
-  return leds.length > 0 ? { pins, leds } : undefined;
+  const leds = boardLeds(chipName);
+  return leds.length > 0 ? { pins: board.pins, leds } : undefined;
 }
