@@ -3,7 +3,7 @@ import { parseTraceback } from '../../repl/traceback.js';
 import type { BoardSession } from './board-session.js';
 import type { CodeEditor } from './code-editor.js';
 import { byId } from './dom.js';
-import { ErrorBox } from './error-box.js';
+import { ErrorBox, PanelJobs } from './error-box.js';
 import type { ReplConsole } from './repl-console.js';
 
 export interface EditorPanelHost {
@@ -31,7 +31,7 @@ export class EditorPanel {
   /** CodeMirror is loaded as its own chunk once the page is up: flashing does not wait for it. */
   private readonly editorReady: Promise<CodeEditor>;
   private session: BoardSession | undefined;
-  private busy = false;
+  private readonly jobs = new PanelJobs(this.errors, () => this.setEnabled());
   /** The buffer as last opened or saved: opening another file over other changes asks first. */
   private savedText = STARTER;
 
@@ -79,19 +79,8 @@ export class EditorPanel {
   }
 
   private async job(action: () => Promise<void>): Promise<void> {
-    if (this.busy || !this.session) return;
-    this.busy = true;
-    this.errors.clear();
-    this.setEnabled();
-    try {
-      await action();
-    } catch (e) {
-      this.errors.show(e);
-      this.errors.element.focus();
-    } finally {
-      this.busy = false;
-      this.setEnabled();
-    }
+    if (!this.session) return;
+    await this.jobs.run(action);
   }
 
   private need(): BoardSession {
@@ -101,7 +90,7 @@ export class EditorPanel {
 
   private setEnabled(): void {
     const open = this.session !== undefined;
-    const idle = open && !this.busy;
+    const idle = open && !this.jobs.busy;
     for (const b of [this.save, this.runButton, this.mainButton, this.softButton]) b.disabled = !idle;
     this.stopButton.disabled = !open;
     this.hardButton.disabled = !open;

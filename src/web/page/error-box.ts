@@ -26,3 +26,37 @@ export class ErrorBox {
     if (node) node.textContent = text;
   }
 }
+
+/**
+ * One panel action at a time: the panel's controls are refreshed (disabled) while it runs, and a
+ * failure is shown in the panel's error box with code and hint, and focused for screen readers.
+ */
+export class PanelJobs {
+  private running = false;
+
+  constructor(
+    private readonly errors: ErrorBox,
+    private readonly changed: () => void,
+  ) {}
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  async run(action: () => Promise<void>, afterwards?: () => void): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.errors.clear();
+    this.changed();
+    try {
+      await action();
+    } catch (e) {
+      this.errors.show(e);
+      this.errors.element.focus();
+    } finally {
+      this.running = false;
+      afterwards?.();
+      this.changed();
+    }
+  }
+}

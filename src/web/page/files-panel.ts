@@ -5,7 +5,7 @@ import { Reporter } from '../../progress.js';
 import { formatBytes } from '../progress-view.js';
 import type { BoardSession } from './board-session.js';
 import { byId } from './dom.js';
-import { ErrorBox } from './error-box.js';
+import { ErrorBox, PanelJobs } from './error-box.js';
 
 export interface FilesPanelHost {
   /** Opens a board file in the editor. */
@@ -41,7 +41,7 @@ export class FilesPanel {
   private session: BoardSession | undefined;
   private entries: BoardEntry[] = [];
   private cwd = '/';
-  private busy = false;
+  private readonly jobs = new PanelJobs(this.errors, () => this.setEnabled());
 
   constructor(private readonly host: FilesPanelHost) {
     this.refreshButton.addEventListener('click', () => void this.job(() => this.refresh()));
@@ -104,20 +104,10 @@ export class FilesPanel {
 
   /** Runs a panel action: one at a time, errors shown in the panel with code and hint. */
   async job(action: () => Promise<void>): Promise<void> {
-    if (this.busy || !this.session) return;
-    this.busy = true;
-    this.errors.clear();
-    this.setEnabled();
-    try {
-      await action();
-    } catch (e) {
-      this.errors.show(e);
-      this.errors.element.focus();
-    } finally {
-      this.busy = false;
+    if (!this.session) return;
+    await this.jobs.run(action, () => {
       this.progress.hidden = true;
-      this.setEnabled();
-    }
+    });
   }
 
   private need(): BoardSession {
@@ -126,7 +116,7 @@ export class FilesPanel {
   }
 
   private setEnabled(): void {
-    const on = this.session !== undefined && !this.busy;
+    const on = this.session !== undefined && !this.jobs.busy;
     for (const b of [this.refreshButton, this.newFile, this.newFolder]) b.disabled = !on;
     this.upload.disabled = !on;
     for (const b of this.tree.querySelectorAll('button')) b.disabled = !on;
