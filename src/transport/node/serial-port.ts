@@ -6,6 +6,7 @@
 import { SerialPort } from 'serialport';
 import { UpyflashError } from '../../errors.js';
 import { ByteQueue } from '../byte-queue.js';
+import { hangupAwareBinding } from './hangup-aware-binding.js';
 import { serialOpenError, type SerialErrorContext } from './serial-errors.js';
 import type { ControlLines, Transport, TransportCapabilities } from '../transport.js';
 
@@ -31,9 +32,15 @@ export interface SerialTransportOptions {
   errorContext?: SerialErrorContext;
 }
 
-const nodeSerialPort: SerialPortFactory = ({ path, baudRate }) =>
+let binding: typeof SerialPort.binding | undefined;
+
+const nodeSerialPort: SerialPortFactory = ({ path, baudRate }) => {
+  binding ??= hangupAwareBinding();
   // autoOpen off so open errors reach our callback; lock (flock) on, so a second opener is told "busy".
-  new SerialPort({ path, baudRate, autoOpen: false, lock: true, hupcl: true }) as unknown as SerialPortLike;
+  // SerialPort's typings leave `binding` out, but its constructor takes one given in the options.
+  const options = { path, baudRate, autoOpen: false, lock: true, hupcl: true, binding } as ConstructorParameters<typeof SerialPort>[0];
+  return new SerialPort(options) as unknown as SerialPortLike;
+};
 
 function call(fn: (cb: (err: Error | null | undefined) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
