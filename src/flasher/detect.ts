@@ -161,6 +161,11 @@ async function readMac(chip: ChipSpec, reg: (a: number) => Promise<number>): Pro
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
+/** The crystal from the UART divider the loader runs at `baud` with (esptool get_crystal_freq). */
+export async function readCrystalMHz(link: LoaderLink, chip: ChipSpec, baud: number): Promise<number> {
+  return readCrystal(chip, baud, async (a) => (await commandWithRetry(link, commands.readReg(a))).value >>> 0);
+}
+
 /** The ROM set the UART divider for 115200 from the crystal; the divider gives the crystal back. */
 async function readCrystal(chip: ChipSpec, baud: number, reg: (a: number) => Promise<number>): Promise<number> {
   const div = (await reg(chip.uartClkdivReg)) & 0xfffff;
