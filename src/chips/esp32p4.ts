@@ -9,7 +9,7 @@ export const ESP32P4: ChipSpec = {
   imageFormat: 'esp32',
   // 0x40001000 is flash-mapped on the P4: READ_REG reads 0 or a bad-address marker there, so the
   // magic cannot tell it apart (esptool USES_MAGIC_VALUE = False): the chip id decides.
-  magicValues: [0x0, 0x0addbad0],
+  magicValues: [0x0addbad0, 0x0],
   imageChipId: 18,
   bootloaderOffset: 0x2000,
   appOffset: 0x10000,

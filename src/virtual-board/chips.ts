@@ -221,7 +221,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     id: 'esp32c2',
     hasSecureDownloadMode: true,
     rom: NEWER_ROM,
-    magic: 0x7c41a06f,
+    magic: 0x6f51306f,
     romRegisters: {},
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 1,
