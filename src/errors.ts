@@ -197,6 +197,19 @@ export const ERRORS = {
     title: 'The firmware file is corrupt',
     hint: 'The file is corrupt: download it again.',
   },
+  // Locked-down chips: refused before anything is erased (family E03, exit code 4; E039 is taken).
+  FLASH_ENCRYPTED: {
+    code: 'E03A',
+    title: 'Flash encryption is enabled: a plain MicroPython image would not boot',
+    hint: "Nothing was erased. The chip's owner must build and encrypt the image with the project's own flow (idf.py, espsecure.py) and flash it that way; upyflash writes plain images only.",
+    actions: [],
+  },
+  SECURE_BOOT_ENABLED: {
+    code: 'E03B',
+    title: 'Secure boot is enabled: an unsigned MicroPython image would not boot',
+    hint: "Nothing was erased. The chip's owner must sign the bootloader and app with the project's key (idf.py, espsecure.py) and flash them that way; upyflash writes unsigned images only.",
+    actions: [],
+  },
   // Writing and verifying (E04x)
   VERIFY_FAILED: {
     code: 'E040',

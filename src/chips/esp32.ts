@@ -34,6 +34,10 @@ export const ESP32: ChipSpec = {
   mac: { layout: 'esp32', regs: [0x3ff5a004, 0x3ff5a008] },
   crystalsMHz: [40, 26],
   romBaudCorrection: { rtcCaliReg: 0x3ff5f06c, caliShift: 7, caliMask: 0x1ffffff, ck8mEfuseReg: 0x3ff5a010 },
+  securityEfuses: {
+    cryptCnt: { reg: 0x3ff5a000, shift: 20, mask: 0x7f },
+    secureBoot: { reg: 0x3ff5a018, mask: (1 << 4) | (1 << 5) },
+  },
   revision: { layout: 'esp32', efuseBase: 0x3ff5a000, apbCtlDateReg: 0x3ff6607c },
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC', boardName: 'Generic ESP32 module' },

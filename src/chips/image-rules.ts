@@ -14,4 +14,8 @@ export const LEGACY_MIN_REV_PART: Readonly<Record<ChipId, 'major' | 'minor'>> = 
   esp32s3: 'major',
   esp32c3: 'minor',
   esp32c6: 'major',
+  esp32c2: 'major',
+  esp32c5: 'major',
+  esp32h2: 'major',
+  esp32p4: 'major',
 };

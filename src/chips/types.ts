@@ -3,7 +3,17 @@
  * (`chip.rom.supportsDeflate`), it never branches on a chip's name.
  */
 
-export type ChipId = 'esp8266' | 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c3' | 'esp32c6';
+export type ChipId =
+  | 'esp8266'
+  | 'esp32'
+  | 'esp32s2'
+  | 'esp32s3'
+  | 'esp32c2'
+  | 'esp32c3'
+  | 'esp32c5'
+  | 'esp32c6'
+  | 'esp32h2'
+  | 'esp32p4';
 
 export interface LoaderDialect {
   /** Status bytes at the end of every reply: ESP8266 ROM and all stubs 2, ESP32-family ROMs 4. */
@@ -100,6 +110,22 @@ export interface ChipSpec {
    * undone: change the rate through the stub only. Undefined = false (the ROM may change it first).
    */
   readonly stubRestoresRomBaud?: boolean;
+  /**
+   * The crystal the ROM's CHANGE_BAUDRATE computes the divider for, where it can differ from the real
+   * one: a fixed belief (ESP32-C2: 40 MHz even on 26 MHz parts, esptool targets/esp32c2.py change_baud)
+   * or a register field (ESP32-C5: PCR_SYSCLK_CONF bits 24..30). The ROM is then asked for
+   * `baud * romMHz / realMHz`. The stub knows the real crystal.
+   */
+  readonly romUartXtal?: { readonly assumedMHz: number } | { readonly reg: number; readonly shift: number; readonly mask: number };
+  /**
+   * Where flash encryption and secure boot show on a chip whose ROM has no GET_SECURITY_INFO (ESP32,
+   * esptool targets/esp32.py): FLASH_CRYPT_CNT as a field of one eFuse word (enabled when an odd number
+   * of its bits is set) and the secure boot "done" bits (ABS_DONE_0 for v1, ABS_DONE_1 for v2).
+   */
+  readonly securityEfuses?: {
+    readonly cryptCnt: { readonly reg: number; readonly shift: number; readonly mask: number };
+    readonly secureBoot: { readonly reg: number; readonly mask: number };
+  };
 }
 
 export const ROM_MAGIC_REG = 0x40001000;

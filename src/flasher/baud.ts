@@ -4,6 +4,7 @@ import type { Reporter } from '../progress.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import { sleep } from '../platform/sleep.js';
+import { readCrystalMHz } from './detect.js';
 
 /** Rate the ROM loaders sync at. */
 export const SYNC_BAUD = 115200;
@@ -151,6 +152,7 @@ async function prove(link: LoaderLink, opts: BaudOptions): Promise<ProofFailure 
  * `baud * romFreq / realCrystal` so the chip lands on the intended rate (targets/esp32.py change_baud).
  */
 async function romRateFor(link: LoaderLink, chip: ChipSpec, baud: number): Promise<number> {
+  if (chip.romUartXtal) return romRateForCrystal(link, chip, baud);
   const c = chip.romBaudCorrection;
   if (!c) return baud;
   const cali = ((await link.command(commands.readReg(c.rtcCaliReg))).value >>> c.caliShift) & c.caliMask;
@@ -160,4 +162,22 @@ async function romRateFor(link: LoaderLink, chip: ChipSpec, baud: number): Promi
   if (romFreq <= 0) return baud;
   const realCrystal = romFreq > 33_000_000 ? 40_000_000 : 26_000_000;
   return Math.floor((baud * romFreq) / realCrystal);
+}
+
+/**
+ * A ROM that divides for another crystal than the chip has (chip.romUartXtal: the ESP32-C2 ROM assumes
+ * 40 MHz on 26 MHz parts, the C5 ROM believes PCR_SYSCLK_CONF) is asked for `baud * romMHz / realMHz`
+ * (esptool targets/esp32c2.py and esp32c5.py change_baud). Where registers cannot be read (Secure
+ * Download Mode) nothing can be corrected.
+ */
+async function romRateForCrystal(link: LoaderLink, chip: ChipSpec, baud: number): Promise<number> {
+  const x = chip.romUartXtal!;
+  try {
+    const romMHz = 'assumedMHz' in x ? x.assumedMHz : ((await link.command(commands.readReg(x.reg))).value >>> x.shift) & x.mask;
+    const realMHz = await readCrystalMHz(link, chip, link.transport.baud);
+    return romMHz > 0 && romMHz !== realMHz ? Math.floor((baud * romMHz) / realMHz) : baud;
+  } catch (e) {
+    if (isUpyflashError(e, 'UNSUPPORTED_COMMAND')) return baud;
+    throw e;
+  }
 }

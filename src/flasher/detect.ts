@@ -1,9 +1,10 @@
-import { type ChipSpec, type LoaderDialect, ROM_MAGIC_REG, STUB_DIALECT, chipByImageId, chipByMagic } from '../chips/index.js';
+import { CHIPS, type ChipSpec, type LoaderDialect, ROM_MAGIC_REG, STUB_DIALECT, chipByImageId, chipByMagic } from '../chips/index.js';
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import { commandWithRetry } from './retry.js';
 import { readU32 } from '../platform/bytes.js';
+import { type ChipSecurity, UNSECURED, readSecurityEfuses, securityFromInfo } from './security.js';
 import { type FlashId, readFlashId } from './spi-flash.js';
 
 export interface SecurityInfo {
@@ -24,6 +25,8 @@ export interface Detection {
   /** 'security-info' (chip id) or 'magic' (READ_REG 0x40001000). */
   readonly method: 'security-info' | 'magic';
   readonly magic: number | undefined;
+  /** Secure Download Mode, flash encryption and secure boot, as this chip reports them. */
+  readonly security: ChipSecurity;
 }
 
 export function parseSecurityInfo(data: Uint8Array): SecurityInfo {
@@ -86,7 +89,7 @@ export async function detectChip(
     throw new UpyflashError('PROTOCOL_ERROR', `Unknown or unsupported chip (${what})`, {
       hint: opts.expected
         ? `upyflash does not recognise this chip; it was told ${opts.expected.name}. Check the board.`
-        : 'upyflash supports ESP8266, ESP32, ESP32-S2, ESP32-S3, ESP32-C3 and ESP32-C6.',
+        : `upyflash supports ${CHIPS.map((c) => c.name).join(', ')}.`,
       details: { magic, chipId: securityInfo?.chipId },
     });
   }
@@ -95,8 +98,18 @@ export async function detectChip(
       hint: 'Leave --chip out (or use --chip auto) and upyflash detects the chip itself.',
     });
   }
-  link.dialect = opts.stubRunning ? chip.stub : chip.rom;
-  return { chip, securityInfo, secureDownload, method, magic };
+  link.dialect = opts.stubRunning ? chip.stub : secureDownload ? secureDownloadDialect(chip.rom) : chip.rom;
+  const security = securityInfo ? securityFromInfo(securityInfo) : secureDownload ? UNSECURED : await readSecurityEfuses(link, chip);
+  return { chip, securityInfo, secureDownload, method, magic, security };
+}
+
+/**
+ * What is left of a ROM loader in Secure Download Mode: plain FLASH_BEGIN/DATA/END, SPI_ATTACH,
+ * SPI_SET_PARAMS, CHANGE_BAUDRATE and GET_SECURITY_INFO (PROTOCOL-NOTES; ESP-IDF's security docs:
+ * "basic flash write"), so no compressed writes and no MD5.
+ */
+function secureDownloadDialect(rom: LoaderDialect): LoaderDialect {
+  return { ...rom, supportsDeflate: false, supportsMd5: false, supportsStubCommands: false };
 }
 
 export interface ChipDetails {
@@ -159,6 +172,11 @@ async function readMac(chip: ChipSpec, reg: (a: number) => Promise<number>): Pro
     }
   }
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** The crystal from the UART divider the loader runs at `baud` with (esptool get_crystal_freq). */
+export async function readCrystalMHz(link: LoaderLink, chip: ChipSpec, baud: number): Promise<number> {
+  return readCrystal(chip, baud, async (a) => (await commandWithRetry(link, commands.readReg(a))).value >>> 0);
 }
 
 /** The ROM set the UART divider for 115200 from the crystal; the divider gives the crystal back. */

@@ -17,6 +17,7 @@ import type { Reporter } from '../progress.js';
 import { type BootInfo, bootCheck } from '../repl/boot-check.js';
 import type { Transport } from '../transport/transport.js';
 import type { FlashPart } from './parts.js';
+import { checkPlainImageBootable, checkSecureDownloadJob } from './security.js';
 import type { AfterMode } from './reset.js';
 import type { FlashResult, FlasherSession, TargetInfo } from './session.js';
 
@@ -74,6 +75,7 @@ export function prepareFirmware(
   options: PrepareOptions = {},
   provenance?: Readonly<Record<string, unknown>>,
 ): PreparedFirmware {
+  checkPlainImageBootable(target.chip, target.security);
   const checked = validateFirmware(fw, {
     chip: target.chip,
     ...(options.address !== undefined ? { address: options.address } : {}),
@@ -107,6 +109,8 @@ export async function firmwareForTarget(
   options: PrepareOptions,
   reporter: Reporter,
 ): Promise<PreparedFirmware> {
+  // Before a download: a chip that cannot boot a plain image needs no firmware.
+  checkPlainImageBootable(target.chip, target.security);
   if ('prepared' in choice) {
     const p = choice.prepared;
     return preparedFits(p, target) ? p : prepareFirmware(p.firmware, target, p.options, p.provenance);
@@ -163,7 +167,9 @@ export interface FlashJobResult {
  * its checks. On failure the session is left open and in the loader (the caller closes it).
  */
 export async function runFlashJob(session: FlasherSession, input: FlashJobInput, reporter: Reporter): Promise<FlashJobResult> {
-  const prepared = await firmwareForTarget(input.firmware, await session.describeTarget(), input, reporter);
+  const target = await session.describeTarget();
+  checkSecureDownloadJob(target.chip, target.security, { eraseAll: Boolean(input.eraseAll), backup: Boolean(input.backup) });
+  const prepared = await firmwareForTarget(input.firmware, target, input, reporter);
   for (const w of prepared.warnings) reporter.warn(w);
   if (prepared.flashParamsChanged) reporter.info(`Flash parameters: ${prepared.flashParams}`);
   const flash = await session.flash({

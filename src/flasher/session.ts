@@ -16,6 +16,7 @@ import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulse
 import { BlockTimeouts } from './block-timeouts.js';
 import { MeteredTransport } from './metered-transport.js';
 import { type PhaseStat, PhaseMeter } from './phase-meter.js';
+import { type ChipSecurity, secureDownloadNotice } from './security.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { eraseChip, isRetryable } from './write.js';
@@ -61,6 +62,8 @@ export interface TargetInfo {
   readonly chip: ChipSpec;
   readonly flashSizeBytes: number | undefined;
   readonly secureDownload: boolean;
+  /** Secure Download Mode, flash encryption, secure boot (flasher/security.ts); absent = not read. */
+  readonly security?: ChipSecurity;
   /** major*100+minor (esptool's get_chip_revision) where the chip data says how to read it. */
   readonly chipRevision?: number;
 }
@@ -146,6 +149,7 @@ export async function connect(port: Transport, opts: SessionOptions, outer: Repo
   });
   const session = new FlasherSession(transport, conn.link, detection, conn.stubRunning, opts, reporter, meter);
   reporter.info(`Chip is ${detection.chip.name}${detection.secureDownload ? ' (Secure Download Mode)' : ''}`);
+  if (detection.secureDownload) reporter.warn(secureDownloadNotice(detection.chip));
   await session.attachFlash();
   return session;
 }
@@ -194,7 +198,7 @@ export class FlasherSession {
   }
 
   get target(): TargetInfo {
-    return { chip: this.chip, flashSizeBytes: this.flashSizeBytes, secureDownload: this.detection.secureDownload };
+    return { chip: this.chip, flashSizeBytes: this.flashSizeBytes, secureDownload: this.detection.secureDownload, security: this.detection.security };
   }
 
   /** SPI attach and flash id (RDID through the SPI registers), then tell the loader the flash size. */
@@ -250,7 +254,8 @@ export class FlasherSession {
   async ensureStub(): Promise<void> {
     if (this.stubActive || this.opts.stub === false || !this.opts.stubProvider) return;
     if (this.detection.secureDownload) {
-      this.reporter.warn('Secure Download Mode: the flasher stub cannot run; using the ROM loader.');
+      // Said once at connect (E013); here only for --verbose.
+      this.reporter.debug('Secure Download Mode: the flasher stub cannot run; using the ROM loader.');
       return;
     }
     // Where the ROM can change the rate and the stub keeps the UART as the ROM left it, moving first

@@ -16,7 +16,7 @@ export interface MicroPythonBanner {
 
 const VERSION_RE = /MicroPython v([0-9]+\.[0-9]+(?:\.[0-9]+)?(?:-[0-9A-Za-z.+-]+)?) on ([0-9]{4}-[0-9]{2}-[0-9]{2})\0/;
 // A NUL-terminated printable string "<board> with <mcu>"; MCU names are ESP8266, ESP32, ESP32S3...
-const MACHINE_RE = /\0([\x20-\x7e]{1,96}?) with (ESP[0-9A-Z]{2,12})\0/g;
+const MACHINE_RE = /\0([\x20-\x7e]{1,96}?) with (ESP[0-9A-Z-]{2,12})\0/g;
 
 export function bannerVersionString(version: string, buildDate: string): string {
   return `MicroPython v${version} on ${buildDate}`;

@@ -58,7 +58,10 @@ const IMAGE_CHIP_NAMES: Readonly<Record<number, string>> = {
   13: 'ESP32-C6',
   16: 'ESP32-H2',
   18: 'ESP32-P4',
+  20: 'ESP32-C61',
   23: 'ESP32-C5',
+  28: 'ESP32-H4',
+  32: 'ESP32-S31',
 };
 
 export function imageChipName(chipId: number): string {

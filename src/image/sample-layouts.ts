@@ -49,4 +49,28 @@ export const SAMPLE_LAYOUTS: Readonly<Record<ChipId, SampleLayout>> = {
     bootloader: { dram: 0x4086c410, iram: [0x4086e610, 0x40875720], entryOffset: 0x2b4 },
     app: { drom: 0x42800020, irom: 0x42000020, dram: 0x40820000, iram: 0x40800000, entryOffset: 0x3b0 },
   },
+  esp32c2: {
+    flash: { mode: 'dio', size: '4MB', freq: '60m' },
+    revisions: { minRev: 0, minRevFull: 0, maxRevFull: 199 },
+    bootloader: { dram: 0x3fcd5820, iram: [0x403a6710, 0x403a8710], entryOffset: 0x2a0 },
+    app: { drom: 0x3c0a0020, irom: 0x42000020, dram: 0x3fca6000, iram: 0x40380000, entryOffset: 0x40e },
+  },
+  esp32c5: {
+    flash: { mode: 'dio', size: '4MB', freq: '80m' },
+    revisions: { minRev: 0, minRevFull: 0, maxRevFull: 199 },
+    bootloader: { dram: 0x4084e410, iram: [0x40840610, 0x40847720], entryOffset: 0x2b4 },
+    app: { drom: 0x42100020, irom: 0x42000020, dram: 0x40820000, iram: 0x40800000, entryOffset: 0x3b0 },
+  },
+  esp32h2: {
+    flash: { mode: 'dio', size: '4MB', freq: '48m' },
+    revisions: { minRev: 0, minRevFull: 0, maxRevFull: 99 },
+    bootloader: { dram: 0x4083c410, iram: [0x4083e610, 0x40845720], entryOffset: 0x2b4 },
+    app: { drom: 0x42800020, irom: 0x42000020, dram: 0x40820000, iram: 0x40800000, entryOffset: 0x3b0 },
+  },
+  esp32p4: {
+    flash: { mode: 'dio', size: '16MB', freq: '80m' },
+    revisions: { minRev: 0, minRevFull: 0, maxRevFull: 399 },
+    bootloader: { dram: 0x4ff33000, iram: [0x4ff2b000, 0x4ff2f000], entryOffset: 0x2b4 },
+    app: { drom: 0x40100020, irom: 0x40000020, dram: 0x4ff40000, iram: 0x4ff00000, entryOffset: 0x3b0 },
+  },
 };

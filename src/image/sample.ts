@@ -62,6 +62,8 @@ const FACTORY_MIN_SIZE = 0x210000;
 const PATTERN_COST = 0.012;
 /** DRAM, IRAM, IRAM segment sizes of the sample bootloader (~27 KB like an ESP-IDF 5 bootloader). */
 const BOOTLOADER_SEGMENT_BYTES = [0x2400, 0x3800, 0x0f00] as const;
+/** Where the bootloader starts at 0x2000 (ESP32-C5, P4) only 24 KiB remain before the partition table. */
+const SMALL_BOOTLOADER_SEGMENT_BYTES = [0x1800, 0x3000, 0x0c00] as const;
 
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -145,10 +147,11 @@ function buildBootloader(chip: ChipSpec, layout: SampleLayout, c: Content, idf: 
   const boot = layout.bootloader!;
   const rev = layout.revisions!;
   const desc = encodeBootloaderDescription({ version: 1, idfVersion: idf, dateTime: `${monthDay(buildDate)} 12:00:00` });
+  const sizes = chip.bootloaderOffset > 0x1000 ? SMALL_BOOTLOADER_SEGMENT_BYTES : BOOTLOADER_SEGMENT_BYTES;
   const segments: SegmentSpec[] = [
-    { loadAddress: boot.dram, data: segment(BOOTLOADER_SEGMENT_BYTES[0], c.prng, c.share, desc) },
-    { loadAddress: boot.iram[0], data: segment(BOOTLOADER_SEGMENT_BYTES[1], c.prng, c.share) },
-    { loadAddress: boot.iram[1], data: segment(BOOTLOADER_SEGMENT_BYTES[2], c.prng, c.share) },
+    { loadAddress: boot.dram, data: segment(sizes[0], c.prng, c.share, desc) },
+    { loadAddress: boot.iram[0], data: segment(sizes[1], c.prng, c.share) },
+    { loadAddress: boot.iram[1], data: segment(sizes[2], c.prng, c.share) },
   ];
   return buildEspImage({
     format: 'esp32',

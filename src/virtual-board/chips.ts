@@ -69,6 +69,19 @@ export interface BoardChip {
    */
   readonly bootOffset: number;
   readonly bootHeaderBytes: 8 | 24;
+  /**
+   * The crystal the ROM's CHANGE_BAUDRATE divides for, where it is not the real one: the ESP32-C2 ROM
+   * assumes 40 MHz (esptool targets/esp32c2.py change_baud), the ESP32-C5 ROM uses what PCR_SYSCLK_CONF
+   * bits 24..30 say (targets/esp32c5.py). The UART then runs at `asked * real / assumed`.
+   */
+  readonly romUartXtal?: { readonly assumedMHz: number } | { readonly reg: number; readonly shift: number; readonly mask: number };
+  /**
+   * eFuse words that hold the security state on a chip whose ROM has no GET_SECURITY_INFO (ESP32:
+   * FLASH_CRYPT_CNT in BLK0 word 0 bits 20..26, ABS_DONE_0 in word 6 bit 4; esptool targets/esp32.py).
+   */
+  readonly securityEfuses?: { readonly cryptCntReg: number; readonly cryptCntShift: number; readonly absDoneReg: number; readonly absDone0: number };
+  /** The ROM has a Secure Download Mode (every chip with GET_SECURITY_INFO; not the ESP32 or ESP8266). */
+  readonly hasSecureDownloadMode: boolean;
 }
 
 const SYNC_REPLY_VALUE = 0x20120707;
@@ -105,6 +118,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp8266: {
     ...common,
     id: 'esp8266',
+    hasSecureDownloadMode: false,
     rom: ESP8266_ROM,
     magic: 0xfff0c101,
     // SPI_USER after the ROM attached the flash (traces/esp8266-rom-flash-id).
@@ -121,6 +135,8 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp32: {
     ...common,
     id: 'esp32',
+    hasSecureDownloadMode: false,
+    securityEfuses: { cryptCntReg: 0x3ff5a000, cryptCntShift: 20, absDoneReg: 0x3ff5a018, absDone0: 1 << 4 },
     rom: ESP32_ROM,
     magic: 0x00f01d83,
     // APB_CTL_DATE (esptool reads bit 31 for the revision-3 check) and a strap register, as the ROM trace shows them.
@@ -138,6 +154,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp32s2: {
     ...common,
     id: 'esp32s2',
+    hasSecureDownloadMode: true,
     rom: NEWER_ROM,
     magic: 0x000007c6,
     romRegisters: {},
@@ -153,6 +170,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp32s3: {
     ...common,
     id: 'esp32s3',
+    hasSecureDownloadMode: true,
     rom: NEWER_ROM,
     magic: 0x00000009,
     romRegisters: {},
@@ -168,6 +186,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp32c3: {
     ...common,
     id: 'esp32c3',
+    hasSecureDownloadMode: true,
     rom: NEWER_ROM,
     magic: 0x6921506f,
     // SPI_USER after the ROM attached the flash (traces/esp32c3-rom-chip-id).
@@ -184,6 +203,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp32c6: {
     ...common,
     id: 'esp32c6',
+    hasSecureDownloadMode: true,
     rom: NEWER_ROM,
     magic: 0x2ce0806f,
     romRegisters: {},
@@ -194,6 +214,75 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     flasherStubResetsUartToRomBaud: false,
     messages: ROM_MESSAGES.esp32c6,
     bootOffset: 0x0,
+    bootHeaderBytes: 24,
+  },
+  esp32c2: {
+    ...common,
+    id: 'esp32c2',
+    hasSecureDownloadMode: true,
+    rom: NEWER_ROM,
+    magic: 0x6f51306f,
+    romRegisters: {},
+    uartClkdivReg: 0x60000014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 12,
+    flasherStubResetsUartToRomBaud: false,
+    romUartXtal: { assumedMHz: 40 },
+    messages: ROM_MESSAGES.esp32c2,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
+  },
+  esp32c5: {
+    ...common,
+    id: 'esp32c5',
+    hasSecureDownloadMode: true,
+    rom: NEWER_ROM,
+    magic: 0x1101406f,
+    // PCR_SYSCLK_CONF: the ROM's idea of the crystal (48 MHz) in bits 24..30.
+    romRegisters: { 0x60096110: 48 << 24 },
+    uartClkdivReg: 0x60000014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 23,
+    flasherStubResetsUartToRomBaud: false,
+    romUartXtal: { reg: 0x60096110, shift: 24, mask: 0x7f },
+    messages: ROM_MESSAGES.esp32c5,
+    // esp-idf CONFIG_BOOTLOADER_OFFSET_IN_FLASH for the C5 and P4.
+    bootOffset: 0x2000,
+    bootHeaderBytes: 24,
+  },
+  esp32h2: {
+    ...common,
+    id: 'esp32h2',
+    hasSecureDownloadMode: true,
+    rom: NEWER_ROM,
+    magic: 0xd7b73e80,
+    romRegisters: {},
+    uartClkdivReg: 0x60000014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 16,
+    flasherStubResetsUartToRomBaud: false,
+    messages: ROM_MESSAGES.esp32h2,
+    bootOffset: 0x0,
+    bootHeaderBytes: 24,
+  },
+  esp32p4: {
+    ...common,
+    id: 'esp32p4',
+    hasSecureDownloadMode: true,
+    rom: NEWER_ROM,
+    // 0x40001000 is flash-mapped on the P4; esptool-js lists what reads come back there.
+    magic: 0x0addbad0,
+    romRegisters: {},
+    uartClkdivReg: 0x500ca014,
+    uartClockPerXtal: 1,
+    securityInfoHasChipId: true,
+    securityChipId: 18,
+    flasherStubResetsUartToRomBaud: true,
+    messages: ROM_MESSAGES.esp32p4,
+    bootOffset: 0x2000,
     bootHeaderBytes: 24,
   },
 };

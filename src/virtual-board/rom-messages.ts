@@ -65,23 +65,32 @@ function esp32Rom(): RomMessages {
   };
 }
 
-/** The "ESP-ROM:" ROMs of the S2, S3, C3, C6 (shorter reset names, lengths in hex). */
-function espRom(build: string, date: string, downloadBoot: string, flashBoot: string): RomMessages {
+/**
+ * The "ESP-ROM:" ROMs of the S2, S3, C2, C3, C5, C6, H2, P4 (shorter reset names, lengths in hex). The
+ * newest (C5, P4) print the flash mode as one "SPI mode:" line without the SPIWP line. The C2 on its
+ * usual 26 MHz crystal prints at 74880 baud: its ROM times the UART for 40 MHz (as the ESP8266's does).
+ */
+function espRom(
+  build: string,
+  date: string,
+  downloadBoot: string,
+  flashBoot: string,
+  style: { textBaud?: number; spiModeLine?: boolean } = {},
+): RomMessages {
   const causes: Record<ResetCause, string> = {
     'power-on': '0x1 (POWERON)',
     external: '0x1 (POWERON)',
     'rtc-watchdog': '0x10 (RTCWDT_RTC_RST)',
   };
   return {
-    textBaud: 115200,
+    textBaud: style.textBaud ?? 115200,
     loaderBaud: 115200,
     appBaud: 115200,
     banner: (cause, download) =>
       `ESP-ROM:${build}\r\nBuild:${date}\r\nrst:${causes[cause]},boot:${download ? downloadBoot : flashBoot}\r\n`,
     waitingForDownload: 'waiting for download\r\n',
     imageLoad: (img) =>
-      'SPIWP:0xee\r\n' +
-      modeLine(img) +
+      (style.spiModeLine ? `SPI ${modeLine(img)}` : 'SPIWP:0xee\r\n' + modeLine(img)) +
       img.segments.map((s) => `load:${hex8(s.loadAddress)},len:0x${s.length.toString(16)}\r\n`).join('') +
       `entry ${hex8(img.entry)}\r\n`,
     invalidHeader,
@@ -111,4 +120,10 @@ export const ROM_MESSAGES: Readonly<Record<ChipId, RomMessages>> = {
   esp32s3: espRom('esp32s3-20210327', 'Mar 27 2021', '0x0 (DOWNLOAD(USB/UART0))', '0x8 (SPI_FAST_FLASH_BOOT)'),
   esp32c3: espRom('esp32c3-api1-20210207', 'Feb  7 2021', '0x5 (DOWNLOAD(USB/UART0/1))', '0xc (SPI_FAST_FLASH_BOOT)'),
   esp32c6: espRom('esp32c6-20220919', 'Sep 19 2022', '0x4 (DOWNLOAD(USB/UART0/SDIO_FEI_FEO))', '0x6c (SPI_FAST_FLASH_BOOT)'),
+  // Banners as real boards print them (ESP-IDF's ESP32-C2 boot log docs; H2, C5 and P4 board logs).
+  // The download-boot strap values of the H2 and C5 are assumed in the C6's pattern.
+  esp32c2: espRom('esp8684-api2-20220127', 'Jan 27 2022', '0x4 (DOWNLOAD(UART0))', '0xc (SPI_FAST_FLASH_BOOT)', { textBaud: 74880 }),
+  esp32c5: espRom('esp32c5-eco2-20250121', 'Jan 21 2025', '0x1a (DOWNLOAD(USB/UART0))', '0x18 (SPI_FAST_FLASH_BOOT)', { spiModeLine: true }),
+  esp32h2: espRom('esp32h2-20221101', 'Nov  1 2022', '0x4 (DOWNLOAD(USB/UART0))', '0xc (SPI_FAST_FLASH_BOOT)'),
+  esp32p4: espRom('esp32p4-eco2-20240710', 'Jul 10 2024', '0x307 (DOWNLOAD(USB/UART0/SPI))', '0x30f (SPI_FAST_FLASH_BOOT)', { spiModeLine: true }),
 };

@@ -55,7 +55,7 @@ describe('validateFirmware: chip', () => {
 describe('validateFirmware: address', () => {
   it('explains the classic 0x1000 vs 0x0 mix-up, both ways', () => {
     const e = refusal(esp32, { chip: ESP32, address: 0x0 }, 'WRONG_ADDRESS');
-    assert.match(e.message, /ESP32 images go at 0x1000; 0x0 is for ESP8266\/ESP32-S3\/ESP32-C3\/ESP32-C6/);
+    assert.match(e.message, /ESP32 images go at 0x1000; 0x0 is for ESP8266\/ESP32-S3\/ESP32-C2\/ESP32-C3\/ESP32-C6\/ESP32-H2/);
     assert.match(e.hint, /--force-addr/);
     const e2 = refusal(s3, { chip: ESP32S3, address: 0x1000 }, 'WRONG_ADDRESS');
     assert.match(e2.message, /ESP32-S3 images go at 0x0; 0x1000 is for ESP32\/ESP32-S2/);

@@ -4,6 +4,7 @@ import type { ChipId } from '../../chips/types.js';
 import { UpyflashError } from '../../errors.js';
 import { startBoardPool } from '../../virtual-board/node/board-pool.js';
 import { BEHAVIOURS, serveVirtualBoard, type Behaviour, type ServeBoardOptions } from '../../virtual-board/node/serve-board.js';
+import { SECURITY_STATES, type SecurityState } from '../../virtual-board/security-state.js';
 import { VIRTUAL_BRIDGE_IDS } from '../../virtual-board/usb-bridge.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
 
@@ -23,6 +24,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   count?: string;
   misbehave: string[];
   ramCode?: string;
+  security?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -44,6 +46,7 @@ export function register(program: Command): void {
     .option('--bridge <part>', `USB-serial part in front of the board: ${VIRTUAL_BRIDGE_IDS.join(', ')} (above its rate, bytes arrive corrupted)`)
     .option('--garble-above <baud>', 'corrupt bytes both ways when the host rate is above BAUD (tests)')
     .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
+    .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
     .action(async (_o: unknown, command: Command) => {
@@ -105,6 +108,9 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
   if (flags.ramCode !== undefined && flags.ramCode !== 'stub' && flags.ramCode !== 'reboot') {
     throw new UpyflashError('BAD_ARGUMENT', `--ram-code ${flags.ramCode}: use stub or reboot`);
   }
+  if (flags.security !== undefined && !(SECURITY_STATES as readonly string[]).includes(flags.security)) {
+    throw new UpyflashError('BAD_ARGUMENT', `--security ${flags.security}: use one of ${SECURITY_STATES.join(', ')}`);
+  }
   const garbleAbove = flags.garbleAbove !== undefined ? positive(flags.garbleAbove, '--garble-above') : undefined;
   const count = Number(flags.count ?? '1');
   if (!Number.isInteger(count) || count < 1 || count > 64) {
@@ -124,6 +130,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(flags.bridge !== undefined ? { bridge: flags.bridge } : {}),
     ...(garbleAbove !== undefined ? { garbleAbove } : {}),
     ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
+    ...(flags.security !== undefined ? { security: flags.security as SecurityState } : {}),
   };
 }
 

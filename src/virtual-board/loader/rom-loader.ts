@@ -160,9 +160,18 @@ export class RomLoader implements LoaderRoom {
     if (!this.core.board.rom.changeBaud) return this.unsupported();
     if (cmd.data.length !== 8) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
     this.reply(cmd.op);
-    const baud = readU32(cmd.data, 0);
-    if (this.core.board.romChangeBaudUpdatesRecord) this.core.regs.recordBaud(baud);
-    this.core.changeBaud(baud);
+    const asked = readU32(cmd.data, 0);
+    if (this.core.board.romChangeBaudUpdatesRecord) this.core.regs.recordBaud(asked);
+    this.core.changeBaud(this.realRate(asked));
+  }
+
+  /** A ROM that divides for another crystal than the chip has lands on `asked * real / assumed`. */
+  private realRate(asked: number): number {
+    const x = this.core.board.romUartXtal;
+    if (!x) return asked;
+    const assumed = 'assumedMHz' in x ? x.assumedMHz : (this.core.regs.read(x.reg) >>> x.shift) & x.mask;
+    const real = this.core.identity.crystalMHz;
+    return assumed > 0 && assumed !== real ? Math.round((asked * real) / assumed) : asked;
   }
 
   private flashBegin(cmd: DecodedCommand): void {

@@ -3,7 +3,9 @@ import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../board.js';
-import { defaultIdentity } from '../chip-identity.js';
+import { defaultIdentity, type ChipIdentity } from '../chip-identity.js';
+import { boardChip } from '../chips.js';
+import { SecurityUnsupported, securedIdentity, type SecurityState } from '../security-state.js';
 import { micropythonApp } from '../micropython/index.js';
 import { bridgeLabel, virtualBridgeById, type BridgeLinkOptions } from '../usb-bridge.js';
 import { fileFlashStore } from './flash-file.js';
@@ -39,6 +41,8 @@ export interface ServeBoardOptions {
   ramCode?: 'stub' | 'reboot';
   /** Set in a pool: the board's MAC carries its number, so that boards on one host tell apart. */
   boardIndex?: number;
+  /** eFuses burnt for a locked-down chip: Secure Download Mode, flash encryption or secure boot. */
+  security?: SecurityState;
 }
 
 export interface ServedBoard {
@@ -57,6 +61,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
   const seed = opts.seed ?? 1;
   const mac = opts.boardIndex !== undefined ? defaultIdentity(chip, opts.flashBytes ?? chip.defaultFlashBytes).mac : undefined;
   if (mac) mac[3] = opts.boardIndex! & 0xff;
+  const identity: Partial<ChipIdentity> = { ...(mac ? { mac } : {}), ...securityOf(opts) };
   const board = new VirtualBoard({
     chip: opts.chip,
     bootMode: opts.bootMode ?? 'normal',
@@ -70,7 +75,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
     ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),
     ...(bridge && bridge.carriesUpTo === undefined ? { nativeUsb: true } : {}),
-    ...(mac ? { identity: { mac } } : {}),
+    ...(Object.keys(identity).length ? { identity } : {}),
   });
   const link: BridgeLinkOptions | undefined =
     bridge || opts.garbleAbove !== undefined
@@ -97,4 +102,14 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       board.close();
     },
   };
+}
+
+function securityOf(opts: ServeBoardOptions): Partial<ChipIdentity> {
+  if (!opts.security) return {};
+  try {
+    return securedIdentity(boardChip(opts.chip), opts.security);
+  } catch (e) {
+    if (e instanceof SecurityUnsupported) throw new UpyflashError('BAD_ARGUMENT', `--security ${opts.security}: ${e.message}`);
+    throw e;
+  }
 }
