@@ -28,8 +28,6 @@ export interface ManyFlags {
   log?: string;
   /** Every --port given, in order (the single-board path reads `port`, the last one). */
   ports?: string[];
-  /** Poll period of --watch in ms (tests shorten it). */
-  watchPollMs?: string;
 }
 
 type Flags = ManyFlags & ConnectionFlags & GlobalOptions & { backup?: string; keepFiles?: boolean };
@@ -126,7 +124,6 @@ async function station(flasher: ManyFlasher, flags: Flags, renderer: ManyRendere
     return await runStation({
       flasher,
       listPorts: listHostPorts,
-      ...(flags.watchPollMs ? { pollMs: Number(flags.watchPollMs) } : {}),
       stop: stop.signal,
       onResult: (r, all) => {
         log?.(r);
