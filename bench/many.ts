@@ -50,7 +50,8 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
 async function flashN(n: number, image: Uint8Array, baud: number): Promise<Omit<ManyRow, 'relative'>> {
   const board = await startBoardProcess({ chip: 'esp32', linkModel: true, flashTiming: true, args: ['--count', String(n)] });
   try {
-    const urls = await pooledBoardUrls(board, n);
+    // `--count 1` serves the one board the usual way (main thread, no "board i:" lines).
+    const urls = n === 1 ? [board.rfc2217] : await pooledBoardUrls(board, n);
     const fw = analyzeFirmware(image, 'ESP32_GENERIC-bench.bin');
     const boardCpu0 = processCpuSeconds(board.pid);
     const cpu0 = process.cpuUsage();
