@@ -75,7 +75,7 @@ export async function flashManyCommand(
   const log = flags.log ? csvLog(flags.log) : undefined;
   let results: BoardResult[];
   try {
-    results = flags.watch ? await station(flasher, flags, renderer, abort, log) : await fixedSet(flasher, flags, log);
+    results = flags.watch ? await station(flasher, flags, renderer, abort, log) : await fixedSet(flasher, flags, abort, log);
   } finally {
     renderer.stop();
   }
@@ -98,14 +98,21 @@ function parseJobs(text: string | undefined): number | undefined {
 }
 
 /** --all and every --port, each port once. */
-async function fixedSet(flasher: ManyFlasher, flags: Flags, log: CsvLog | undefined): Promise<BoardResult[]> {
+async function fixedSet(flasher: ManyFlasher, flags: Flags, abort: AbortController, log: CsvLog | undefined): Promise<BoardResult[]> {
   const ports = [...(flags.ports ?? (flags.port ? [flags.port] : []))];
   if (flags.all) ports.push(...(await listHostPorts()).filter((p) => p.likelyEsp).map((p) => p.path));
   const unique = [...new Set(ports)];
   if (unique.length === 0) {
     throw new UpyflashError('NO_PORTS', 'No port looks like an ESP board', { hint: 'Plug the boards in (check `upyflash ports`), or name them with --port.' });
   }
-  return Promise.all(unique.map((p) => flasher.add(p).then((r) => (log?.(r), r))));
+  // Ctrl-C stops every board (E098) and still prints the summary, so the class knows which ones to redo.
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await Promise.all(unique.map((p) => flasher.add(p).then((r) => (log?.(r), r))));
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 async function station(flasher: ManyFlasher, flags: Flags, renderer: ManyRenderer, abort: AbortController, log: CsvLog | undefined): Promise<BoardResult[]> {

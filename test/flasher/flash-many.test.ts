@@ -78,6 +78,8 @@ test('flashMany resolves a catalog firmware once per chip, and one silent board 
   const good = boards(2);
   const [silent] = boards(1, 'esp32', { behaviour: 'silent' });
   let resolved = 0;
+  let atOnce = 0;
+  let maxAtOnce = 0;
   const started = Date.now();
   const results = await flashMany([...good, silent!], {
     job: {
@@ -91,9 +93,16 @@ test('flashMany resolves a catalog firmware once per chip, and one silent board 
     },
     session: { stubProvider: esptoolJsStub, deflate: nodeDeflate(9), connectAttempts: 2 },
     jobs: 2,
+    sink: {
+      emit: (e) => {
+        if (e.type === 'start') maxAtOnce = Math.max(maxAtOnce, ++atOnce);
+        if (e.type === 'done') atOnce--;
+      },
+    },
   });
   try {
     assert.equal(resolved, 1, 'one resolution for two ESP32s');
+    assert.equal(maxAtOnce, 2, '--jobs 2: two boards at a time');
     assert.deepEqual(results.map((r) => r.ok), [true, true, false]);
     assert.equal(results[2]!.error?.code, 'E010');
     assert.equal(results[0]!.firmware, 'ESP32_GENERIC-latest.bin');
