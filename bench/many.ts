@@ -51,7 +51,10 @@ async function flashN(n: number, image: Uint8Array, baud: number): Promise<Omit<
   const board = await startBoardProcess({ chip: 'esp32', linkModel: true, flashTiming: true, args: ['--count', String(n)] });
   try {
     // `--count 1` serves the one board the usual way (main thread, no "board i:" lines).
-    const urls = n === 1 ? [board.rfc2217] : await pooledBoardUrls(board, n);
+    const served = n === 1 ? [board.rfc2217] : await pooledBoardUrls(board, n);
+    // 16 emulated chips share this machine's 2 cores with the flasher: an RFC 2217 control reply can
+    // take longer than the default 3 s there (real USB ports have no such server), so allow 10 s.
+    const urls = served.map((u) => `${u}?timeout=10`);
     const fw = analyzeFirmware(image, 'ESP32_GENERIC-bench.bin');
     const boardCpu0 = processCpuSeconds(board.pid);
     const cpu0 = process.cpuUsage();
