@@ -197,6 +197,20 @@ describe('flash on many boards', () => {
   });
 });
 
+describe('demo --boards', () => {
+  it('starts N virtual boards in threads and flashes them all at once', async () => {
+    const run = await runCli(['demo', '--boards', '2', '--fast', '--json'], { timeoutMs: 120_000 });
+    assert.equal(run.code, 0, describeRun(run));
+    const doc = cliJson<{ boards: number; flash: { boards: BoardDoc[] } }>(run);
+    assert.equal(doc.result?.boards, 2);
+    assert.deepEqual(doc.result?.flash.boards.map((b) => [b.ok, b.chip, b.unchanged]), [
+      [true, 'ESP32', false],
+      [true, 'ESP32', false],
+    ]);
+    assert.notEqual(doc.result?.flash.boards[0]!.mac, doc.result?.flash.boards[1]!.mac);
+  });
+});
+
 interface StationLine {
   target?: string;
   event: { type: string; phase?: string; message?: string };
