@@ -19,7 +19,7 @@ import { runStation } from './flash-station.js';
 import { readInputFile } from './input-file.js';
 import { boardJson, createManyRenderer, outcome, type ManyRenderer } from './many-renderer.js';
 import { listHostPorts } from './port-choice.js';
-import type { CommandIo, GlobalOptions } from './run-command.js';
+import { type CommandIo, type GlobalOptions, reportError } from './run-command.js';
 
 export interface ManyFlags {
   all?: boolean;
@@ -39,6 +39,18 @@ export function addManyOptions(cmd: Command): Command {
   port?.argParser((value: string) => {
     cmd.setOptionValue('ports', [...((cmd.getOptionValue('ports') as string[] | undefined) ?? []), value]);
     return value;
+  });
+  if (port) port.description += '; repeatable: several boards at once';
+  // Before --keep-files takes its one board's backup (a later preAction hook): refuse it here.
+  cmd.hook('preAction', (c) => {
+    const flags = c.optsWithGlobals<Flags>();
+    if (!isManyRun(flags)) return;
+    try {
+      refuseSingleBoardFlags(flags);
+    } catch (e) {
+      reportError(e as UpyflashError, Boolean(flags.json), Boolean(flags.verbose));
+      process.exit(exitCodeFor(e as UpyflashError));
+    }
   });
   return cmd
     .option('--all', 'flash every port that looks like an ESP board, all at once')

@@ -48,7 +48,9 @@ export async function runStation(o: StationOptions): Promise<BoardResult[]> {
       if (p.serialNumber) claimed.add(p.serialNumber);
       const state = { ...(p.serialNumber ? { serial: p.serialNumber } : {}), pulled: false };
       busy.set(p.path, state);
-      const job = o.flasher.add(p.path).then((r) => {
+      const job = o.flasher.add(p.path).then(async (r) => {
+        // The link may fail before a poll sees the port gone: look once more before naming the cause.
+        if (!r.ok && !state.pulled) state.pulled = !(await o.listPorts().catch(() => ports)).some((x) => x.path === p.path);
         const result = state.pulled && !r.ok ? pulledOut(r) : r;
         busy.delete(p.path);
         // A board that failed may be plugged in again and tried again.

@@ -197,6 +197,16 @@ describe('flash on many boards', () => {
   });
 });
 
+describe('flags that belong to one board', () => {
+  it('--backup, --keep-files and --watch with --port are refused with several boards (exit 2), before any port is opened', async () => {
+    for (const extra of [['--backup', 'x.img'], ['--keep-files'], ['--watch']]) {
+      const run = await runCli(['flash', 'missing.bin', '--port', 'rfc2217://127.0.0.1:1', '--port', 'rfc2217://127.0.0.1:2', ...extra]);
+      assert.equal(run.code, 2, describeRun(run));
+      assert.match(run.stderr, /^error E036: /m);
+    }
+  });
+});
+
 describe('demo --boards', () => {
   it('starts N virtual boards in threads and flashes them all at once', async () => {
     const run = await runCli(['demo', '--boards', '2', '--fast', '--json'], { timeoutMs: 120_000 });
