@@ -32,7 +32,8 @@
  *
  * Options: --bauds 921600,2000000 (default 115200,460800,921600,2000000); --no-faults skips the fault
  * run; --faults runs only the fault run; --no-esptool-js skips the comparison, which otherwise runs at
- * the bench rates from 460800 up (at every --bauds rate when --bauds is given).
+ * the bench rates from 460800 up (at every --bauds rate when --bauds is given). --many runs only the
+ * many-boards section (bench/many.ts: 1, 4, 8, 16 boards at once); --no-many leaves it out.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,7 @@ import { startBoardProcess } from '../harness/board-process.js';
 import { compareWithEsptoolJs } from './compare.js';
 import { faultRun } from './fault-run.js';
 import { modeledFlashBusySeconds } from './flash-ceiling.js';
+import { manyBoardsBench } from './many.js';
 
 interface PhaseRow {
   phase: string;
@@ -150,6 +152,12 @@ function printRow(row: Row): void {
 const argv = process.argv.slice(2);
 const bauds = parseBauds(argv);
 const image = buildSampleFirmware({ chip: ESP32, appBytes: 1_700_000, compressibility: 0.66 });
+const manyFile = join(root, 'bench', 'many-results.json');
+// --many: only the many-boards section (bench/many.ts); --no-many: everything but it.
+if (argv.includes('--many')) {
+  await manyBoardsBench({ image, outFile: manyFile });
+  process.exit(0);
+}
 if (!argv.includes('--faults')) {
   const rows = await speedBench();
   if (!argv.includes('--no-esptool-js')) {
@@ -158,6 +166,7 @@ if (!argv.includes('--faults')) {
   }
 }
 if (!argv.includes('--no-faults')) await faultBench();
+if (!argv.includes('--no-many') && !argv.includes('--faults')) await manyBoardsBench({ image, outFile: manyFile });
 
 async function speedBench(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'upyflash-bench-'));

@@ -27,6 +27,8 @@ export interface BoardProcess {
   readonly hostPort: string;
   readonly rfc2217: string;
   readonly socket: string;
+  /** The board process's id (the bench reads its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** Everything the board process printed on stderr so far. */
   stderr(): string;
   /** SIGTERM and wait for the exit (the --flash file is complete after this); resolves with the exit code. */
@@ -72,6 +74,7 @@ export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise
     hostPort,
     rfc2217: `rfc2217://${hostPort}`,
     socket: `socket://${hostPort}`,
+    pid: child.pid,
     stderr: () => text,
     stop() {
       exited ??= (async () => {

@@ -294,6 +294,13 @@ export const ERRORS = {
     title: 'The file transfer stopped part way',
     hint: 'The board keeps the previous version of the file (uploads go to a temporary name first): reconnect and upload it again.',
   },
+  // Stopped on purpose
+  CANCELLED: {
+    code: 'E098',
+    title: 'Stopped before this board was done',
+    hint: 'The run was interrupted (Ctrl-C); run the command again for this board.',
+    actions: ['retry'],
+  },
   // Internal
   INTERNAL: {
     code: 'E099',

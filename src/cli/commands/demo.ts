@@ -10,10 +10,12 @@ import { startVirtualBoardServer } from '../../virtual-board/node/server.js';
 import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
 import { runCommand, type GlobalOptions } from '../run-command.js';
 import { flashCommand } from './flash.js';
+import { demoManyBoards } from './demo-many.js';
 
 interface DemoFlags extends GlobalOptions {
   baud?: string;
   fast?: boolean;
+  boards?: string;
 }
 
 export function register(program: Command): void {
@@ -22,8 +24,10 @@ export function register(program: Command): void {
     .description('no board, no internet: flash a sample MicroPython image onto a virtual ESP32 and see every step')
     .option('-b, --baud <rate>', 'baud rate for the transfer', '921600')
     .option('--fast', 'skip the serial line and flash timing model (instant)')
+    .option('--boards <n>', 'a classroom: flash N virtual boards at once, a live row each')
     .action(async (_o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<DemoFlags>();
+      if (flags.boards !== undefined) return runCommand(flags, (io) => demoManyBoards(Number(flags.boards), flags, io));
       await runCommand(flags, async (io) => {
         const timed = !flags.fast;
         const board = new VirtualBoard({ chip: 'esp32', linkModel: timed, flashTiming: timed, stubImage: () => loadStubImage(ESP32), app: micropythonApp() });

@@ -2,18 +2,20 @@ import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UpyflashError } from '../../errors.js';
-import { type FlashJobResult, runFlashJob } from '../../flasher/flash-job.js';
+import { type FlashJobInput, type FlashJobResult, runFlashJob } from '../../flasher/flash-job.js';
 import type { FlashResult } from '../../flasher/session.js';
 import { formatSize } from '../../flasher/spi-flash.js';
-import { analyzeFirmware } from '../../image/firmware-file.js';
+import { type FirmwareFile, analyzeFirmware } from '../../image/firmware-file.js';
+import type { AfterMode } from '../../flasher/reset.js';
 import { describeBoot } from '../../repl/boot-check.js';
 import { type ConnectionFlags, addConnectionOptions, openSession, resolvePortSpec, sessionOptions } from '../connect-options.js';
 import { catalogResolver } from './firmware.js';
 import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
-import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
+import { type ManyFlags, addManyOptions, flashManyCommand, isManyRun } from '../flash-many-command.js';
+import { parseSize, runCommand, type CommandIo, type CommandResult, type GlobalOptions } from '../run-command.js';
 
-export interface FlashFlags extends ConnectionFlags, GlobalOptions {
+export interface FlashFlags extends ConnectionFlags, GlobalOptions, ManyFlags {
   addr?: string;
   forceAddr?: boolean;
   erase?: boolean;
@@ -39,41 +41,64 @@ export function register(program: Command): void {
     .option('--flash-mode <mode>', 'keep, qio, qout, dio or dout', 'keep')
     .option('--flash-size <size>', 'keep, detect or a size such as 4MB (ESP8266 default: detect)')
     .option('--flash-freq <freq>', 'keep or a frequency such as 40m', 'keep')
-    .option('--no-boot-check', 'do not wait for the MicroPython banner after flashing')
+    .option('--no-boot-check', 'do not wait for the MicroPython banner after flashing');
+  addManyOptions(cmd)
     .action(async (file: string | undefined, _opts: FlashFlags, command: Command) => {
       const flags = command.optsWithGlobals<FlashFlags>();
       await runCommand(flags, (io) => flashCommand(file, flags, io));
     });
 }
 
-export async function flashCommand(file: string | undefined, flags: FlashFlags, io: CommandIo) {
-  // A local file is checked as far as it can be before any port is touched.
-  const local = file !== undefined ? analyzeFirmware(await readInputFile(file), basename(file)) : undefined;
-  const address = flags.addr !== undefined ? parseSize(flags.addr, '--addr') : undefined;
+/** One board (the default), or many with --all, --watch or --port given more than once. */
+export async function flashCommand(file: string | undefined, flags: FlashFlags, io: CommandIo): Promise<CommandResult<object>> {
+  if (isManyRun(flags)) {
+    return flashManyCommand(file, flags, io, (local) => flashJobInput(local, parseAddress(flags), sessionOptions(flags).after, flags, io));
+  }
+  return flashOneCommand(file, flags, io);
+}
+
+/** A local file is checked as far as it can be before any port is touched. */
+export async function localFirmware(file: string | undefined): Promise<FirmwareFile | undefined> {
+  return file !== undefined ? analyzeFirmware(await readInputFile(file), basename(file)) : undefined;
+}
+
+/** The job every board runs, from the flags (the boot check, which needs the board's port, is added per board). */
+export function flashJobInput(
+  local: FirmwareFile | undefined,
+  address: number | undefined,
+  after: AfterMode | undefined,
+  flags: FlashFlags,
+  io: CommandIo,
+): FlashJobInput {
+  return {
+    firmware: local ? { file: local } : { resolve: catalogResolver(flags as Record<string, unknown>) },
+    ...(address !== undefined ? { address } : {}),
+    forceAddress: Boolean(flags.forceAddr),
+    flashParams: {
+      mode: (flags.flashMode ?? 'keep') as never,
+      ...(flags.flashSize !== undefined ? { size: flags.flashSize } : {}),
+      freq: flags.flashFreq ?? 'keep',
+    },
+    eraseAll: Boolean(flags.erase),
+    skipUnchanged: flags.skip !== false,
+    ...(flags.backup ? { backup: (data: Uint8Array) => saveBackup(flags.backup!, data, io) } : {}),
+    after: after ?? 'hard-reset',
+  };
+}
+
+function parseAddress(flags: FlashFlags): number | undefined {
+  return flags.addr !== undefined ? parseSize(flags.addr, '--addr') : undefined;
+}
+
+async function flashOneCommand(file: string | undefined, flags: FlashFlags, io: CommandIo) {
+  const local = await localFirmware(file);
+  const address = parseAddress(flags);
   const portSpec = await resolvePortSpec(flags, io);
-  const opts = sessionOptions(flags);
+  const input = flashJobInput(local, address, sessionOptions(flags).after, flags, io);
   const session = await openSession({ ...flags, port: portSpec }, io);
   let job: FlashJobResult;
   try {
-    job = await runFlashJob(
-      session,
-      {
-        firmware: local ? { file: local } : { resolve: catalogResolver(flags as Record<string, unknown>) },
-        ...(address !== undefined ? { address } : {}),
-        forceAddress: Boolean(flags.forceAddr),
-        flashParams: {
-          mode: (flags.flashMode ?? 'keep') as never,
-          ...(flags.flashSize !== undefined ? { size: flags.flashSize } : {}),
-          freq: flags.flashFreq ?? 'keep',
-        },
-        eraseAll: Boolean(flags.erase),
-        skipUnchanged: flags.skip !== false,
-        ...(flags.backup ? { backup: (data: Uint8Array) => saveBackup(flags.backup!, data, io) } : {}),
-        after: opts.after ?? 'hard-reset',
-        ...flashBootCheck(flags as Record<string, unknown>, portSpec),
-      },
-      io.reporter,
-    );
+    job = await runFlashJob(session, { ...input, ...flashBootCheck(flags as Record<string, unknown>, portSpec) }, io.reporter);
   } catch (e) {
     // Leave the chip in the loader on failure (no reset), so the user can retry at once.
     await session.close('no-reset').catch(() => undefined);
