@@ -197,6 +197,12 @@ export const ERRORS = {
     title: 'The firmware file is corrupt',
     hint: 'The file is corrupt: download it again.',
   },
+  PARTS_CONFLICT: {
+    code: 'E039',
+    title: 'The parts of the image do not fit together',
+    hint: 'Check the ADDR FILE pairs: each file at its own address (bootloader, partition table at 0x8000, app at its partition), none overlapping.',
+    actions: [],
+  },
   // Writing and verifying (E04x)
   VERIFY_FAILED: {
     code: 'E040',

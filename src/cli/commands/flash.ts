@@ -11,6 +11,7 @@ import { type ConnectionFlags, addConnectionOptions, openSession, resolvePortSpe
 import { catalogResolver } from './firmware.js';
 import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
+import { type FlashFirmwareInput, flashFirmwareInput } from '../flash-input.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
 
 export interface FlashFlags extends ConnectionFlags, GlobalOptions {
@@ -23,13 +24,14 @@ export interface FlashFlags extends ConnectionFlags, GlobalOptions {
   flashSize?: string;
   flashFreq?: string;
   bootCheck?: boolean;
+  fromBuild?: string;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('flash')
     .description('write MicroPython (a .bin FILE) to the board: validated first, only changed regions written, every region MD5-verified')
-    .argument('[file]', 'firmware .bin (without it: the latest MicroPython for the detected board, from micropython.org or the cache)');
+    .argument('[file...]', 'firmware .bin, or ADDR FILE pairs as esptool takes them (without it: the latest MicroPython for the detected board, from micropython.org or the cache)');
   addConnectionOptions(cmd)
     .option('--addr <address>', 'flash address (default: the right one for the chip and file)')
     .option('--force-addr', 'write at --addr even when it looks wrong for this file')
@@ -40,16 +42,20 @@ export function register(program: Command): void {
     .option('--flash-size <size>', 'keep, detect or a size such as 4MB (ESP8266 default: detect)')
     .option('--flash-freq <freq>', 'keep or a frequency such as 40m', 'keep')
     .option('--no-boot-check', 'do not wait for the MicroPython banner after flashing')
-    .action(async (file: string | undefined, _opts: FlashFlags, command: Command) => {
+    .option('--from-build <dir>', "an ESP-IDF build folder: its flasher_args.json's files, offsets, flash settings and chip")
+    .action(async (files: string[], _opts: FlashFlags, command: Command) => {
       const flags = command.optsWithGlobals<FlashFlags>();
-      await runCommand(flags, (io) => flashCommand(file, flags, io));
+      await runCommand(flags, async (io) => flashCommand(await flashFirmwareInput(files, flags, command), flags, io));
     });
 }
 
-export async function flashCommand(file: string | undefined, flags: FlashFlags, io: CommandIo) {
+export async function flashCommand(input: string | FlashFirmwareInput | undefined, flags: FlashFlags, io: CommandIo) {
+  const multi = typeof input === 'object' && input.parts ? input : undefined;
+  const file = typeof input === 'object' ? input.file : input;
   // A local file is checked as far as it can be before any port is touched.
   const local = file !== undefined ? analyzeFirmware(await readInputFile(file), basename(file)) : undefined;
-  const address = flags.addr !== undefined ? parseSize(flags.addr, '--addr') : undefined;
+  const addrText = typeof input === 'object' && input.address !== undefined ? input.address : flags.addr;
+  const address = addrText !== undefined ? parseSize(addrText, '--addr') : undefined;
   const portSpec = await resolvePortSpec(flags, io);
   const opts = sessionOptions(flags);
   const session = await openSession({ ...flags, port: portSpec }, io);
@@ -58,7 +64,7 @@ export async function flashCommand(file: string | undefined, flags: FlashFlags, 
     job = await runFlashJob(
       session,
       {
-        firmware: local ? { file: local } : { resolve: catalogResolver(flags as Record<string, unknown>) },
+        firmware: multi?.parts ? { parts: multi.parts } : local ? { file: local } : { resolve: catalogResolver(flags as Record<string, unknown>) },
         ...(address !== undefined ? { address } : {}),
         forceAddress: Boolean(flags.forceAddr),
         flashParams: {
@@ -80,7 +86,7 @@ export async function flashCommand(file: string | undefined, flags: FlashFlags, 
     throw e;
   }
   await session.close('no-reset');
-  const fileName = file ?? job.prepared.firmware.fileName;
+  const fileName = multi?.label ?? file ?? job.prepared.firmware.fileName;
   printSummary(job.flash, fileName, io);
   const provenance = job.prepared.provenance;
   return {
