@@ -7,6 +7,10 @@ import { basename } from 'node:path';
 import { UpyflashError } from '../errors.js';
 import type { FirmwareParts } from '../image/firmware-parts.js';
 import { parseFlashInput, readBuildFolder, readParts } from './firmware-input.js';
+import { CHIPS } from '../chips/index.js';
+import { mergedImageStart } from '../image/merge.js';
+import { readInputFile } from './input-file.js';
+import { parseSize } from './run-command.js';
 
 export interface FlashFirmwareInput {
   readonly file?: string;
@@ -23,6 +27,21 @@ interface BuildSettable {
   flashSize?: string;
   flashFreq?: string;
   addr?: string;
+}
+
+/**
+ * A merge made for 0x0 (esptool merge_bin's default) starts with erased flash up to the bootloader: it is
+ * written as the one image it holds, at the address that lead-in implies; the 0xFF lead-in is skipped
+ * (esptool would write it; it is erased flash either way unless something lives there).
+ */
+async function zeroBasedMerge(file: string, address: number): Promise<FlashFirmwareInput | undefined> {
+  const bytes = await readInputFile(file);
+  const start = mergedImageStart(bytes, CHIPS);
+  if (start === 0) return undefined;
+  return {
+    parts: { parts: [{ address: address + start, bytes: bytes.subarray(start), fileName: basename(file) }] },
+    label: `${basename(file)} (from 0x${(address + start).toString(16)}; the 0xFF lead-in skipped)`,
+  };
 }
 
 const userSet = (command: Command, key: string): boolean => {
@@ -52,6 +71,8 @@ export async function flashFirmwareInput(files: readonly string[], flags: BuildS
   if (input.address !== undefined && flags.addr !== undefined) {
     throw new UpyflashError('BAD_ARGUMENT', `Both --addr ${flags.addr} and ADDR ${input.address.toString(16)} given; keep one.`);
   }
+  const fromZero = input.file !== undefined ? await zeroBasedMerge(input.file, input.address ?? (flags.addr !== undefined ? parseSize(flags.addr, '--addr') : 0)) : undefined;
+  if (fromZero) return fromZero;
   return {
     ...(input.file !== undefined ? { file: input.file } : {}),
     ...(input.address !== undefined ? { address: `0x${input.address.toString(16)}` } : {}),

@@ -55,7 +55,7 @@ export async function flashCommand(input: string | FlashFirmwareInput | undefine
   // A local file is checked as far as it can be before any port is touched.
   const local = file !== undefined ? analyzeFirmware(await readInputFile(file), basename(file)) : undefined;
   const addrText = typeof input === 'object' && input.address !== undefined ? input.address : flags.addr;
-  const address = addrText !== undefined ? parseSize(addrText, '--addr') : undefined;
+  const address = addrText !== undefined && !multi ? parseSize(addrText, '--addr') : undefined;
   const portSpec = await resolvePortSpec(flags, io);
   const opts = sessionOptions(flags);
   const session = await openSession({ ...flags, port: portSpec }, io);
@@ -87,7 +87,7 @@ export async function flashCommand(input: string | FlashFirmwareInput | undefine
   }
   await session.close('no-reset');
   const fileName = multi?.label ?? file ?? job.prepared.firmware.fileName;
-  printSummary(job.flash, fileName, io);
+  printSummary(job.flash, multi?.label ?? (fileName ? basename(fileName) : undefined), io);
   const provenance = job.prepared.provenance;
   return {
     result: {
@@ -114,13 +114,14 @@ async function saveBackup(path: string, data: Uint8Array, io: CommandIo): Promis
   io.reporter.info(`Backup of ${formatSize(data.length)} saved to ${path}`);
 }
 
-function printSummary(r: FlashResult, file: string | undefined, io: CommandIo): void {
+function printSummary(r: FlashResult, name: string | undefined, io: CommandIo): void {
   const where = `0x${r.address.toString(16)}`;
-  const what = file ? basename(file) : 'firmware';
-  if (r.writtenBytes === 0) io.print(`${what} is already on the ${r.chip} at ${where}: nothing written.`);
+  const what = name ?? 'firmware';
+  if (r.writtenBytes === 0) io.print(`Already on the ${r.chip} at ${where}: ${what}; nothing written.`);
   else {
     const skipped = r.skippedBytes > 0 ? `, ${formatSize(r.skippedBytes)} unchanged and skipped` : '';
     io.print(`Wrote ${formatSize(r.writtenBytes)} of ${what} to the ${r.chip} at ${where}${skipped}${r.retries ? ` (${r.retries} retries)` : ''}.`);
   }
-  io.print(r.verified ? `Verified (MD5 ${r.md5}).` : 'NOT verified: this loader cannot compute checksums; run without --no-stub to verify.');
+  const md5s = r.parts.length > 1 ? r.parts.map((p) => `0x${p.address.toString(16)} ${p.md5}`).join(', ') : r.md5;
+  io.print(r.verified ? `Verified (MD5 ${md5s}).` : 'NOT verified: this loader cannot compute checksums; run without --no-stub to verify.');
 }
