@@ -28,7 +28,7 @@ const VERBS: Readonly<Record<string, string>> = {
   merge_bin: 'merge-bin',
 };
 
-/** esptool verbs upyflash does not do; refused with what to use instead. */
+/** esptool verbs upyflash does not do; refused with what to use instead (esptool's `run` is not here: `upyflash run` is ours). */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
   load_ram: 'upyflash writes flash only',
   dump_mem: 'upyflash reads flash only (read_flash)',
@@ -36,7 +36,6 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
   write_mem: 'upyflash writes flash only',
   elf2image: 'build the .bin with ESP-IDF (idf.py build) instead',
   make_image: 'build the .bin with ESP-IDF (idf.py build) instead',
-  run: 'use `upyflash flash` (it resets into the firmware) or --after hard_reset',
   read_flash_status: 'upyflash does not read the flash status register',
   write_flash_status: 'upyflash does not write the flash status register',
   get_security_info: 'run `upyflash doctor` for what upyflash reads of the chip',
