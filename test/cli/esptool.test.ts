@@ -197,3 +197,41 @@ test('a build folder naming a missing file, or inconsistent, fails naming the fi
   const inconsistent = await runCli(['flash', '--from-build', p.dir, '--port', 'rfc2217://127.0.0.1:1']);
   assert.match(inconsistent.stderr, /E037.*"app" names micropython\.bin at 0x10000, but flash_files has gone\.bin/);
 });
+
+test('esptool verbs on a board: write_flash 0x0 of a 0x0-based merge, verify_flash, erase_region, read_flash ALL, read_mac, chip_id', async () => {
+  const p = await buildFolder(26);
+  const b = await board(join(p.dir, 'flash.img'), 'download');
+  const conn = ['--chip', 'esp32', '-p', b.rfc2217, '-b', '115200', '--before', 'default_reset', '--after', 'no_reset'];
+  const zero = join(p.dir, 'merged0.bin');
+  const m = await runCli(['merge_bin', '-o', zero, '--target-offset', '0', '0x1000', join(p.dir, 'bootloader', 'bootloader.bin'), '0x8000', join(p.dir, 'partition_table', 'partition-table.bin'), '0x10000', join(p.dir, 'micropython.bin')]);
+  assert.equal(m.code, 0, describeRun(m));
+  const info = await runCli(['image_info', zero]);
+  assert.equal(info.code, 0, describeRun(info));
+  assert.match(info.stdout, /image proper starts at file offset 0x1000/);
+
+  const w = await runCli([...conn, 'write_flash', '-z', '0x0', zero], { timeoutMs: 120_000 });
+  assert.equal(w.code, 0, describeRun(w));
+  const v = await runCli([...conn, 'verify_flash', '0x10000', join(p.dir, 'micropython.bin')]);
+  assert.equal(v.code, 0, describeRun(v));
+  assert.match(v.stdout, /matches the flash at 0x10000/);
+
+  const e = await runCli([...conn, 'erase_region', '0x20000', '0x10000']);
+  assert.equal(e.code, 0, describeRun(e));
+  const out = join(p.dir, 'all.bin');
+  const r = await runCli([...conn, 'read_flash', '0', 'ALL', out], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, describeRun(r));
+  const flash = new Uint8Array(await readFile(out));
+  assert.equal(flash.length, FLASH_BYTES);
+  assertRegion(flash, 0x10000, p.app.subarray(0, 0x10000), 'app before the erased region');
+  assert.ok(flash.subarray(0x20000, 0x30000).every((x) => x === 0xff), 'erase_region erased 0x20000..0x30000');
+  assertRegion(flash, 0x30000, p.app.subarray(0x20000), 'app after the erased region');
+  const unaligned = await runCli([...conn, 'erase_region', '0x20001', '0x1000']);
+  assert.equal(unaligned.code, 2, describeRun(unaligned));
+
+  const mac = await runCli(['--json', ...conn, 'read_mac']);
+  assert.equal(mac.code, 0, describeRun(mac));
+  assert.match(cliJson<{ mac: string }>(mac).result?.mac ?? '', /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  const id = await runCli([...conn, 'chip_id']);
+  assert.equal(id.code, 0, describeRun(id));
+  assert.match(id.stdout, /Chip is ESP32/);
+});
