@@ -17,6 +17,7 @@ import { type FirmwareParts, checkFirmwareParts, isFirmwareParts, principalImage
 import type { Reporter } from '../progress.js';
 import { type BootInfo, bootCheck } from '../repl/boot-check.js';
 import type { Transport } from '../transport/transport.js';
+import { checkAppsAgainstFlashTable } from './flash-table-check.js';
 import type { FlashPart } from './parts.js';
 import type { AfterMode } from './reset.js';
 import type { FlashResult, FlasherSession, TargetInfo } from './session.js';
@@ -213,6 +214,7 @@ export async function runFlashJob(session: FlasherSession, input: FlashJobInput,
   const prepared = await firmwareForTarget(input.firmware, await session.describeTarget(), input, reporter);
   for (const w of prepared.warnings) reporter.warn(w);
   if (prepared.flashParamsChanged) reporter.info(`Flash parameters: ${prepared.flashParams}`);
+  await checkAppsAgainstFlashTable(session, prepared, reporter);
   const flash = await session.flash({
     parts: prepared.parts,
     eraseAll: Boolean(input.eraseAll),

@@ -181,6 +181,14 @@ export function checkFirmwareParts(input: FirmwareParts, check: PartsCheck): { p
   return { parts: checked, warnings };
 }
 
+/**
+ * The app parts of a write that brings no partition table of its own, checked against the table already
+ * on the flash (read by the caller): each must sit at an app partition and fit it.
+ */
+export function checkAppsAgainstTable(apps: readonly InputPart[], table: Partition[], chip: ChipSpec): void {
+  for (const p of apps) checkAppPart(p, analyzeFirmware(p.bytes, p.fileName), table, { chip });
+}
+
 /** The image that stands for the whole set in summaries: the app, else the merged image or bootloader. */
 export function principalImage(parts: readonly CheckedPart[]): FirmwareFile | undefined {
   const byRole = (r: PartRole) => parts.find((p) => p.role === r)?.firmware;

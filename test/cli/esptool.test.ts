@@ -12,6 +12,7 @@ import { ESP32 } from '../../src/chips/index.js';
 import { analyzeFirmware } from '../../src/image/firmware-file.js';
 import { formatFlasherArgs } from '../../src/image/flasher-args.js';
 import { splitMerged } from '../../src/image/merge.js';
+import { encodePartitionTable } from '../../src/image/partition-table.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { type BoardProcess, startBoardProcess } from '../../harness/board-process.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
@@ -234,4 +235,24 @@ test('esptool verbs on a board: write_flash 0x0 of a 0x0-based merge, verify_fla
   const id = await runCli([...conn, 'chip_id']);
   assert.equal(id.code, 0, describeRun(id));
   assert.match(id.stdout, /Chip is ESP32/);
+});
+
+test("an app written without a table must fit the partition table already on the board", async () => {
+  const p = await buildFolder(27);
+  const flashFile = join(p.dir, 'flash.img');
+  const before = new Uint8Array(FLASH_BYTES).fill(0xff);
+  before.set(p.bootloader, 0x1000);
+  // The board's table gives the factory app only 64 KiB, less than micropython.bin.
+  before.set(encodePartitionTable([{ label: 'factory', type: 0, subtype: 0, offset: 0x10000, size: 0x10000 }]), 0x8000);
+  await writeFile(flashFile, before);
+  const b = await board(flashFile, 'download');
+  const conn = ['--port', b.rfc2217, '--after', 'no-reset', '--baud', '115200'];
+  for (const args of [['0x10000', join(p.dir, 'micropython.bin')], ['0x1000', join(p.dir, 'bootloader', 'bootloader.bin'), '0x10000', join(p.dir, 'micropython.bin')]]) {
+    const run = await runCli(['--json', 'flash', ...args, ...conn]);
+    assert.equal(run.code, 4, describeRun(run));
+    assert.equal(cliJson(run).error?.code, 'E034');
+    assert.match(cliJson(run).error?.message ?? '', /micropython\.bin.*does not fit its partition "factory"/);
+  }
+  await b.stop();
+  assert.equal(Buffer.from(await readFile(flashFile)).equals(Buffer.from(before)), true, 'flash unchanged');
 });
