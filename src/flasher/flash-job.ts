@@ -4,8 +4,8 @@
  * reset, and check that MicroPython starts. Browser-safe: what only Node can do (the disk cache of the
  * catalog, backup files, reopening a port that re-enumerated, keeping board files) comes in as inputs.
  *
- * Built for two later uses: several parts in one job (PreparedFirmware.parts is a list), and many
- * boards sharing one firmware (prepareFirmware's result is handed to each board's job as
+ * Several parts in one job come in as `{ parts }` (image/firmware-parts.ts checks each for its address);
+ * many boards share one firmware (prepareFirmware's result is handed to each board's job as
  * `{ prepared }` and only re-checked when a board differs from the one it was prepared for).
  */
 import type { ChipSpec } from '../chips/index.js';
