@@ -210,6 +210,12 @@ export const ERRORS = {
     hint: "Nothing was erased. The chip's owner must sign the bootloader and app with the project's key (idf.py, espsecure.py) and flash them that way; upyflash writes unsigned images only.",
     actions: [],
   },
+  PARTS_CONFLICT: {
+    code: 'E039',
+    title: 'The parts of the image do not fit together',
+    hint: 'Check the ADDR FILE pairs: each file at its own address (bootloader, partition table at 0x8000, app at its partition), none overlapping.',
+    actions: [],
+  },
   // Writing and verifying (E04x)
   VERIFY_FAILED: {
     code: 'E040',

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerAll } from './commands/index.js';
+import { translateEsptoolArgv } from './esptool-compat.js';
+import { reportError } from './run-command.js';
+import { EXIT } from './exit-codes.js';
+import { asUpyflashError } from '../errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -19,5 +23,16 @@ program
 // `firmware download --version preview`). Commander would otherwise let the root option win anywhere.
 if (!process.argv.slice(2).some((arg) => !arg.startsWith('-'))) program.version(pkg.version);
 
+// esptool's command lines (write_flash -z 0x1000 x.bin, --before no_reset) become ours first.
+let argv: string[];
+try {
+  const t = translateEsptoolArgv(process.argv.slice(2));
+  for (const note of t.notes) process.stderr.write(`note: ${note}\n`);
+  argv = t.argv;
+} catch (e) {
+  reportError(asUpyflashError(e), process.argv.includes('--json'), false);
+  process.exit(EXIT.USAGE);
+}
+
 await registerAll(program);
-await program.parseAsync(process.argv);
+await program.parseAsync([...process.argv.slice(0, 2), ...argv]);

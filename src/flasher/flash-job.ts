@@ -4,8 +4,8 @@
  * reset, and check that MicroPython starts. Browser-safe: what only Node can do (the disk cache of the
  * catalog, backup files, reopening a port that re-enumerated, keeping board files) comes in as inputs.
  *
- * Built for two later uses: several parts in one job (PreparedFirmware.parts is a list), and many
- * boards sharing one firmware (prepareFirmware's result is handed to each board's job as
+ * Several parts in one job come in as `{ parts }` (image/firmware-parts.ts checks each for its address);
+ * many boards share one firmware (prepareFirmware's result is handed to each board's job as
  * `{ prepared }` and only re-checked when a board differs from the one it was prepared for).
  */
 import type { ChipSpec } from '../chips/index.js';
@@ -13,9 +13,11 @@ import { UpyflashError, isUpyflashError } from '../errors.js';
 import { type FirmwareFile, analyzeFirmware } from '../image/firmware-file.js';
 import { type FlashParams, patchFlashParams } from '../image/flash-params.js';
 import { validateFirmware } from '../image/validate.js';
+import { type FirmwareParts, checkFirmwareParts, isFirmwareParts, principalImage } from '../image/firmware-parts.js';
 import type { Reporter } from '../progress.js';
 import { type BootInfo, bootCheck } from '../repl/boot-check.js';
 import type { Transport } from '../transport/transport.js';
+import { checkAppsAgainstFlashTable } from './flash-table-check.js';
 import type { FlashPart } from './parts.js';
 import { checkPlainImageBootable, checkSecureDownloadJob } from './security.js';
 import type { AfterMode } from './reset.js';
@@ -40,6 +42,8 @@ export type FirmwareResolver = (ctx: FirmwareResolverContext) => Promise<Resolve
 /** What to flash: a file the user chose, a resolver that picks once the chip is known, or a prepared firmware. */
 export type FirmwareChoice =
   | { readonly file: FirmwareFile; readonly provenance?: Readonly<Record<string, unknown>> }
+  /** Several ADDR FILE parts written in one job (esptool's write_flash with pairs, a build folder). */
+  | { readonly parts: FirmwareParts; readonly provenance?: Readonly<Record<string, unknown>> }
   | { readonly resolve: FirmwareResolver }
   | { readonly prepared: PreparedFirmware };
 
@@ -53,7 +57,10 @@ export interface PrepareOptions {
 
 /** A firmware checked and patched for one target: what gets written, part by part. */
 export interface PreparedFirmware {
+  /** For a multi-part input: the image that stands for the set (the app, else the bootloader). */
   readonly firmware: FirmwareFile;
+  /** The multi-part input this was prepared from (absent for a single file). */
+  readonly source?: FirmwareParts;
   readonly provenance?: Readonly<Record<string, unknown>>;
   readonly target: TargetInfo;
   readonly options: PrepareOptions;
@@ -70,12 +77,13 @@ export interface PreparedFirmware {
  * with the same target.
  */
 export function prepareFirmware(
-  fw: FirmwareFile,
+  fw: FirmwareFile | FirmwareParts,
   target: TargetInfo,
   options: PrepareOptions = {},
   provenance?: Readonly<Record<string, unknown>>,
 ): PreparedFirmware {
   checkPlainImageBootable(target.chip, target.security);
+  if (isFirmwareParts(fw)) return prepareParts(fw, target, options, provenance);
   const checked = validateFirmware(fw, {
     chip: target.chip,
     ...(options.address !== undefined ? { address: options.address } : {}),
@@ -90,6 +98,45 @@ export function prepareFirmware(
     target,
     options,
     parts: [{ address: checked.address, bytes: patched.bytes }],
+    warnings: checked.warnings,
+    flashParams: patched.description,
+    flashParamsChanged: patched.changed,
+  };
+}
+
+/**
+ * Every part checked for its address before anything is written; the flash parameters are patched in
+ * the image at the bootloader offset only, as esptool does.
+ */
+function prepareParts(
+  input: FirmwareParts,
+  target: TargetInfo,
+  options: PrepareOptions,
+  provenance?: Readonly<Record<string, unknown>>,
+): PreparedFirmware {
+  if (options.address !== undefined) {
+    throw new UpyflashError('BAD_ARGUMENT', '--addr does not apply to ADDR FILE pairs: each file already has its address.');
+  }
+  const checked = checkFirmwareParts(input, {
+    chip: target.chip,
+    ...(target.flashSizeBytes !== undefined ? { flashBytes: target.flashSizeBytes } : {}),
+    ...(target.chipRevision !== undefined ? { chipRevision: target.chipRevision } : {}),
+  });
+  const boot = checked.parts.find((p) => p.address === target.chip.bootloaderOffset && p.firmware);
+  const patched = boot
+    ? patchFlashParams(boot.firmware!, target.chip, options.flashParams ?? {}, target.flashSizeBytes, boot.address)
+    : { bytes: undefined, changed: false, description: 'flash parameters left as they are: no part is written at the bootloader offset' };
+  const principal = principalImage(checked.parts);
+  if (!principal) {
+    throw new UpyflashError('NOT_AN_IMAGE', 'None of the files is an ESP firmware image (bootloader, partition table and app expected).');
+  }
+  return {
+    firmware: principal,
+    source: input,
+    ...(provenance ? { provenance } : {}),
+    target,
+    options,
+    parts: checked.parts.map((p) => ({ address: p.address, bytes: p === boot && patched.bytes ? patched.bytes : p.bytes })),
     warnings: checked.warnings,
     flashParams: patched.description,
     flashParamsChanged: patched.changed,
@@ -113,9 +160,10 @@ export async function firmwareForTarget(
   checkPlainImageBootable(target.chip, target.security);
   if ('prepared' in choice) {
     const p = choice.prepared;
-    return preparedFits(p, target) ? p : prepareFirmware(p.firmware, target, p.options, p.provenance);
+    return preparedFits(p, target) ? p : prepareFirmware(p.source ?? p.firmware, target, p.options, p.provenance);
   }
   if ('file' in choice) return prepareFirmware(choice.file, target, options, choice.provenance);
+  if ('parts' in choice) return prepareFirmware(choice.parts, target, options, choice.provenance);
   const resolved = await choice.resolve({ chip: target.chip, flashBytes: target.flashSizeBytes, reporter });
   return prepareFirmware(analyzeFirmware(resolved.bytes, resolved.fileName), target, options, resolved.provenance);
 }
@@ -172,6 +220,7 @@ export async function runFlashJob(session: FlasherSession, input: FlashJobInput,
   const prepared = await firmwareForTarget(input.firmware, target, input, reporter);
   for (const w of prepared.warnings) reporter.warn(w);
   if (prepared.flashParamsChanged) reporter.info(`Flash parameters: ${prepared.flashParams}`);
+  await checkAppsAgainstFlashTable(session, prepared, reporter);
   const flash = await session.flash({
     parts: prepared.parts,
     eraseAll: Boolean(input.eraseAll),

@@ -1,6 +1,6 @@
 /**
  * A flash image as the flasher writes it: one or more parts, each a run of bytes at a flash address
- * (today one merged .bin; later a bootloader + partition table + app set). Ranges the flasher works on
+ * (one merged .bin, or the ADDR FILE parts of image/firmware-parts.ts). Ranges the flasher works on
  * never straddle two parts, so each can be sliced out of the part it came from.
  */
 import { UpyflashError } from '../errors.js';

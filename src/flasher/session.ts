@@ -19,8 +19,11 @@ import { type PhaseStat, PhaseMeter } from './phase-meter.js';
 import { type ChipSecurity, secureDownloadNotice } from './security.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
-import { eraseChip, isRetryable } from './write.js';
+import { eraseChip, eraseRegion, isRetryable } from './write.js';
 import { type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
+
+/** esptool erase_region's alignment: the flash erases 4 KiB sectors. */
+const FLASH_SECTOR = 0x1000;
 
 export interface SessionOptions {
   readonly before?: BeforeMode;
@@ -522,6 +525,21 @@ export class FlasherSession {
     await eraseChip(this.link, size);
     this.reporter.progress('erase', size, size);
     this.reporter.info('Chip erased');
+  }
+
+  /** Erases one sector-aligned region (esptool erase_region). */
+  async eraseRegion(offset: number, size: number): Promise<void> {
+    if (offset % FLASH_SECTOR !== 0 || size % FLASH_SECTOR !== 0 || size <= 0) {
+      throw new UpyflashError('BAD_ARGUMENT', `erase-region needs a start and size that are multiples of 4096 (0x1000); got 0x${offset.toString(16)} and 0x${size.toString(16)}.`);
+    }
+    if (this.flashSizeBytes !== undefined && offset + size > this.flashSizeBytes) {
+      throw new UpyflashError('BAD_ARGUMENT', `0x${offset.toString(16)} + 0x${size.toString(16)} is beyond the ${formatSize(this.flashSizeBytes)} flash.`);
+    }
+    await this.ensureStub();
+    this.reporter.phase('erase', `Erasing ${formatSize(size)} at 0x${offset.toString(16)}...`);
+    this.reporter.progress('erase', 0, size);
+    await eraseRegion(this.link, offset, size);
+    this.reporter.progress('erase', size, size);
   }
 
   async verify(plan: { image: Uint8Array; address: number }): Promise<VerifyResult> {

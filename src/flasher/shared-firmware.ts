@@ -39,6 +39,7 @@ export class SharedFirmware {
     const c = this.choice;
     if ('prepared' in c) return preparedFits(c.prepared, target) ? c.prepared : prepareFirmware(c.prepared.firmware, target, c.prepared.options, c.prepared.provenance);
     if ('file' in c) return prepareFirmware(c.file, target, this.options, c.provenance);
+    if ('parts' in c) return prepareFirmware(c.parts, target, this.options, c.provenance);
     const image = await this.resolve(c.resolve, target, reporter);
     return prepareFirmware(analyzeFirmware(image.bytes, image.fileName), target, this.options, image.provenance);
   }

@@ -224,6 +224,20 @@ export async function eraseChip(link: LoaderLink, flashBytes: number): Promise<v
   await link.command(commands.flashBegin(d, eraseSize, 0, d.flashBlockSize, 0));
 }
 
+/**
+ * Erases [offset, offset+size): ERASE_REGION through the stub; a ROM erases what FLASH_BEGIN announces,
+ * so announcing the region with no data blocks erases just it (esptool's erase_region without a stub).
+ */
+export async function eraseRegion(link: LoaderLink, offset: number, size: number): Promise<void> {
+  const d = requireDialect(link);
+  if (d.supportsStubCommands) {
+    await link.command(commands.eraseRegion(offset, size));
+    return;
+  }
+  const eraseSize = d.eraseSizeBug ? esp8266EraseSize(offset, size) : size;
+  await link.command(commands.flashBegin(d, eraseSize, 0, d.flashBlockSize, offset));
+}
+
 function requireDialect(link: LoaderLink): LoaderDialect {
   if (!link.dialect) throw new UpyflashError('INTERNAL', 'The loader dialect is not known yet (detect the chip first)');
   return link.dialect;

@@ -9,9 +9,9 @@ import type { AppDescription, BootloaderDescription } from './app-desc.js';
 import { formatBytes, hex } from './bytes.js';
 import { SEGMENT_HEADER_LEN, WP_PIN_DISABLED, type EspImage } from './esp-image.js';
 import type { Esp8266Trailer } from './esp8266-layout.js';
-import { firmwareChip, imageChipName, type FirmwareFile } from './firmware-file.js';
+import { analyzeFirmware, firmwareChip, imageChipName, type FirmwareFile } from './firmware-file.js';
 import { flashFreqName, flashModeName, flashSizeName } from './flash-size.js';
-import { PARTITION_TABLE_OFFSET, type Partition } from './partition-table.js';
+import { PARTITION_TABLE_OFFSET, PARTITION_TYPE_APP, type Partition } from './partition-table.js';
 
 export interface SegmentInfo {
   index: number;
@@ -47,6 +47,10 @@ export interface EspImageInfo {
   sha256?: { stored: string; computed: string; valid: boolean };
   appDescription?: AppDescription;
   bootloaderDescription?: BootloaderDescription;
+  /** The app partition the image sits in (merged files). */
+  partition?: string;
+  /** The MicroPython banner of this application image (merged files with several app partitions). */
+  micropython?: FirmwareFile['micropython'];
 }
 
 export interface ImageInfo {
@@ -122,7 +126,11 @@ export function describeFirmware(fw: FirmwareFile): ImageInfo {
   if (fw.app && fw.app.offsetInFile !== 0) {
     const app = imageInfo(chip, fw.app, 'application', fw.app.offsetInFile, fw.suggestedOffset + fw.app.offsetInFile);
     if (fw.appDescription) app.appDescription = fw.appDescription;
+    if (fw.micropython) app.micropython = fw.micropython;
+    const label = fw.partitions?.find((p) => p.offset === fw.suggestedOffset + fw.app!.offsetInFile)?.label;
+    if (label) app.partition = label;
     images.push(app);
+    images.push(...otherApps(fw, chip));
   }
   const info: ImageInfo = {
     fileBytes: fw.bytes.length,
@@ -139,6 +147,32 @@ export function describeFirmware(fw: FirmwareFile): ImageInfo {
   return info;
 }
 
+/**
+ * Apps in the other app partitions a merged file covers (ota_0 next to factory, ota_1 ...), each with
+ * its own MicroPython version; a partition still erased (0xFF) in the file is left out.
+ */
+function otherApps(fw: FirmwareFile, chip: ChipSpec): EspImageInfo[] {
+  const out: EspImageInfo[] = [];
+  const base = fw.suggestedOffset;
+  for (const p of fw.partitions ?? []) {
+    const inFile = p.offset - base;
+    if (p.type !== PARTITION_TYPE_APP || inFile === fw.app?.offsetInFile || inFile <= 0 || inFile >= fw.bytes.length) continue;
+    if (fw.bytes[inFile] !== 0xe9) continue;
+    let app: FirmwareFile;
+    try {
+      app = analyzeFirmware(fw.bytes.subarray(inFile, Math.min(fw.bytes.length, inFile + p.size)));
+    } catch {
+      continue; // not an image after all: image-info describes, it does not judge the file
+    }
+    const info = imageInfo(chip, app.bootloader, 'application', inFile, p.offset);
+    info.partition = p.label;
+    if (app.appDescription) info.appDescription = app.appDescription;
+    if (app.micropython) info.micropython = app.micropython;
+    out.push(info);
+  }
+  return out;
+}
+
 const KIND_TEXT: Readonly<Record<FirmwareFile['kind'], string>> = {
   merged: 'merged image (bootloader + partition table + application)',
   app: 'application image (.app-bin)',
@@ -151,7 +185,7 @@ function title(lines: string[], text: string, underline = '='): void {
 }
 
 function formatImage(lines: string[], chipName: string, img: EspImageInfo): void {
-  const where = `file offset ${hex(img.fileOffset)}, flash ${hex(img.flashOffset)}, ${img.length} bytes`;
+  const where = `${img.partition ? `partition ${img.partition}, ` : ''}file offset ${hex(img.fileOffset)}, flash ${hex(img.flashOffset)}, ${img.length} bytes`;
   title(lines, `${img.role[0]!.toUpperCase()}${img.role.slice(1)} image (${where})`, '#');
   title(lines, `${chipName.toUpperCase()} Image Header`);
   lines.push(img.entry !== 0 ? `Entry point: ${hex(img.entry, 8)}` : 'Entry point not set');
@@ -192,6 +226,7 @@ function formatImage(lines: string[], chipName: string, img: EspImageInfo): void
       `Secure version: ${a.secureVersion}`,
     );
   }
+  if (img.micropython) lines.push(`MicroPython: v${img.micropython.version} on ${img.micropython.buildDate}`);
   const b = img.bootloaderDescription;
   if (b) {
     title(lines, 'Bootloader Information');

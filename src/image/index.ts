@@ -11,3 +11,6 @@ export { buildSampleFirmware, type SampleFirmwareOptions } from './sample.js';
 export { findMicroPythonBanner, type MicroPythonBanner } from './banner.js';
 export { parseEsp8266Trailer, ESP8266_IROM_OFFSET, type Esp8266Trailer } from './esp8266-layout.js';
 export type { AppDescription, BootloaderDescription } from './app-desc.js';
+export { checkFirmwareParts, type FirmwareParts, type InputPart, type CheckedPart, type PartRole } from './firmware-parts.js';
+export { mergeParts, splitMerged, mergedImageStart, type MergeOptions, type MergeResult } from './merge.js';
+export { parseFlasherArgs, formatFlasherArgs, type FlasherArgs, type BuildFile } from './flasher-args.js';

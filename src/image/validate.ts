@@ -22,6 +22,8 @@ export interface FlashPlanCheck {
   flashBytes?: number;
   /** major*100+minor, as esptool's get_chip_revision. */
   chipRevision?: number;
+  /** One of several ADDR FILE parts: a bare bootloader is expected, not worth a warning. */
+  partOfSet?: boolean;
 }
 
 function downloadUrl(chip: ChipSpec): string {
@@ -237,7 +239,7 @@ export function validateFirmware(fw: FirmwareFile, check: FlashPlanCheck): { add
     checkRevision(chip, fw.bootloader, check.chipRevision, fw.kind === 'app' ? 'application' : 'bootloader');
     if (fw.app && fw.app.offsetInFile !== 0) checkRevision(chip, fw.app, check.chipRevision, 'application');
   }
-  if (fw.kind === 'bootloader-only') {
+  if (fw.kind === 'bootloader-only' && !check.partOfSet) {
     warnings.push('This file holds only a bootloader: no partition table and no MicroPython application.');
   }
   return { address, warnings, firmware: fw };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UpyflashError } from '../../errors.js';
-import { type FlashJobInput, type FlashJobResult, runFlashJob } from '../../flasher/flash-job.js';
+import { type FirmwareChoice, type FlashJobInput, type FlashJobResult, runFlashJob } from '../../flasher/flash-job.js';
 import type { FlashResult } from '../../flasher/session.js';
 import { formatSize } from '../../flasher/spi-flash.js';
 import { type FirmwareFile, analyzeFirmware } from '../../image/firmware-file.js';
@@ -12,6 +12,7 @@ import { type ConnectionFlags, addConnectionOptions, openSession, resolvePortSpe
 import { catalogResolver } from './firmware.js';
 import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
+import { type FlashFirmwareInput, flashFirmwareInput } from '../flash-input.js';
 import { type ManyFlags, addManyOptions, flashManyCommand, isManyRun } from '../flash-many-command.js';
 import { parseSize, runCommand, type CommandIo, type CommandResult, type GlobalOptions } from '../run-command.js';
 
@@ -25,13 +26,14 @@ export interface FlashFlags extends ConnectionFlags, GlobalOptions, ManyFlags {
   flashSize?: string;
   flashFreq?: string;
   bootCheck?: boolean;
+  fromBuild?: string;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('flash')
     .description('write MicroPython (a .bin FILE) to the board: validated first, only changed regions written, every region MD5-verified')
-    .argument('[file]', 'firmware .bin (without it: the latest MicroPython for the detected board, from micropython.org or the cache)');
+    .argument('[file...]', 'firmware .bin, or ADDR FILE pairs as esptool takes them (without it: the latest MicroPython for the detected board, from micropython.org or the cache)');
   addConnectionOptions(cmd)
     .option('--addr <address>', 'flash address (default: the right one for the chip and file)')
     .option('--force-addr', 'write at --addr even when it looks wrong for this file')
@@ -41,20 +43,30 @@ export function register(program: Command): void {
     .option('--flash-mode <mode>', 'keep, qio, qout, dio or dout', 'keep')
     .option('--flash-size <size>', 'keep, detect or a size such as 4MB (ESP8266 default: detect)')
     .option('--flash-freq <freq>', 'keep or a frequency such as 40m', 'keep')
-    .option('--no-boot-check', 'do not wait for the MicroPython banner after flashing');
+    .option('--no-boot-check', 'do not wait for the MicroPython banner after flashing')
+    .option('--from-build <dir>', "an ESP-IDF build folder: its flasher_args.json's files, offsets, flash settings and chip");
   addManyOptions(cmd)
-    .action(async (file: string | undefined, _opts: FlashFlags, command: Command) => {
+    .action(async (files: string[], _opts: FlashFlags, command: Command) => {
       const flags = command.optsWithGlobals<FlashFlags>();
-      await runCommand(flags, (io) => flashCommand(file, flags, io));
+      await runCommand(flags, async (io) => flashCommand(await flashFirmwareInput(files, flags, command), flags, io));
     });
 }
 
 /** One board (the default), or many with --all, --watch or --port given more than once. */
-export async function flashCommand(file: string | undefined, flags: FlashFlags, io: CommandIo): Promise<CommandResult<object>> {
+export async function flashCommand(input: string | FlashFirmwareInput | undefined, flags: FlashFlags, io: CommandIo): Promise<CommandResult<object>> {
+  const one = typeof input === 'object' ? input : { ...(input !== undefined ? { file: input } : {}) };
   if (isManyRun(flags)) {
-    return flashManyCommand(file, flags, io, (local) => flashJobInput(local, parseAddress(flags), sessionOptions(flags).after, flags, io));
+    if (one.parts) {
+      throw new UpyflashError('BAD_ARGUMENT', 'Several boards at once take one firmware FILE, not ADDR FILE pairs', {
+        hint: 'Merge the parts into one image first (`upyflash merge-bin -o merged.bin ADDR FILE ...`), then flash that.',
+      });
+    }
+    const address = parseAddress(one.address ?? flags.addr);
+    return flashManyCommand(one.file, flags, io, (local) =>
+      flashJobInput(local ? { file: local } : undefined, address, sessionOptions(flags).after, flags, io),
+    );
   }
-  return flashOneCommand(file, flags, io);
+  return flashOneCommand(one, flags, io);
 }
 
 /** A local file is checked as far as it can be before any port is touched. */
@@ -62,16 +74,19 @@ export async function localFirmware(file: string | undefined): Promise<FirmwareF
   return file !== undefined ? analyzeFirmware(await readInputFile(file), basename(file)) : undefined;
 }
 
-/** The job every board runs, from the flags (the boot check, which needs the board's port, is added per board). */
+/**
+ * The job every board runs, from the flags (the boot check, which needs the board's port, is added per
+ * board). Without a firmware the catalog picks one for the detected chip.
+ */
 export function flashJobInput(
-  local: FirmwareFile | undefined,
+  firmware: FirmwareChoice | undefined,
   address: number | undefined,
   after: AfterMode | undefined,
   flags: FlashFlags,
   io: CommandIo,
 ): FlashJobInput {
   return {
-    firmware: local ? { file: local } : { resolve: catalogResolver(flags as Record<string, unknown>) },
+    firmware: firmware ?? { resolve: catalogResolver(flags as Record<string, unknown>) },
     ...(address !== undefined ? { address } : {}),
     forceAddress: Boolean(flags.forceAddr),
     flashParams: {
@@ -86,27 +101,29 @@ export function flashJobInput(
   };
 }
 
-function parseAddress(flags: FlashFlags): number | undefined {
-  return flags.addr !== undefined ? parseSize(flags.addr, '--addr') : undefined;
+function parseAddress(text: string | undefined): number | undefined {
+  return text !== undefined ? parseSize(text, '--addr') : undefined;
 }
 
-async function flashOneCommand(file: string | undefined, flags: FlashFlags, io: CommandIo) {
-  const local = await localFirmware(file);
-  const address = parseAddress(flags);
+async function flashOneCommand(input: FlashFirmwareInput, flags: FlashFlags, io: CommandIo) {
+  const multi = input.parts ? input : undefined;
+  const local = await localFirmware(input.file);
+  const address = multi ? undefined : parseAddress(input.address ?? flags.addr);
   const portSpec = await resolvePortSpec(flags, io);
-  const input = flashJobInput(local, address, sessionOptions(flags).after, flags, io);
+  const firmware: FirmwareChoice | undefined = multi?.parts ? { parts: multi.parts } : local ? { file: local } : undefined;
+  const jobInput = flashJobInput(firmware, address, sessionOptions(flags).after, flags, io);
   const session = await openSession({ ...flags, port: portSpec }, io);
   let job: FlashJobResult;
   try {
-    job = await runFlashJob(session, { ...input, ...flashBootCheck(flags as Record<string, unknown>, portSpec) }, io.reporter);
+    job = await runFlashJob(session, { ...jobInput, ...flashBootCheck(flags as Record<string, unknown>, portSpec) }, io.reporter);
   } catch (e) {
     // Leave the chip in the loader on failure (no reset), so the user can retry at once.
     await session.close('no-reset').catch(() => undefined);
     throw e;
   }
   await session.close('no-reset');
-  const fileName = file ?? job.prepared.firmware.fileName;
-  printSummary(job.flash, fileName, io);
+  const fileName = multi?.label ?? input.file ?? job.prepared.firmware.fileName;
+  printSummary(job.flash, multi?.label ?? (fileName ? basename(fileName) : undefined), io);
   const provenance = job.prepared.provenance;
   return {
     result: {
@@ -133,13 +150,14 @@ async function saveBackup(path: string, data: Uint8Array, io: CommandIo): Promis
   io.reporter.info(`Backup of ${formatSize(data.length)} saved to ${path}`);
 }
 
-function printSummary(r: FlashResult, file: string | undefined, io: CommandIo): void {
+function printSummary(r: FlashResult, name: string | undefined, io: CommandIo): void {
   const where = `0x${r.address.toString(16)}`;
-  const what = file ? basename(file) : 'firmware';
-  if (r.writtenBytes === 0) io.print(`${what} is already on the ${r.chip} at ${where}: nothing written.`);
+  const what = name ?? 'firmware';
+  if (r.writtenBytes === 0) io.print(`Already on the ${r.chip} at ${where}: ${what}; nothing written.`);
   else {
     const skipped = r.skippedBytes > 0 ? `, ${formatSize(r.skippedBytes)} unchanged and skipped` : '';
     io.print(`Wrote ${formatSize(r.writtenBytes)} of ${what} to the ${r.chip} at ${where}${skipped}${r.retries ? ` (${r.retries} retries)` : ''}.`);
   }
-  io.print(r.verified ? `Verified (MD5 ${r.md5}).` : 'NOT verified: this loader cannot compute checksums; run without --no-stub to verify.');
+  const md5s = r.parts.length > 1 ? r.parts.map((p) => `0x${p.address.toString(16)} ${p.md5}`).join(', ') : r.md5;
+  io.print(r.verified ? `Verified (MD5 ${md5s}).` : 'NOT verified: this loader cannot compute checksums; run without --no-stub to verify.');
 }
