@@ -1,11 +1,11 @@
 import { type ChipSpec, ROM_MAGIC_REG } from '../chips/index.js';
 import { UpyflashError, isUpyflashError } from '../errors.js';
-import type { Reporter } from '../progress.js';
+import { Reporter } from '../progress.js';
 import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
 import { commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import type { Transport } from '../transport/transport.js';
-import { DEFAULT_FAST_BAUD, SYNC_BAUD, changeBaud } from './baud.js';
+import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
@@ -19,7 +19,8 @@ import { type PhaseStat, PhaseMeter } from './phase-meter.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { eraseChip, isRetryable } from './write.js';
-import { type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
+import { LineFaultStreak } from './line-faults.js';
+import { LINE_FAULTS_BEFORE_SLOWDOWN, type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
 
 export interface SessionOptions {
   readonly before?: BeforeMode;
@@ -120,6 +121,11 @@ const STUB_UPLOAD_ATTEMPTS = 3;
 const DEFAULT_WRITE_RETRIES = 12;
 const RECOVER_DRAIN_MS = 500;
 const RECOVER_QUIET_MS = 25;
+/** READ_FLASH in pieces, each checked against the chip's MD5 and read again on its own. */
+const READ_CHUNK = 0x40000;
+const READ_TRIES = 4;
+/** Attempts at the step to a lower rate while the link still answers at the bad one. */
+const STEP_DOWN_TRIES = 3;
 
 /** Opens the transport, enters the ROM loader and identifies the chip. Everything else happens on demand. */
 export async function connect(port: Transport, opts: SessionOptions, outer: Reporter): Promise<FlasherSession> {
@@ -344,31 +350,67 @@ export class FlasherSession {
       this.reporter.info(`${this.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
     }
     this.reporter.phase('baud', `Changing baud rate to ${target}...`);
-    // Neither rate answers any more: reset into the ROM at the sync rate, and bring the stub back if it ran.
-    const restart = async (): Promise<boolean> => {
-      const hadStub = this.stubActive;
-      this.stubActive = false;
-      await this.transport.setBaud(SYNC_BAUD);
-      await this.reconnectRom();
-      this.baudSettled = true;
-      if (!hadStub || !this.opts.stubProvider) return false;
-      try {
-        await runStub(this.link, this.chip, await this.opts.stubProvider(this.chip), this.reporter);
-        this.stubActive = true;
-        await this.setFlashParams();
-      } catch (e) {
-        if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
-        this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
-        await this.resyncRom();
-      }
-      return this.stubActive;
+    await changeBaud(this.link, target, this.baudOptions(exact), this.reporter);
+  }
+
+  private baudOptions(exact: boolean): BaudOptions {
+    return {
+      chip: this.chip,
+      stub: this.stubActive,
+      exact,
+      secureDownload: this.detection.secureDownload,
+      restart: () => this.restartLoader(),
     };
-    await changeBaud(
-      this.link,
-      target,
-      { chip: this.chip, stub: this.stubActive, exact, secureDownload: this.detection.secureDownload, restart },
-      this.reporter,
-    );
+  }
+
+  /** Neither rate answers any more: reset into the ROM at the sync rate, and bring the stub back if it ran. */
+  private async restartLoader(): Promise<boolean> {
+    const hadStub = this.stubActive;
+    this.stubActive = false;
+    await this.transport.setBaud(SYNC_BAUD);
+    await this.reconnectRom();
+    this.baudSettled = true;
+    if (!hadStub || !this.opts.stubProvider) return false;
+    try {
+      await runStub(this.link, this.chip, await this.opts.stubProvider(this.chip), this.reporter);
+      this.stubActive = true;
+      await this.setFlashParams();
+    } catch (e) {
+      if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
+      this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
+      await this.resyncRom();
+    }
+    return this.stubActive;
+  }
+
+  /**
+   * The line kept corrupting frames mid-job at this rate: step down to the next lower rate through the
+   * same proven change as ensureBaud (baud.ts), saying so in one line. Never below the sync rate. A
+   * rate the user chose with --baud is kept, as esptool keeps -b: one warning, and after a second run
+   * of failures without progress, E014 (lower --baud) rather than hours of retries.
+   */
+  async slowDown(why: string, streak: number): Promise<number | undefined> {
+    const from = this.transport.baud;
+    const next = FALLBACK_BAUDS.find((b) => b < from && b >= SYNC_BAUD);
+    if (next === undefined || !this.link.dialect?.supportsChangeBaud || !this.transport.capabilities.baudRate) return undefined;
+    if (this.opts.baud !== undefined) {
+      if (streak >= 2) {
+        throw new UpyflashError('BAUD_FAILED', `${from} baud kept corrupting frames mid-job (${why}); --baud ${from} was kept as asked`, {
+          details: { baud: from },
+        });
+      }
+      this.reporter.warn(`${from} baud is corrupting frames (${why}); keeping it because --baud asks for it.`);
+      return undefined;
+    }
+    // baud.ts's own warnings would describe each attempt; here one line says what happened.
+    const quiet = new Reporter({ emit: (e) => (e.type === 'log' ? this.reporter.debug(e.message) : undefined) });
+    let now = from;
+    // A change whose proof failed is undone back to `from`: try it again (its frames can be garbled too).
+    for (let i = 0; i < STEP_DOWN_TRIES && now > next; i++) now = await changeBaud(this.link, next, this.baudOptions(false), quiet);
+    // Only a reset brought the chip back (at the sync rate): go up to `next` again from there.
+    if (now < next) now = await changeBaud(this.link, next, this.baudOptions(false), quiet);
+    this.reporter.warn(`${from} baud kept failing mid-job (${why}); continuing at ${now} baud.`);
+    return now;
   }
 
   private get canVerify(): boolean {
@@ -466,6 +508,7 @@ export class FlasherSession {
         blockSize: Math.min(d.flashBlockSize, this.opts.blockSize ?? d.flashBlockSize),
         retriesAllowed: this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES,
         recover: () => this.recover(),
+        slowDown: (why, streak) => this.slowDown(why, streak),
       },
       parts,
       todo,
@@ -545,17 +588,26 @@ export class FlasherSession {
     await this.ensureBaud();
     if (phase === 'read') this.reporter.phase('read', `Reading ${formatSize(size)} at 0x${address.toString(16)}...`);
     const out = new Uint8Array(size);
-    const CHUNK = 0x40000;
-    for (let at = 0; at < size; at += CHUNK) {
-      const len = Math.min(CHUNK, size - at);
+    const streak = new LineFaultStreak(LINE_FAULTS_BEFORE_SLOWDOWN);
+    let streaks = 0;
+    for (let at = 0; at < size; at += READ_CHUNK) {
+      const len = Math.min(READ_CHUNK, size - at);
       for (let attempt = 0; ; attempt++) {
         try {
           out.set(await readFlashRange(this.link, address + at, len, (done) => this.reporter.progress(phase, at + done, size)), at);
+          streak.succeeded();
+          streaks = 0;
           break;
         } catch (e) {
-          if (!isRetryable(e) || attempt >= 3) throw e;
-          this.reporter.debug(`read at 0x${(address + at).toString(16)} failed (${(e as Error).message}); retrying`);
+          if (!isRetryable(e) || attempt >= READ_TRIES - 1) throw e;
+          this.reporter.debug(`read at 0x${(address + at).toString(16)}+${len} failed at ${this.transport.baud} baud (${(e as Error).message}); retrying`);
           await this.recover();
+          // The same slow-down as the write loop: a chunk read again at a rate that garbles it fails again.
+          if (streak.failed(e)) {
+            const why = streak.why;
+            streak.clear();
+            if ((await this.slowDown(why, ++streaks)) !== undefined) attempt = -1;
+          }
         }
       }
     }

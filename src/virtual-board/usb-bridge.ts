@@ -58,6 +58,11 @@ export interface BridgeLinkOptions {
   /** Share of bytes corrupted above the limit. Default 0.25: no SLIP frame of any length survives for long. */
   errorRate?: number;
   seed?: number;
+  /**
+   * The link holds for this many host bytes (at any rate) before garbling starts: a cable or bridge
+   * that goes bad mid-job, after the rate change proved itself (tests of the flasher's slow-down).
+   */
+  garbleAfterBytes?: number;
 }
 
 const DEFAULT_ERROR_RATE = 0.25;
@@ -79,14 +84,17 @@ export function bridgedEndpoint(inner: BoardEndpoint, opts: BridgeLinkOptions): 
   const errorRate = opts.errorRate ?? DEFAULT_ERROR_RATE;
   const rng = new Prng(((opts.seed ?? 1) * 7919 + 0xb1d9e) >>> 0);
   let hostBaud = 115_200;
+  let hostBytes = 0;
+  const holdsFor = opts.garbleAfterBytes ?? 0;
   const garble = (data: Uint8Array): Uint8Array => {
-    if (limit === undefined || hostBaud <= limit) return data;
+    if (limit === undefined || hostBaud <= limit || hostBytes < holdsFor) return data;
     const out = data.slice();
     for (let i = 0; i < out.length; i++) if (rng.next() < errorRate) out[i] = out[i]! ^ (1 << rng.below(8));
     return out;
   };
   return {
     write(data: Uint8Array): void {
+      hostBytes += data.length;
       inner.write(garble(data));
     },
     setSignals(lines: ControlLines): void {

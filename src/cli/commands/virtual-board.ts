@@ -20,6 +20,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   seed?: string;
   bridge?: string;
   garbleAbove?: string;
+  garbleAfter?: string;
   count?: string;
   misbehave: string[];
   ramCode?: string;
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for injected faults', '1')
     .option('--bridge <part>', `USB-serial part in front of the board: ${VIRTUAL_BRIDGE_IDS.join(', ')} (above its rate, bytes arrive corrupted)`)
     .option('--garble-above <baud>', 'corrupt bytes both ways when the host rate is above BAUD (tests)')
+    .option('--garble-after <bytes>', 'with --bridge or --garble-above: the link holds for BYTES host bytes, then goes bad (tests)')
     .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
@@ -106,6 +108,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     throw new UpyflashError('BAD_ARGUMENT', `--ram-code ${flags.ramCode}: use stub or reboot`);
   }
   const garbleAbove = flags.garbleAbove !== undefined ? positive(flags.garbleAbove, '--garble-above') : undefined;
+  const garbleAfter = flags.garbleAfter !== undefined ? parseSize(flags.garbleAfter, '--garble-after') : undefined;
   const count = Number(flags.count ?? '1');
   if (!Number.isInteger(count) || count < 1 || count > 64) {
     throw new UpyflashError('BAD_ARGUMENT', `--count ${flags.count}: give a whole number of boards from 1 to 64`);
@@ -123,6 +126,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(flags.byteErrorRate !== undefined ? { byteErrorRate: Number(flags.byteErrorRate) } : {}),
     ...(flags.bridge !== undefined ? { bridge: flags.bridge } : {}),
     ...(garbleAbove !== undefined ? { garbleAbove } : {}),
+    ...(garbleAfter !== undefined ? { garbleAfterBytes: garbleAfter } : {}),
     ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
   };
 }
