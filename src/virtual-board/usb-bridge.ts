@@ -59,8 +59,8 @@ export interface BridgeLinkOptions {
   errorRate?: number;
   seed?: number;
   /**
-   * The link holds for this many host bytes (at any rate) before garbling starts: a cable or bridge
-   * that goes bad mid-job, after the rate change proved itself (tests of the flasher's slow-down).
+   * Above the limit the link still holds for this many bytes (both ways) before garbling starts: a
+   * cable or bridge that goes bad mid-job, after the rate change proved itself (tests of slow-downs).
    */
   garbleAfterBytes?: number;
 }
@@ -84,17 +84,18 @@ export function bridgedEndpoint(inner: BoardEndpoint, opts: BridgeLinkOptions): 
   const errorRate = opts.errorRate ?? DEFAULT_ERROR_RATE;
   const rng = new Prng(((opts.seed ?? 1) * 7919 + 0xb1d9e) >>> 0);
   let hostBaud = 115_200;
-  let hostBytes = 0;
+  let heldBytes = 0;
   const holdsFor = opts.garbleAfterBytes ?? 0;
   const garble = (data: Uint8Array): Uint8Array => {
-    if (limit === undefined || hostBaud <= limit || hostBytes < holdsFor) return data;
+    if (limit === undefined || hostBaud <= limit) return data;
+    heldBytes += data.length;
+    if (heldBytes <= holdsFor) return data;
     const out = data.slice();
     for (let i = 0; i < out.length; i++) if (rng.next() < errorRate) out[i] = out[i]! ^ (1 << rng.below(8));
     return out;
   };
   return {
     write(data: Uint8Array): void {
-      hostBytes += data.length;
       inner.write(garble(data));
     },
     setSignals(lines: ControlLines): void {

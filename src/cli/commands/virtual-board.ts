@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for injected faults', '1')
     .option('--bridge <part>', `USB-serial part in front of the board: ${VIRTUAL_BRIDGE_IDS.join(', ')} (above its rate, bytes arrive corrupted)`)
     .option('--garble-above <baud>', 'corrupt bytes both ways when the host rate is above BAUD (tests)')
-    .option('--garble-after <bytes>', 'with --bridge or --garble-above: the link holds for BYTES host bytes, then goes bad (tests)')
+    .option('--garble-after <bytes>', 'with --bridge or --garble-above: above the limit the link holds for BYTES (both ways), then goes bad (tests)')
     .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
