@@ -2,7 +2,7 @@ import { type ChipSpec, ROM_MAGIC_REG } from '../chips/index.js';
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import { Reporter } from '../progress.js';
 import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
-import { commands } from '../protocol/commands.js';
+import { type Command, commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import type { Transport } from '../transport/transport.js';
 import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud } from './baud.js';
@@ -121,6 +121,9 @@ const STUB_UPLOAD_ATTEMPTS = 3;
 const DEFAULT_WRITE_RETRIES = 12;
 const RECOVER_DRAIN_MS = 500;
 const RECOVER_QUIET_MS = 25;
+/** The RTC watchdog fires ~13 ms (2000 slow-clock ticks) after it is armed; a loader that stays answers within this. */
+const RESET_SETTLE_MS = 200;
+const RESET_REPLY_TIMEOUT_MS = 1000;
 /** READ_FLASH in pieces, each checked against the chip's MD5 and read again on its own. */
 const READ_CHUNK = 0x40000;
 const READ_TRIES = 4;
@@ -614,20 +617,60 @@ export class FlasherSession {
     return out;
   }
 
-  /** Restarts the chip into its firmware: RTS pulse, or where there are no lines, FLASH_END(reboot). */
+  /**
+   * Restarts the chip into its firmware. With reset lines: the RTS pulse. Without (socket://), as esptool
+   * v5 does: the RTC watchdog where the chip data has its registers; else FLASH_END(reboot), which the
+   * ROM loader and the legacy stub honour but esp-flasher-stub does not (command_handler.c: a TODO). A
+   * chip that still answers its loader afterwards was not reset: the user is told to press EN.
+   */
   async hardReset(): Promise<void> {
-    this.reporter.phase('reset', 'Hard resetting via RTS pin...');
     if (this.transport.capabilities.controlLines) {
+      this.reporter.phase('reset', 'Hard resetting via RTS pin...');
       await pulseReset(this.transport);
       return;
     }
-    const d = this.link.dialect!;
+    const watchdog = this.detection.secureDownload ? undefined : this.chip.watchdogReset;
+    if (watchdog) {
+      this.reporter.phase('reset', `Hard resetting with the RTC watchdog (${this.transport.name} has no reset lines)...`);
+      await this.leavingCommands(watchdog.map((w) => commands.writeReg(w.addr, w.value, w.mask ?? 0xffffffff)));
+    } else {
+      this.reporter.phase('reset', `Restarting through the loader (${this.transport.name} has no reset lines)...`);
+      const d = this.link.dialect!;
+      await this.leavingCommands([commands.flashBegin(d, 0, 0, d.flashBlockSize, 0), commands.flashEnd(true)]);
+    }
+    await this.link.drain(RESET_SETTLE_MS);
+    this.link.reset();
+    if (await this.loaderStillAnswers()) {
+      this.reporter.warn(
+        `The ${this.chip.name} is still in download mode: ${this.transport.name} cannot reset it${watchdog ? '' : ` and the ${this.chip.name} has no watchdog reset`}. Press EN (RST) on the board now to start the firmware.`,
+      );
+    } else {
+      this.reporter.info(`The ${this.chip.name} left download mode.`);
+    }
+  }
+
+  /** Commands the chip may reset in the middle of: a missing answer is expected, not an error. */
+  private async leavingCommands(list: readonly Command[]): Promise<void> {
+    for (const c of list) {
+      try {
+        await this.link.command({ ...c, timeoutMs: Math.min(c.timeoutMs, RESET_REPLY_TIMEOUT_MS) });
+      } catch (e) {
+        if (!isRetryable(e)) throw e;
+        return;
+      }
+    }
+  }
+
+  /** A READ_REG with a known answer: only a loader gives it (a booting firmware prints its log instead). */
+  private async loaderStillAnswers(): Promise<boolean> {
     try {
-      await this.link.command(commands.flashBegin(d, 0, 0, d.flashBlockSize, 0));
-      await this.link.command(commands.flashEnd(true));
+      const reply = await commandWithRetry(this.link, { ...commands.readReg(ROM_MAGIC_REG), timeoutMs: ROM_PROBE_TIMEOUT_MS }, 2);
+      return this.chip.magicValues.includes(reply.value >>> 0);
     } catch (e) {
-      // The loader may restart before it answers.
+      // A refusal is an answer too (Secure Download Mode refuses READ_REG): the loader is still there.
+      if (isUpyflashError(e, 'ROM_ERROR') || isUpyflashError(e, 'UNSUPPORTED_COMMAND')) return true;
       if (!isRetryable(e)) throw e;
+      return false;
     }
   }
 
