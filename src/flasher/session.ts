@@ -408,8 +408,17 @@ export class FlasherSession {
     // baud.ts's own warnings would describe each attempt; here one line says what happened.
     const quiet = new Reporter({ emit: (e) => (e.type === 'log' ? this.reporter.debug(e.message) : undefined) });
     let now = from;
-    // A change whose proof failed is undone back to `from`: try it again (its frames can be garbled too).
-    for (let i = 0; i < STEP_DOWN_TRIES && now > next; i++) now = await changeBaud(this.link, next, this.baudOptions(false), quiet);
+    try {
+      // A change whose proof failed is undone back to `from`: try it again (its frames can be garbled too).
+      for (let i = 0; i < STEP_DOWN_TRIES && now > next; i++) now = await changeBaud(this.link, next, this.baudOptions(false), quiet);
+    } catch (e) {
+      // The ROM's rate correction reads registers at the bad rate and can fail: start over from a reset.
+      if (!isRetryable(e)) throw e;
+      this.reporter.debug(`step down to ${next} baud failed (${(e as Error).message}); resetting the chip`);
+      await this.recover();
+      await this.restartLoader();
+      now = this.transport.baud;
+    }
     // Only a reset brought the chip back (at the sync rate): go up to `next` again from there.
     if (now < next) now = await changeBaud(this.link, next, this.baudOptions(false), quiet);
     this.reporter.warn(`${from} baud kept failing mid-job (${why}); continuing at ${now} baud.`);
