@@ -94,12 +94,9 @@ export async function writeWithRetry(o: RetryWriteOptions, parts: readonly Flash
       if (!again.length) break;
       failed.push(...again);
       lastError = new UpyflashError('VERIFY_FAILED', `${again.length} region(s) changed after they were verified`);
-      pass.reasons.push('changed after verify');
-      o.reporter.debug(`changed after they were verified: ${describeRanges(again)}`);
     }
     s.retries++;
-    const rate = pass.baudChanged ? ` at ${o.link.transport.baud} baud` : '';
-    o.reporter.warn(`${failed.length} of ${pass.attempted} regions failed (${summarizeFailures(pass.reasons)}); writing them again${rate} (retry ${s.retries}).`);
+    o.reporter.warn(retryLine(o, pass, failed, s.retries));
     o.reporter.debug(`failed regions: ${describeRanges(failed)}`);
     todo = await stillToWrite(o, parts, failed, s.pieceSize);
     if (!todo.length) break;
@@ -147,6 +144,15 @@ async function writePass(
     base += r.length;
   }
   return { failed, lastError, reasons, attempted: pieces.length, baudChanged };
+}
+
+/** The one line a person reads per retry: counts and reasons, never the ranges (those are debug). */
+function retryLine(o: RetryWriteOptions, pass: PassResult, failed: readonly Range[], retry: number): string {
+  const rate = pass.baudChanged ? ` at ${o.link.transport.baud} baud` : '';
+  const what = pass.reasons.length
+    ? `${failed.length} of ${pass.attempted} regions failed (${summarizeFailures(pass.reasons)})`
+    : `${failed.length} region(s) changed after they were verified (a garbled command can write elsewhere)`;
+  return `${what}; writing them again${rate} (retry ${retry}).`;
 }
 
 interface PassResult {
