@@ -651,7 +651,7 @@ export class FlasherSession {
     this.link.reset();
     if (await this.loaderStillAnswers()) {
       this.reporter.warn(
-        `The ${this.chip.name} is still in download mode: ${this.transport.name} cannot reset it${watchdog ? '' : ` and the ${this.chip.name} has no watchdog reset`}. Press EN (RST) on the board now to start the firmware.`,
+        `${this.transport.name} cannot reset the ${this.chip.name}${watchdog ? '' : ' (it has no watchdog reset)'}: press EN (RST) on the board now to start the firmware.`,
       );
     } else {
       this.reporter.info(`The ${this.chip.name} left download mode.`);
