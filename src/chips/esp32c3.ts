@@ -1,5 +1,6 @@
 import { ESP32_FLASH_FREQS, ESP32_FLASH_SIZES, NEWER_ROM_DIALECT, STUB_DIALECT, newerSpi } from './dialects.js';
 import type { ChipSpec } from './types.js';
+import { rtcWatchdogReset } from './watchdog.js';
 
 export const ESP32C3: ChipSpec = {
   id: 'esp32c3',
@@ -21,4 +22,6 @@ export const ESP32C3: ChipSpec = {
   crystalsMHz: [40],
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC_C3', boardName: 'ESP32C3 module' },
+  // esptool targets/esp32c3.py RTC_CNTL_WDT* registers.
+  watchdogReset: rtcWatchdogReset({ config0: 0x60008090, config1: 0x60008094, protect: 0x600080a8 }, 2000),
 };

@@ -1,5 +1,6 @@
 import { ESP32_FLASH_FREQS, ESP32_FLASH_SIZES, NEWER_ROM_DIALECT, STUB_DIALECT, newerSpi } from './dialects.js';
 import type { ChipSpec } from './types.js';
+import { rtcWatchdogReset } from './watchdog.js';
 
 export const ESP32C6: ChipSpec = {
   id: 'esp32c6',
@@ -22,4 +23,6 @@ export const ESP32C6: ChipSpec = {
   crystalsMHz: [40],
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC_C6', boardName: 'ESP32C6 module' },
+  // esptool targets/esp32c6.py RTC_CNTL_WDT* registers (LP_WDT).
+  watchdogReset: rtcWatchdogReset({ config0: 0x600b1c00, config1: 0x600b1c04, protect: 0x600b1c18 }, 2000),
 };

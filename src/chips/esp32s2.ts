@@ -1,5 +1,6 @@
 import { ESP32_FLASH_FREQS, ESP32_FLASH_SIZES, NEWER_ROM_DIALECT, STUB_DIALECT, newerSpi } from './dialects.js';
 import type { ChipSpec } from './types.js';
+import { rtcWatchdogReset } from './watchdog.js';
 
 export const ESP32S2: ChipSpec = {
   id: 'esp32s2',
@@ -22,4 +23,6 @@ export const ESP32S2: ChipSpec = {
   crystalsMHz: [40],
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC_S2', boardName: 'Generic ESP32S2 module' },
+  // esptool targets/esp32s2.py RTC_CNTL_WDT* registers.
+  watchdogReset: rtcWatchdogReset({ config0: 0x3f408094, config1: 0x3f408098, protect: 0x3f4080ac }, 5000),
 };

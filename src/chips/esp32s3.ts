@@ -1,5 +1,6 @@
 import { ESP32_FLASH_FREQS, ESP32_FLASH_SIZES, NEWER_ROM_DIALECT, STUB_DIALECT, newerSpi } from './dialects.js';
 import type { ChipSpec } from './types.js';
+import { rtcWatchdogReset } from './watchdog.js';
 
 export const ESP32S3: ChipSpec = {
   id: 'esp32s3',
@@ -22,4 +23,7 @@ export const ESP32S3: ChipSpec = {
   crystalsMHz: [40],
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP32_GENERIC_S3', boardName: 'Generic ESP32S3 module' },
+  // esptool targets/esp32s3.py RTC_CNTL_WDT* registers.
+  // First RTC_CNTL_OPTION1 FORCE_DOWNLOAD_BOOT is cleared, as esptool's hard_reset does (arduino-esp32#6762).
+  watchdogReset: rtcWatchdogReset({ config0: 0x60008098, config1: 0x6000809c, protect: 0x600080b0 }, 5000, [{ addr: 0x6000812c, value: 0, mask: 0x1 }]),
 };

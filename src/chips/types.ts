@@ -126,6 +126,19 @@ export interface ChipSpec {
     readonly cryptCnt: { readonly reg: number; readonly shift: number; readonly mask: number };
     readonly secureBoot: { readonly reg: number; readonly mask: number };
   };
+  /**
+   * esptool v5's reset without DTR/RTS (`--after watchdog-reset`; targets' watchdog_reset /
+   * rtc_wdt_reset): register writes that arm the RTC watchdog, which resets the chip into its
+   * firmware. Absent where esptool has none (ESP32, ESP8266): there only EN resets the chip.
+   */
+  readonly watchdogReset?: readonly RegisterWrite[];
 }
 
 export const ROM_MAGIC_REG = 0x40001000;
+
+/** One WRITE_REG: `value` into the bits of `mask` at `addr`. */
+export interface RegisterWrite {
+  readonly addr: number;
+  readonly value: number;
+  readonly mask?: number;
+}

@@ -1,11 +1,11 @@
 import { type ChipSpec, ROM_MAGIC_REG } from '../chips/index.js';
 import { UpyflashError, isUpyflashError } from '../errors.js';
-import type { Reporter } from '../progress.js';
+import { Reporter } from '../progress.js';
 import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
-import { commands } from '../protocol/commands.js';
+import { type Command, commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import type { Transport } from '../transport/transport.js';
-import { DEFAULT_FAST_BAUD, SYNC_BAUD, changeBaud } from './baud.js';
+import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
@@ -20,7 +20,8 @@ import { type ChipSecurity, secureDownloadNotice } from './security.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { eraseChip, eraseRegion, isRetryable } from './write.js';
-import { type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
+import { LineFaultStreak } from './line-faults.js';
+import { LINE_FAULTS_BEFORE_SLOWDOWN, type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
 
 /** esptool erase_region's alignment: the flash erases 4 KiB sectors. */
 const FLASH_SECTOR = 0x1000;
@@ -126,6 +127,14 @@ const STUB_UPLOAD_ATTEMPTS = 3;
 const DEFAULT_WRITE_RETRIES = 12;
 const RECOVER_DRAIN_MS = 500;
 const RECOVER_QUIET_MS = 25;
+/** The RTC watchdog fires ~13 ms (2000 slow-clock ticks) after it is armed; a loader that stays answers within this. */
+const RESET_SETTLE_MS = 200;
+const RESET_REPLY_TIMEOUT_MS = 1000;
+/** READ_FLASH in pieces, each checked against the chip's MD5 and read again on its own. */
+const READ_CHUNK = 0x40000;
+const READ_TRIES = 4;
+/** Attempts at the step to a lower rate while the link still answers at the bad one. */
+const STEP_DOWN_TRIES = 3;
 
 /** Opens the transport, enters the ROM loader and identifies the chip. Everything else happens on demand. */
 export async function connect(port: Transport, opts: SessionOptions, outer: Reporter): Promise<FlasherSession> {
@@ -352,31 +361,76 @@ export class FlasherSession {
       this.reporter.info(`${this.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
     }
     this.reporter.phase('baud', `Changing baud rate to ${target}...`);
-    // Neither rate answers any more: reset into the ROM at the sync rate, and bring the stub back if it ran.
-    const restart = async (): Promise<boolean> => {
-      const hadStub = this.stubActive;
-      this.stubActive = false;
-      await this.transport.setBaud(SYNC_BAUD);
-      await this.reconnectRom();
-      this.baudSettled = true;
-      if (!hadStub || !this.opts.stubProvider) return false;
-      try {
-        await runStub(this.link, this.chip, await this.opts.stubProvider(this.chip), this.reporter);
-        this.stubActive = true;
-        await this.setFlashParams();
-      } catch (e) {
-        if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
-        this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
-        await this.resyncRom();
-      }
-      return this.stubActive;
+    await changeBaud(this.link, target, this.baudOptions(exact), this.reporter);
+  }
+
+  private baudOptions(exact: boolean): BaudOptions {
+    return {
+      chip: this.chip,
+      stub: this.stubActive,
+      exact,
+      secureDownload: this.detection.secureDownload,
+      restart: () => this.restartLoader(),
     };
-    await changeBaud(
-      this.link,
-      target,
-      { chip: this.chip, stub: this.stubActive, exact, secureDownload: this.detection.secureDownload, restart },
-      this.reporter,
-    );
+  }
+
+  /** Neither rate answers any more: reset into the ROM at the sync rate, and bring the stub back if it ran. */
+  private async restartLoader(): Promise<boolean> {
+    const hadStub = this.stubActive;
+    this.stubActive = false;
+    await this.transport.setBaud(SYNC_BAUD);
+    await this.reconnectRom();
+    this.baudSettled = true;
+    if (!hadStub || !this.opts.stubProvider) return false;
+    try {
+      await runStub(this.link, this.chip, await this.opts.stubProvider(this.chip), this.reporter);
+      this.stubActive = true;
+      await this.setFlashParams();
+    } catch (e) {
+      if (!isUpyflashError(e, 'STUB_FAILED')) throw e;
+      this.reporter.warn(`${e.message}; continuing with the ROM loader (slower).`);
+      await this.resyncRom();
+    }
+    return this.stubActive;
+  }
+
+  /**
+   * The line kept corrupting frames mid-job at this rate: step down to the next lower rate through the
+   * same proven change as ensureBaud (baud.ts), saying so in one line. Never below the sync rate. A
+   * rate the user chose with --baud is kept, as esptool keeps -b: one warning, and after a second run
+   * of failures without progress, E014 (lower --baud) rather than hours of retries.
+   */
+  async slowDown(why: string, streak: number): Promise<number | undefined> {
+    const from = this.transport.baud;
+    const next = FALLBACK_BAUDS.find((b) => b < from && b >= SYNC_BAUD);
+    if (next === undefined || !this.link.dialect?.supportsChangeBaud || !this.transport.capabilities.baudRate) return undefined;
+    if (this.opts.baud !== undefined) {
+      if (streak >= 2) {
+        throw new UpyflashError('BAUD_FAILED', `${from} baud kept corrupting frames mid-job (${why}); --baud ${from} was kept as asked`, {
+          details: { baud: from },
+        });
+      }
+      this.reporter.warn(`${from} baud is corrupting frames (${why}); keeping it because --baud asks for it.`);
+      return undefined;
+    }
+    // baud.ts's own warnings would describe each attempt; here one line says what happened.
+    const quiet = new Reporter({ emit: (e) => (e.type === 'log' ? this.reporter.debug(e.message) : undefined) });
+    let now = from;
+    try {
+      // A change whose proof failed is undone back to `from`: try it again (its frames can be garbled too).
+      for (let i = 0; i < STEP_DOWN_TRIES && now > next; i++) now = await changeBaud(this.link, next, this.baudOptions(false), quiet);
+    } catch (e) {
+      // The ROM's rate correction reads registers at the bad rate and can fail: start over from a reset.
+      if (!isRetryable(e)) throw e;
+      this.reporter.debug(`step down to ${next} baud failed (${(e as Error).message}); resetting the chip`);
+      await this.recover();
+      await this.restartLoader();
+      now = this.transport.baud;
+    }
+    // Only a reset brought the chip back (at the sync rate): go up to `next` again from there.
+    if (now < next) now = await changeBaud(this.link, next, this.baudOptions(false), quiet);
+    this.reporter.warn(`${from} baud kept failing mid-job (${why}); continuing at ${now} baud.`);
+    return now;
   }
 
   private get canVerify(): boolean {
@@ -474,6 +528,7 @@ export class FlasherSession {
         blockSize: Math.min(d.flashBlockSize, this.opts.blockSize ?? d.flashBlockSize),
         retriesAllowed: this.opts.writeRetries ?? DEFAULT_WRITE_RETRIES,
         recover: () => this.recover(),
+        slowDown: (why, streak) => this.slowDown(why, streak),
       },
       parts,
       todo,
@@ -568,37 +623,86 @@ export class FlasherSession {
     await this.ensureBaud();
     if (phase === 'read') this.reporter.phase('read', `Reading ${formatSize(size)} at 0x${address.toString(16)}...`);
     const out = new Uint8Array(size);
-    const CHUNK = 0x40000;
-    for (let at = 0; at < size; at += CHUNK) {
-      const len = Math.min(CHUNK, size - at);
+    const streak = new LineFaultStreak(LINE_FAULTS_BEFORE_SLOWDOWN);
+    let streaks = 0;
+    for (let at = 0; at < size; at += READ_CHUNK) {
+      const len = Math.min(READ_CHUNK, size - at);
       for (let attempt = 0; ; attempt++) {
         try {
           out.set(await readFlashRange(this.link, address + at, len, (done) => this.reporter.progress(phase, at + done, size)), at);
+          streak.succeeded();
+          streaks = 0;
           break;
         } catch (e) {
-          if (!isRetryable(e) || attempt >= 3) throw e;
-          this.reporter.debug(`read at 0x${(address + at).toString(16)} failed (${(e as Error).message}); retrying`);
+          if (!isRetryable(e) || attempt >= READ_TRIES - 1) throw e;
+          this.reporter.debug(`read at 0x${(address + at).toString(16)}+${len} failed at ${this.transport.baud} baud (${(e as Error).message}); retrying`);
           await this.recover();
+          // The same slow-down as the write loop: a chunk read again at a rate that garbles it fails again.
+          if (streak.failed(e)) {
+            const why = streak.why;
+            streak.clear();
+            if ((await this.slowDown(why, ++streaks)) !== undefined) attempt = -1;
+          }
         }
       }
     }
     return out;
   }
 
-  /** Restarts the chip into its firmware: RTS pulse, or where there are no lines, FLASH_END(reboot). */
+  /**
+   * Restarts the chip into its firmware. With reset lines: the RTS pulse. Without (socket://), as esptool
+   * v5 does: the RTC watchdog where the chip data has its registers; else FLASH_END(reboot), which the
+   * ROM loader and the legacy stub honour but esp-flasher-stub does not (command_handler.c: a TODO). A
+   * chip that still answers its loader afterwards was not reset: the user is told to press EN.
+   */
   async hardReset(): Promise<void> {
-    this.reporter.phase('reset', 'Hard resetting via RTS pin...');
     if (this.transport.capabilities.controlLines) {
+      this.reporter.phase('reset', 'Hard resetting via RTS pin...');
       await pulseReset(this.transport);
       return;
     }
-    const d = this.link.dialect!;
+    const watchdog = this.detection.secureDownload ? undefined : this.chip.watchdogReset;
+    if (watchdog) {
+      this.reporter.phase('reset', `Hard resetting with the RTC watchdog (${this.transport.name} has no reset lines)...`);
+      await this.leavingCommands(watchdog.map((w) => commands.writeReg(w.addr, w.value, w.mask ?? 0xffffffff)));
+    } else {
+      this.reporter.phase('reset', `Restarting through the loader (${this.transport.name} has no reset lines)...`);
+      const d = this.link.dialect!;
+      await this.leavingCommands([commands.flashBegin(d, 0, 0, d.flashBlockSize, 0), commands.flashEnd(true)]);
+    }
+    await this.link.drain(RESET_SETTLE_MS);
+    this.link.reset();
+    if (await this.loaderStillAnswers()) {
+      this.reporter.warn(
+        `${this.transport.name} cannot reset the ${this.chip.name}${watchdog ? '' : ' (it has no watchdog reset)'}: press EN (RST) on the board now to start the firmware.`,
+      );
+    } else {
+      this.reporter.info(`The ${this.chip.name} left download mode.`);
+    }
+  }
+
+  /** Commands the chip may reset in the middle of: a missing answer is expected, not an error. */
+  private async leavingCommands(list: readonly Command[]): Promise<void> {
+    for (const c of list) {
+      try {
+        await this.link.command({ ...c, timeoutMs: Math.min(c.timeoutMs, RESET_REPLY_TIMEOUT_MS) });
+      } catch (e) {
+        if (!isRetryable(e)) throw e;
+        return;
+      }
+    }
+  }
+
+  /** A READ_REG with a known answer: only a loader gives it (a booting firmware prints its log instead). */
+  private async loaderStillAnswers(): Promise<boolean> {
     try {
-      await this.link.command(commands.flashBegin(d, 0, 0, d.flashBlockSize, 0));
-      await this.link.command(commands.flashEnd(true));
+      const reply = await commandWithRetry(this.link, { ...commands.readReg(ROM_MAGIC_REG), timeoutMs: ROM_PROBE_TIMEOUT_MS }, 2);
+      return this.chip.magicValues.includes(reply.value >>> 0);
     } catch (e) {
-      // The loader may restart before it answers.
+      // A refusal is an answer too (Secure Download Mode refuses READ_REG): the loader is still there.
+      if (isUpyflashError(e, 'ROM_ERROR') || isUpyflashError(e, 'UNSUPPORTED_COMMAND')) return true;
       if (!isRetryable(e)) throw e;
+      return false;
     }
   }
 

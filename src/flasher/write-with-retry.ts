@@ -10,6 +10,7 @@ import type { LoaderLink } from '../protocol/loader-link.js';
 import type { BlockTimeouts } from './block-timeouts.js';
 import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './md5.js';
 import { type FlashPart, describeRanges, partOf, partRange, sliceOf, splitRanges, sumRanges } from './parts.js';
+import { LineFaultStreak, failureName, summarizeFailures } from './line-faults.js';
 import { formatSize } from './spi-flash.js';
 import { isRetryable, writeRegion } from './write.js';
 
@@ -30,7 +31,16 @@ export interface RetryWriteOptions {
   readonly retriesAllowed: number;
   /** After a failed exchange: swallow late replies, forget partial frames. */
   readonly recover: () => Promise<void>;
+  /**
+   * Regions kept failing on the line (`why`) at the current rate, `streak` times in a row without a
+   * region getting through in between: move to a slower rate (proven, baud.ts) and resolve with it, or
+   * with undefined where the rate may or can not change. May throw (a user's exact rate, E014).
+   */
+  readonly slowDown?: (why: string, streak: number) => Promise<number | undefined>;
 }
+
+/** Regions in a row that fail on the line before the rate is lowered (MD5 mismatches do not count). */
+export const LINE_FAULTS_BEFORE_SLOWDOWN = 2;
 
 export interface RetryWriteResult {
   readonly written: readonly Range[];
@@ -53,6 +63,9 @@ interface WriteState {
   wireBytes: number;
   compressedBytes: number;
   readonly written: Range[];
+  readonly streak: LineFaultStreak;
+  /** Line-fault streaks since a region last got through. */
+  streaks: number;
 }
 
 /** Writes `todo` (ranges inside `parts`), verifying every region, retrying cleanly. */
@@ -66,6 +79,8 @@ export async function writeWithRetry(o: RetryWriteOptions, parts: readonly Flash
     wireBytes: 0,
     compressedBytes: 0,
     written: [],
+    streak: new LineFaultStreak(LINE_FAULTS_BEFORE_SLOWDOWN),
+    streaks: 0,
   };
   for (;;) {
     const pass = await writePass(o, parts, todo, s);
@@ -78,10 +93,11 @@ export async function writeWithRetry(o: RetryWriteOptions, parts: readonly Flash
       const again = await changedOrAll(o, parts);
       if (!again.length) break;
       failed.push(...again);
-      lastError = new UpyflashError('VERIFY_FAILED', `${describeRanges(again)} changed after it was verified`);
+      lastError = new UpyflashError('VERIFY_FAILED', `${again.length} region(s) changed after they were verified`);
     }
     s.retries++;
-    o.reporter.warn(`Write of ${describeRanges(failed)} failed (${(lastError as Error).message}); restarting it (retry ${s.retries}).`);
+    o.reporter.warn(retryLine(o, pass, failed, s.retries));
+    o.reporter.debug(`failed regions: ${describeRanges(failed)}`);
     todo = await stillToWrite(o, parts, failed, s.pieceSize);
     if (!todo.length) break;
     giveUpWithoutProgress(o, s, todo, lastError as UpyflashError);
@@ -98,12 +114,14 @@ async function writePass(
   parts: readonly FlashPart[],
   todo: readonly Range[],
   s: WriteState,
-): Promise<{ failed: Range[]; lastError: unknown }> {
+): Promise<PassResult> {
   const total = sumRanges(todo);
   let base = 0;
   o.reporter.phase('write', `Writing ${formatSize(total)} at 0x${todo[0]!.offset.toString(16)}${s.retries ? ` (retry ${s.retries})` : ''}...`);
   const failed: Range[] = [];
+  const reasons: string[] = [];
   let lastError: unknown;
+  let baudChanged = false;
   // After a failure, write in small self-contained regions (BEGIN/DATA/END each): the stub
   // only commits inflated data to flash in 32 KiB steps or at END, so on a noisy line small
   // regions are what makes progress stick.
@@ -112,16 +130,52 @@ async function writePass(
     try {
       await writeAndVerify(o, r, sliceOf(parts, r), s, (done) => o.reporter.progress('write', base + done, total));
       s.written.push(r);
+      s.streak.succeeded();
+      s.streaks = 0;
     } catch (e) {
       if (!isRetryable(e)) throw e;
       lastError = e;
       failed.push(r);
-      o.reporter.debug(`region 0x${r.offset.toString(16)} failed: ${(e as Error).message}`);
+      reasons.push(failureName(e));
+      o.reporter.debug(`region 0x${r.offset.toString(16)}+${r.length} failed at ${o.link.transport.baud} baud: ${(e as Error).message}`);
       await o.recover();
+      if (await slowDownIfLineIsBad(o, s, e)) baudChanged = true;
     }
     base += r.length;
   }
-  return { failed, lastError };
+  return { failed, lastError, reasons, attempted: pieces.length, baudChanged };
+}
+
+/** The one line a person reads per retry: counts and reasons, never the ranges (those are debug). */
+function retryLine(o: RetryWriteOptions, pass: PassResult, failed: readonly Range[], retry: number): string {
+  const rate = pass.baudChanged ? ` at ${o.link.transport.baud} baud` : '';
+  const what = pass.reasons.length
+    ? `${failed.length} of ${pass.attempted} regions failed (${summarizeFailures(pass.reasons)})`
+    : `${failed.length} region(s) changed after they were verified (a garbled command can write elsewhere)`;
+  return `${what}; writing them again${rate} (retry ${retry}).`;
+}
+
+interface PassResult {
+  readonly failed: Range[];
+  readonly lastError: unknown;
+  /** One short failure name per failed region ("invalid CRC", "no reply", "MD5 mismatch"). */
+  readonly reasons: string[];
+  readonly attempted: number;
+  readonly baudChanged: boolean;
+}
+
+/**
+ * A line that corrupts frame after frame at this rate will not get better by retrying at it: after
+ * LINE_FAULTS_BEFORE_SLOWDOWN such regions in a row, ask for a slower rate and carry on from here.
+ */
+async function slowDownIfLineIsBad(o: RetryWriteOptions, s: WriteState, e: unknown): Promise<boolean> {
+  if (!o.slowDown || !s.streak.failed(e)) return false;
+  const why = s.streak.why;
+  s.streak.clear();
+  s.streaks++;
+  const before = o.link.transport.baud;
+  const now = await o.slowDown(why, s.streaks);
+  return now !== undefined && now !== before;
 }
 
 async function writeAndVerify(o: RetryWriteOptions, r: Range, slice: Uint8Array, s: WriteState, onProgress: (done: number) => void): Promise<void> {

@@ -82,7 +82,16 @@ export interface BoardChip {
   readonly securityEfuses?: { readonly cryptCntReg: number; readonly cryptCntShift: number; readonly absDoneReg: number; readonly absDone0: number };
   /** The ROM has a Secure Download Mode (every chip with GET_SECURITY_INFO; not the ESP32 or ESP8266). */
   readonly hasSecureDownloadMode: boolean;
+  /**
+   * The RTC watchdog (RWDT; LP_WDT on the C6): writing its CONFIG0 with the enable bit (31) while the
+   * write-protect register holds the key starts it, and it resets the chip into its firmware (esptool
+   * targets' watchdog_reset / rtc_wdt_reset: RTC_CNTL_WDTCONFIG0_REG, RTC_CNTL_WDTWPROTECT_REG,
+   * RTC_CNTL_WDT_WKEY). Absent where esptool has no watchdog reset (ESP32, ESP8266).
+   */
+  readonly rtcWatchdog?: { readonly config0Reg: number; readonly protectReg: number; readonly key: number };
 }
+
+const RWDT_KEY = 0x50d83aa1;
 
 const SYNC_REPLY_VALUE = 0x20120707;
 
@@ -166,6 +175,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     messages: ROM_MESSAGES.esp32s2,
     bootOffset: 0x1000,
     bootHeaderBytes: 24,
+    rtcWatchdog: { config0Reg: 0x3f408094, protectReg: 0x3f4080ac, key: RWDT_KEY },
   },
   esp32s3: {
     ...common,
@@ -182,6 +192,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     messages: ROM_MESSAGES.esp32s3,
     bootOffset: 0x0,
     bootHeaderBytes: 24,
+    rtcWatchdog: { config0Reg: 0x60008098, protectReg: 0x600080b0, key: RWDT_KEY },
   },
   esp32c3: {
     ...common,
@@ -199,6 +210,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     messages: ROM_MESSAGES.esp32c3,
     bootOffset: 0x0,
     bootHeaderBytes: 24,
+    rtcWatchdog: { config0Reg: 0x60008090, protectReg: 0x600080a8, key: RWDT_KEY },
   },
   esp32c6: {
     ...common,
@@ -215,6 +227,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     messages: ROM_MESSAGES.esp32c6,
     bootOffset: 0x0,
     bootHeaderBytes: 24,
+    rtcWatchdog: { config0Reg: 0x600b1c00, protectReg: 0x600b1c18, key: RWDT_KEY },
   },
   esp32c2: {
     ...common,

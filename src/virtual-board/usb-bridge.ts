@@ -58,6 +58,11 @@ export interface BridgeLinkOptions {
   /** Share of bytes corrupted above the limit. Default 0.25: no SLIP frame of any length survives for long. */
   errorRate?: number;
   seed?: number;
+  /**
+   * Above the limit the link still holds for this many bytes (both ways) before garbling starts: a
+   * cable or bridge that goes bad mid-job, after the rate change proved itself (tests of slow-downs).
+   */
+  garbleAfterBytes?: number;
 }
 
 const DEFAULT_ERROR_RATE = 0.25;
@@ -79,8 +84,12 @@ export function bridgedEndpoint(inner: BoardEndpoint, opts: BridgeLinkOptions): 
   const errorRate = opts.errorRate ?? DEFAULT_ERROR_RATE;
   const rng = new Prng(((opts.seed ?? 1) * 7919 + 0xb1d9e) >>> 0);
   let hostBaud = 115_200;
+  let heldBytes = 0;
+  const holdsFor = opts.garbleAfterBytes ?? 0;
   const garble = (data: Uint8Array): Uint8Array => {
     if (limit === undefined || hostBaud <= limit) return data;
+    heldBytes += data.length;
+    if (heldBytes <= holdsFor) return data;
     const out = data.slice();
     for (let i = 0; i < out.length; i++) if (rng.next() < errorRate) out[i] = out[i]! ^ (1 << rng.below(8));
     return out;

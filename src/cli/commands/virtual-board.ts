@@ -21,6 +21,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   seed?: string;
   bridge?: string;
   garbleAbove?: string;
+  garbleAfter?: string;
   count?: string;
   misbehave: string[];
   ramCode?: string;
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for injected faults', '1')
     .option('--bridge <part>', `USB-serial part in front of the board: ${VIRTUAL_BRIDGE_IDS.join(', ')} (above its rate, bytes arrive corrupted)`)
     .option('--garble-above <baud>', 'corrupt bytes both ways when the host rate is above BAUD (tests)')
+    .option('--garble-after <bytes>', 'with --bridge or --garble-above: above the limit the link holds for BYTES (both ways), then goes bad (tests)')
     .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
     .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
@@ -112,6 +114,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     throw new UpyflashError('BAD_ARGUMENT', `--security ${flags.security}: use one of ${SECURITY_STATES.join(', ')}`);
   }
   const garbleAbove = flags.garbleAbove !== undefined ? positive(flags.garbleAbove, '--garble-above') : undefined;
+  const garbleAfter = flags.garbleAfter !== undefined ? parseSize(flags.garbleAfter, '--garble-after') : undefined;
   const count = Number(flags.count ?? '1');
   if (!Number.isInteger(count) || count < 1 || count > 64) {
     throw new UpyflashError('BAD_ARGUMENT', `--count ${flags.count}: give a whole number of boards from 1 to 64`);
@@ -129,6 +132,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(flags.byteErrorRate !== undefined ? { byteErrorRate: Number(flags.byteErrorRate) } : {}),
     ...(flags.bridge !== undefined ? { bridge: flags.bridge } : {}),
     ...(garbleAbove !== undefined ? { garbleAbove } : {}),
+    ...(garbleAfter !== undefined ? { garbleAfterBytes: garbleAfter } : {}),
     ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
     ...(flags.security !== undefined ? { security: flags.security as SecurityState } : {}),
   };

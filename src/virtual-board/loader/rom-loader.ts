@@ -103,7 +103,11 @@ export class RomLoader implements LoaderRoom {
         return this.reply(cmd.op);
       case Op.WRITE_REG:
         if (d.length === 0 || d.length % 16 !== 0) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
-        writeRegs(this.core, d);
+        if (writeRegs(this.core, d)) {
+          this.reply(cmd.op);
+          this.abandon();
+          return this.core.leaveDownloadMode();
+        }
         return this.reply(cmd.op);
       case Op.SPI_ATTACH:
         if (rom.spiAttachWords === 0) return this.unsupported();
@@ -239,10 +243,23 @@ export class RomLoader implements LoaderRoom {
   }
 }
 
-/** WRITE_REG entries: address, value, mask, delay. */
-export function writeRegs(core: LoaderCore, d: Uint8Array): void {
+/**
+ * WRITE_REG entries: address, value, mask, delay. Returns whether they started the RTC watchdog: the
+ * caller replies first and then lets the chip reset (the watchdog fires milliseconds later).
+ */
+export function writeRegs(core: LoaderCore, d: Uint8Array): boolean {
+  let watchdog = false;
   for (let at = 0; at + 16 <= d.length; at += 16) {
     const [addr, value, mask] = words(d.subarray(at), 3);
     core.regs.write(addr!, value!, mask);
+    watchdog ||= watchdogStarted(core, addr!);
   }
+  return watchdog;
+}
+
+/** An unlocked RTC watchdog was just enabled: it resets the chip into its firmware (after the reply). */
+function watchdogStarted(core: LoaderCore, addr: number): boolean {
+  const wdt = core.board.rtcWatchdog;
+  if (!wdt || addr >>> 0 !== wdt.config0Reg) return false;
+  return (core.regs.read(wdt.config0Reg) & 0x80000000) !== 0 && core.regs.read(wdt.protectReg) >>> 0 === wdt.key;
 }

@@ -180,7 +180,10 @@ export class StubLoader implements LoaderRoom {
         if (this.modern ? d.length === 0 || d.length % 16 !== 0 : d.length % 16 !== 0) {
           return this.reply(cmd.op, this.modern ? STUB_ERR.NOT_ENOUGH_DATA : STUB_ERR.BAD_DATA_LEN);
         }
-        writeRegs(core, d);
+        if (writeRegs(core, d)) {
+          this.reply(cmd.op);
+          return core.leaveDownloadMode();
+        }
         return this.reply(cmd.op);
       case Op.SPI_ATTACH:
         return this.reply(cmd.op, lenIs(4) ? OK : STUB_ERR.BAD_DATA_LEN);

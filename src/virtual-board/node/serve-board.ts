@@ -37,6 +37,8 @@ export interface ServeBoardOptions {
   bridge?: string;
   /** Corrupt bytes at host rates above this (tests; overrides the bridge's own limit). */
   garbleAbove?: number;
+  /** Garbling above the limit starts only after this many host bytes (a link that goes bad mid-job). */
+  garbleAfterBytes?: number;
   /** A program started with MEM_END that is no known flasher stub: run it as a generic stub, or reboot into it. */
   ramCode?: 'stub' | 'reboot';
   /** Set in a pool: the board's MAC carries its number, so that boards on one host tell apart. */
@@ -79,7 +81,12 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
   });
   const link: BridgeLinkOptions | undefined =
     bridge || opts.garbleAbove !== undefined
-      ? { seed, ...(bridge ? { bridge } : {}), ...(opts.garbleAbove !== undefined ? { garbleAbove: opts.garbleAbove } : {}) }
+      ? {
+          seed,
+          ...(bridge ? { bridge } : {}),
+          ...(opts.garbleAbove !== undefined ? { garbleAbove: opts.garbleAbove } : {}),
+          ...(opts.garbleAfterBytes !== undefined ? { garbleAfterBytes: opts.garbleAfterBytes } : {}),
+        }
       : undefined;
   let server: VirtualBoardServer;
   try {
