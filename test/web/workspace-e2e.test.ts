@@ -9,43 +9,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { boardLeds } from '../../src/virtual-board/board-leds.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
-import { cliPath, projectRoot } from '../../harness/paths.js';
+import { chromiumSkip as skip, openPhonePage, outDir, startUiServer } from './browser.js';
 import { ensurePageBuilt } from './page-build.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_MS = 60_000;
-const outDir = join(projectRoot, 'test-output', 'web');
 const cleanup = cleanupAfterAll();
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium to run the web test`;
 
 test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', { skip, timeout: 300_000 }, async (t) => {
   await ensurePageBuilt({ whenStale: true });
-  const url = await startUiServer();
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'upyflash-chromium-'));
-  cleanup(() => rmSync(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 390, height: 844 },
-    timeout: STEP_MS,
-    acceptDownloads: true,
-  });
-  cleanup(() => context.close());
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(STEP_MS);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  mkdirSync(outDir, { recursive: true });
+  const url = await startUiServer(cleanup);
+  const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: STEP_MS, acceptDownloads: true });
 
   // Flash the demo board (the flash flow's own test checks the details).
   await page.goto(url);
@@ -297,32 +275,3 @@ async function upload(page: Page, file: { name: string; mimeType: string; buffer
   const chooser = await choosing;
   await chooser.setFiles(file);
 }
-
-/** `upyflash ui --no-open --port 0` as a user runs it. */
-async function startUiServer(): Promise<string> {
-  const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
-  const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, UPYFLASH_BASE_URL: 'http://127.0.0.1:9/', UPYFLASH_CACHE_DIR: cache },
-  });
-  cleanup(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(cache, { recursive: true, force: true });
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
-      if (m) resolve(m[0]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`upyflash ui exited (${code}) before serving:\n${output}`)));
-  });
-}
-
