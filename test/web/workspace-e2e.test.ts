@@ -39,11 +39,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await waitEntry(page, '/boot.py', /\b139 B/);
 
   // New file main.py: the name dialog, then the editor has the cursor.
-  await press(page, '#fs-new-file', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('main.py');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, '#fs-new-file', 'main.py');
   await waitTree(page, (names) => names.includes('/main.py'));
   // The editor lives in a shadow root (its styles pass the page's CSP there).
   await page.waitForFunction(() => document.getElementById('editor')?.shadowRoot?.activeElement?.classList.contains('cm-content') ?? false);
@@ -74,11 +70,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await waitEntry(page, '/main.py', mainSize);
 
   // A folder: it becomes the place for new files and uploads.
-  await press(page, '#fs-new-folder', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('lib');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, '#fs-new-folder', 'lib');
   await waitTree(page, (names) => names.includes('/lib'));
   assert.equal(await page.locator('#fs-cwd').innerText(), '/lib');
 
@@ -113,11 +105,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await page.locator('#files-step').screenshot({ path: join(outDir, 'files-phone.png') });
 
   // Rename, then delete with its confirmation.
-  await press(page, 'button[aria-label="Rename /lib/data.bin"]', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('renamed.bin');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, 'button[aria-label="Rename /lib/data.bin"]', 'renamed.bin');
   await waitTree(page, (names) => names.includes('/lib/renamed.bin') && !names.includes('/lib/data.bin'));
   await press(page, 'button[aria-label="Delete /lib/renamed.bin"]', 'Enter');
   await waitFocus(page, 'fs-dialog-ok');
@@ -126,11 +114,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await waitTree(page, (names) => !names.includes('/lib/renamed.bin'));
 
   // A name the board's file system cannot take: refused with a code and what to do.
-  await press(page, '#fs-new-file', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('bad/name.py');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, '#fs-new-file', 'bad/name.py');
   await page.locator('#fs-error').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#fs-error .error-code').innerText(), 'E066');
   assert.ok((await page.locator('#fs-error .error-hint').innerText()).length > 0);
@@ -256,6 +240,15 @@ async function waitEntry(page: Page, path: string, re: RegExp): Promise<void> {
 
 async function entryText(page: Page, path: string): Promise<string> {
   return page.locator(`#fs-tree li.entry:has(> button.name[data-path="${path}"])`).innerText();
+}
+
+/** Opens the name dialog by keyboard from `opener` and answers it with `name` (replacing what it proposes). */
+async function nameInDialog(page: Page, opener: string, name: string): Promise<void> {
+  await press(page, opener, 'Enter');
+  await waitFocus(page, 'fs-dialog-input');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(name);
+  await page.keyboard.press('Enter');
 }
 
 /** Types code line by line; Escape closes the completion popup so Enter always starts a new line. */
