@@ -4,7 +4,9 @@ import type { Transport } from '../src/transport/transport.js';
 /** How long one read may wait before a test calls the line silent. */
 const READ_WAIT_MS = 5000;
 
-export { sleep } from '../src/platform/sleep.js';
+import { sleep } from '../src/platform/sleep.js';
+
+export { sleep };
 
 /** Reads (latin1) until `text` has arrived; a read that waits 5 s for nothing fails the test. */
 export async function readUntil(t: Pick<Transport, 'read'>, text: string): Promise<string> {
@@ -46,4 +48,17 @@ export class ByteCollector {
     this.got = [];
     return out;
   }
+}
+
+/**
+ * esptool's classic reset by the lines (EN pulse through RTS while DTR holds GPIO0 low), then reads
+ * what the chip prints up to the ROM's "waiting for download".
+ */
+export async function classicResetToDownload(t: Pick<Transport, 'setSignals' | 'read'>): Promise<string> {
+  await t.setSignals({ dtr: false, rts: true });
+  await sleep(100);
+  await t.setSignals({ dtr: true, rts: false });
+  await sleep(50);
+  await t.setSignals({ dtr: false, rts: false });
+  return readUntil(t, 'waiting for download');
 }

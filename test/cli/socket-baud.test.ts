@@ -13,17 +13,16 @@ import { ESP32 } from '../../src/chips/index.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { loadStubImage } from '../../src/stub/node/esptool-js-stubs.js';
 import { VirtualBoard } from '../../src/virtual-board/board.js';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
 import { cliJson, describeRun, runCli } from '../../harness/cli-run.js';
+import { listenLocal } from '../../harness/tcp-listen.js';
 
 const cleanup = cleanupAfterAll();
 
 async function socketBoard(): Promise<{ board: VirtualBoard; url: string }> {
   const board = new VirtualBoard({ chip: 'esp32', bootMode: 'download', linkModel: false, flashTiming: false, stubImage: () => loadStubImage(ESP32) });
-  const sockets = new Set<Socket>();
   const server = createServer((client) => {
-    sockets.add(client);
     const port = board.connect();
     port.setBaud(board.baud);
     port.onData((d) => {
@@ -36,16 +35,8 @@ async function socketBoard(): Promise<{ board: VirtualBoard; url: string }> {
     });
     client.on('close', () => port.close()).on('error', () => port.close());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  return { board, url: `socket://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
+  const tcpPort = await listenLocal(server, cleanup);
+  return { board, url: `socket://127.0.0.1:${tcpPort}` };
 }
 
 test('socket://: the sync rate by default; an explicit --baud is honoured with a note', async () => {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { createServer, connect as tcpConnect, type Server } from 'node:net';
 import { chipById } from '../../src/chips/index.js';
 import { readBaudPayload, ComPort, COM_PORT_OPTION, IAC, SB, SE, TelnetDecoder } from '../../src/transport/rfc2217-codec.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../src/virtual-board/board.js';
@@ -16,6 +16,7 @@ import { serveBoard } from '../../harness/board-fixture.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
 import { runCli } from '../../harness/cli-run.js';
 import { jsonOf } from '../../harness/doctor-fake-host.js';
+import { listenLocal } from '../../harness/tcp-listen.js';
 
 const ESP32 = chipById('esp32')!;
 const cleanup = cleanupAfterAll();
@@ -31,10 +32,8 @@ async function relay(
   target: number,
   hooks: { fromHost?: (data: Buffer) => void; toHost: (data: Buffer, send: (b: Buffer) => void) => void },
 ): Promise<number> {
-  const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = tcpConnect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
     client.on('data', (d: Buffer) => {
       hooks.fromHost?.(d);
       upstream.write(d);
@@ -47,16 +46,7 @@ async function relay(
     client.on('close', end).on('error', end);
     upstream.on('close', end).on('error', end);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : 0;
+  return listenLocal(server, cleanup);
 }
 
 interface Case {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chooseVariant } from '../../src/firmware/board-variants.js';
 import { parseFirmwareFileName } from '../../src/firmware/file-name.js';
@@ -8,10 +6,12 @@ import { matchingFirmware, newestFirst, parseVersionRequest, selectFirmware } fr
 import { parseBoardList, parseBoardPage, type FirmwareEntry } from '../../src/firmware/site-parser.js';
 import { checkUrlAllowed, parseSiteBase } from '../../src/firmware/site-urls.js';
 import { isUpyflashError } from '../../src/errors.js';
-import { projectRoot } from '../../harness/paths.js';
+import { boardListPage, boardPage } from '../fixtures/site/pages.js';
 
-const pages = join(projectRoot, 'test', 'fixtures', 'site', 'download');
-const page = (rel: string) => readFileSync(join(pages, rel), 'utf8');
+const page = (html: string | undefined): string => {
+  if (html === undefined) throw new Error('the test site has no such page');
+  return html;
+};
 
 describe('firmware file names', () => {
   it('reads board, variant, date, version and extension of today\'s names', () => {
@@ -87,7 +87,7 @@ describe('firmware file names', () => {
 
 describe('download pages', () => {
   it('lists board cards with product and vendor', () => {
-    const boards = parseBoardList(page('index-esp32.html'), 'https://micropython.org/download/?mcu=esp32');
+    const boards = parseBoardList(page(boardListPage('esp32')), 'https://micropython.org/download/?mcu=esp32');
     assert.deepEqual(boards.map((b) => b.id), ['ESP32_GENERIC', 'UM_TINYPICO', 'LOLIN_D32']);
     assert.equal(boards[0]!.name, 'ESP32 / WROOM');
     assert.equal(boards[0]!.vendor, 'Espressif');
@@ -95,7 +95,7 @@ describe('download pages', () => {
   });
 
   it('collects firmware links from a board page as absolute URLs, skipping other links', () => {
-    const p = parseBoardPage(page('ESP32_GENERIC/index.html'), 'https://micropython.org/download/ESP32_GENERIC/', 'ESP32_GENERIC');
+    const p = parseBoardPage(page(boardPage('ESP32_GENERIC')), 'https://micropython.org/download/ESP32_GENERIC/', 'ESP32_GENERIC');
     assert.equal(p.title, 'ESP32 / WROOM');
     assert.ok(p.files.every((f) => f.url.startsWith('https://micropython.org/resources/firmware/')));
     assert.ok(!p.files.some((f) => f.fileName.endsWith('.png')));
@@ -105,15 +105,15 @@ describe('download pages', () => {
   });
 
   it('says the layout is unknown when a page has no board cards or no firmware links', () => {
-    const s2 = page('ESP32_GENERIC_S2/index.html');
+    const s2 = page(boardPage('ESP32_GENERIC_S2'));
     assert.throws(() => parseBoardPage(s2, 'https://micropython.org/download/ESP32_GENERIC_S2/', 'ESP32_GENERIC_S2'), (e) => isUpyflashError(e, 'CATALOG_UNREADABLE') && /ESP32_GENERIC_S2/.test(e.message));
     assert.throws(() => parseBoardList(s2, 'https://micropython.org/download/?mcu=esp32s2'), (e) => isUpyflashError(e, 'CATALOG_UNREADABLE'));
   });
 });
 
 describe('choosing a file', () => {
-  const esp32 = parseBoardPage(page('ESP32_GENERIC/index.html'), 'https://micropython.org/download/ESP32_GENERIC/', 'ESP32_GENERIC').files;
-  const esp8266 = parseBoardPage(page('ESP8266_GENERIC/index.html'), 'https://micropython.org/download/ESP8266_GENERIC/', 'ESP8266_GENERIC').files;
+  const esp32 = parseBoardPage(page(boardPage('ESP32_GENERIC')), 'https://micropython.org/download/ESP32_GENERIC/', 'ESP32_GENERIC').files;
+  const esp8266 = parseBoardPage(page(boardPage('ESP8266_GENERIC')), 'https://micropython.org/download/ESP8266_GENERIC/', 'ESP8266_GENERIC').files;
   const pick = (files: readonly FirmwareEntry[], board: string, variant: string | undefined, version?: string) =>
     selectFirmware(files, { board, variant, version: parseVersionRequest(version) }, 'test').fileName;
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { VirtualBoard } from '../../src/virtual-board/board.js';
 import { startVirtualBoardServer } from '../../src/virtual-board/node/server.js';
 import { openTransport } from '../../src/transport/node/open.js';
-import { readUntil, sleep } from '../../harness/collect.js';
+import { classicResetToDownload } from '../../harness/collect.js';
 
 /** Our network transports against the virtual board's own TCP server (another module's code). */
 
@@ -13,15 +13,10 @@ test('rfc2217:// drives the reset circuit of a served virtual board into downloa
   const t = await openTransport(`rfc2217://127.0.0.1:${server.port}`, { baud: 115200 });
   try {
     assert.equal(t.capabilities.controlLines, true);
-    // esptool's unix-tight sequence, one setSignals per step.
+    // esptool's unix-tight sequence, one setSignals per step: both lines set, then the classic EN pulse.
     await t.setSignals({ dtr: false, rts: false });
     await t.setSignals({ dtr: true, rts: true });
-    await t.setSignals({ dtr: false, rts: true });
-    await sleep(100);
-    await t.setSignals({ dtr: true, rts: false });
-    await sleep(50);
-    await t.setSignals({ dtr: false, rts: false });
-    const text = await readUntil(t, 'waiting for download');
+    const text = await classicResetToDownload(t);
     assert.match(text, /boot:0x3/);
     assert.equal(board.state, 'download');
     await t.setBaud(460800);

@@ -10,18 +10,13 @@ import { isUpyflashError } from '../../src/errors.js';
 import type { BoardEndpoint } from '../../src/transport/endpoint.js';
 import type { ControlLines } from '../../src/transport/transport.js';
 import { createServer } from 'node:net';
-import { readUntil, sleep } from '../../harness/collect.js';
+import { classicResetToDownload } from '../../harness/collect.js';
 
 test('virtual:esp32 opens with lines released and enters download mode on the classic reset', async () => {
   const t = await openTransport('virtual:esp32', { baud: 115200, virtual: { linkModel: false, flashTiming: false } });
   assert.equal(t.name, 'virtual:esp32');
   assert.equal(t.capabilities.controlLines, true);
-  await t.setSignals({ dtr: false, rts: true });
-  await sleep(100);
-  await t.setSignals({ dtr: true, rts: false });
-  await sleep(50);
-  await t.setSignals({ dtr: false, rts: false });
-  const text = await readUntil(t, 'waiting for download');
+  const text = await classicResetToDownload(t);
   assert.match(text, /boot:0x3/);
   await t.close();
   await assert.rejects(t.read(10), (e: unknown) => isUpyflashError(e, 'DISCONNECTED'));

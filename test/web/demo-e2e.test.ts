@@ -7,54 +7,25 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chipById } from '../../src/chips/index.js';
 import { analyzeFirmware } from '../../src/image/firmware-file.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
-import { cliPath, projectRoot } from '../../harness/paths.js';
 import { startSiteServer } from '../fixtures/site/site-server.js';
+import { chromiumSkip as skip, openPhonePage, outDir, startUiServer } from './browser.js';
 import { ensurePageBuilt } from './page-build.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const STEP_TIMEOUT_MS = 60_000;
-const outDir = join(projectRoot, 'test-output', 'web');
 const cleanup = cleanupAfterAll();
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the web test`;
 
 test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { skip, timeout: 180_000 }, async () => {
   await ensurePageBuilt({ whenStale: true });
   const site = await startSiteServer();
   cleanup(() => site.close());
-  const url = await startUiServer(site.baseUrl);
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'upyflash-chromium-'));
-  cleanup(() => rmSync(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 390, height: 844 },
-    timeout: STEP_TIMEOUT_MS,
-  });
-  cleanup(() => context.close());
-  const page = context.pages()[0] ?? (await context.newPage());
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  mkdirSync(outDir, { recursive: true });
+  const url = await startUiServer(cleanup, site.baseUrl);
+  const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: STEP_TIMEOUT_MS });
 
   await page.goto(url);
   await page.locator('#demo-chip').selectOption('esp32');
@@ -130,31 +101,3 @@ test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { sk
   assert.equal(overflow, 0);
   assert.deepEqual(pageErrors, []);
 });
-
-/** `upyflash ui --no-open --port 0` as a user runs it, its catalog pointed at the local stand-in site. */
-async function startUiServer(siteUrl: string): Promise<string> {
-  const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
-  const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, UPYFLASH_BASE_URL: siteUrl, UPYFLASH_CACHE_DIR: cache },
-  });
-  cleanup(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(cache, { recursive: true, force: true });
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
-      if (m) resolve(m[0]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`upyflash ui exited (${code}) before serving:\n${output}`)));
-  });
-}

@@ -9,43 +9,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { boardLeds } from '../../src/virtual-board/board-leds.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
-import { cliPath, projectRoot } from '../../harness/paths.js';
+import { chromiumSkip as skip, openPhonePage, outDir, startUiServer } from './browser.js';
 import { ensurePageBuilt } from './page-build.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_MS = 60_000;
-const outDir = join(projectRoot, 'test-output', 'web');
 const cleanup = cleanupAfterAll();
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium to run the web test`;
 
 test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', { skip, timeout: 300_000 }, async (t) => {
   await ensurePageBuilt({ whenStale: true });
-  const url = await startUiServer();
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'upyflash-chromium-'));
-  cleanup(() => rmSync(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 390, height: 844 },
-    timeout: STEP_MS,
-    acceptDownloads: true,
-  });
-  cleanup(() => context.close());
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(STEP_MS);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  mkdirSync(outDir, { recursive: true });
+  const url = await startUiServer(cleanup);
+  const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: STEP_MS, acceptDownloads: true });
 
   // Flash the demo board (the flash flow's own test checks the details).
   await page.goto(url);
@@ -61,11 +39,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await waitEntry(page, '/boot.py', /\b139 B/);
 
   // New file main.py: the name dialog, then the editor has the cursor.
-  await press(page, '#fs-new-file', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('main.py');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, '#fs-new-file', 'main.py');
   await waitTree(page, (names) => names.includes('/main.py'));
   // The editor lives in a shadow root (its styles pass the page's CSP there).
   await page.waitForFunction(() => document.getElementById('editor')?.shadowRoot?.activeElement?.classList.contains('cm-content') ?? false);
@@ -96,11 +70,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await waitEntry(page, '/main.py', mainSize);
 
   // A folder: it becomes the place for new files and uploads.
-  await press(page, '#fs-new-folder', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('lib');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, '#fs-new-folder', 'lib');
   await waitTree(page, (names) => names.includes('/lib'));
   assert.equal(await page.locator('#fs-cwd').innerText(), '/lib');
 
@@ -135,11 +105,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await page.locator('#files-step').screenshot({ path: join(outDir, 'files-phone.png') });
 
   // Rename, then delete with its confirmation.
-  await press(page, 'button[aria-label="Rename /lib/data.bin"]', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('renamed.bin');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, 'button[aria-label="Rename /lib/data.bin"]', 'renamed.bin');
   await waitTree(page, (names) => names.includes('/lib/renamed.bin') && !names.includes('/lib/data.bin'));
   await press(page, 'button[aria-label="Delete /lib/renamed.bin"]', 'Enter');
   await waitFocus(page, 'fs-dialog-ok');
@@ -148,11 +114,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   await waitTree(page, (names) => !names.includes('/lib/renamed.bin'));
 
   // A name the board's file system cannot take: refused with a code and what to do.
-  await press(page, '#fs-new-file', 'Enter');
-  await waitFocus(page, 'fs-dialog-input');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('bad/name.py');
-  await page.keyboard.press('Enter');
+  await nameInDialog(page, '#fs-new-file', 'bad/name.py');
   await page.locator('#fs-error').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#fs-error .error-code').innerText(), 'E066');
   assert.ok((await page.locator('#fs-error .error-hint').innerText()).length > 0);
@@ -280,6 +242,15 @@ async function entryText(page: Page, path: string): Promise<string> {
   return page.locator(`#fs-tree li.entry:has(> button.name[data-path="${path}"])`).innerText();
 }
 
+/** Opens the name dialog by keyboard from `opener` and answers it with `name` (replacing what it proposes). */
+async function nameInDialog(page: Page, opener: string, name: string): Promise<void> {
+  await press(page, opener, 'Enter');
+  await waitFocus(page, 'fs-dialog-input');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(name);
+  await page.keyboard.press('Enter');
+}
+
 /** Types code line by line; Escape closes the completion popup so Enter always starts a new line. */
 async function typeLines(page: Page, lines: readonly string[]): Promise<void> {
   for (const line of lines) {
@@ -297,32 +268,3 @@ async function upload(page: Page, file: { name: string; mimeType: string; buffer
   const chooser = await choosing;
   await chooser.setFiles(file);
 }
-
-/** `upyflash ui --no-open --port 0` as a user runs it. */
-async function startUiServer(): Promise<string> {
-  const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
-  const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, UPYFLASH_BASE_URL: 'http://127.0.0.1:9/', UPYFLASH_CACHE_DIR: cache },
-  });
-  cleanup(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(cache, { recursive: true, force: true });
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
-      if (m) resolve(m[0]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`upyflash ui exited (${code}) before serving:\n${output}`)));
-  });
-}
-
