@@ -16,6 +16,19 @@ function r(start: number, end: number, name: string): MemoryRegion {
   return { start, end, name };
 }
 
+const ESP32C6_MAP: readonly MemoryRegion[] = [
+  r(0x00000000, 0x00010000, 'PADDING'),
+  r(0x42800000, 0x43000000, 'DROM'),
+  r(0x40800000, 0x40880000, 'DRAM'),
+  r(0x40800000, 0x40880000, 'BYTE_ACCESSIBLE'),
+  r(0x4004ac00, 0x40050000, 'DROM_MASK'),
+  r(0x40000000, 0x4004ac00, 'IROM_MASK'),
+  r(0x42000000, 0x42800000, 'IROM'),
+  r(0x40800000, 0x40880000, 'IRAM'),
+  r(0x50000000, 0x50004000, 'RTC_IRAM'),
+  r(0x600fe000, 0x60100000, 'MEM_INTERNAL2'),
+];
+
 export const MEMORY_MAPS: Readonly<Record<ChipId, readonly MemoryRegion[]>> = {
   esp8266: [r(0x3ff00000, 0x3ff00010, 'DPORT'), r(0x3ffe8000, 0x40000000, 'DRAM'), r(0x40100000, 0x40108000, 'IRAM'), r(0x40201010, 0x402e1010, 'IROM')],
   esp32: [
@@ -72,18 +85,7 @@ export const MEMORY_MAPS: Readonly<Record<ChipId, readonly MemoryRegion[]>> = {
     r(0x50000000, 0x50002000, 'RTC_IRAM'),
     r(0x600fe000, 0x60100000, 'MEM_INTERNAL2'),
   ],
-  esp32c6: [
-    r(0x00000000, 0x00010000, 'PADDING'),
-    r(0x42800000, 0x43000000, 'DROM'),
-    r(0x40800000, 0x40880000, 'DRAM'),
-    r(0x40800000, 0x40880000, 'BYTE_ACCESSIBLE'),
-    r(0x4004ac00, 0x40050000, 'DROM_MASK'),
-    r(0x40000000, 0x4004ac00, 'IROM_MASK'),
-    r(0x42000000, 0x42800000, 'IROM'),
-    r(0x40800000, 0x40880000, 'IRAM'),
-    r(0x50000000, 0x50004000, 'RTC_IRAM'),
-    r(0x600fe000, 0x60100000, 'MEM_INTERNAL2'),
-  ],
+  esp32c6: ESP32C6_MAP,
   esp32c2: [
     r(0x00000000, 0x00010000, 'PADDING'),
     r(0x3c000000, 0x3c400000, 'DROM'),
@@ -106,19 +108,8 @@ export const MEMORY_MAPS: Readonly<Record<ChipId, readonly MemoryRegion[]>> = {
     r(0x50000000, 0x50004000, 'RTC_IRAM'),
     r(0x600fe000, 0x60100000, 'MEM_INTERNAL2'),
   ],
-  // As esptool's ESP32-C6 map, which targets/esp32h2.py inherits.
-  esp32h2: [
-    r(0x00000000, 0x00010000, 'PADDING'),
-    r(0x42800000, 0x43000000, 'DROM'),
-    r(0x40800000, 0x40880000, 'DRAM'),
-    r(0x40800000, 0x40880000, 'BYTE_ACCESSIBLE'),
-    r(0x4004ac00, 0x40050000, 'DROM_MASK'),
-    r(0x40000000, 0x4004ac00, 'IROM_MASK'),
-    r(0x42000000, 0x42800000, 'IROM'),
-    r(0x40800000, 0x40880000, 'IRAM'),
-    r(0x50000000, 0x50004000, 'RTC_IRAM'),
-    r(0x600fe000, 0x60100000, 'MEM_INTERNAL2'),
-  ],
+  // esptool's targets/esp32h2.py inherits the ESP32-C6 map.
+  esp32h2: ESP32C6_MAP,
   esp32p4: [
     r(0x00000000, 0x00010000, 'PADDING'),
     r(0x40000000, 0x4c000000, 'DROM'),

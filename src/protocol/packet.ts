@@ -24,6 +24,12 @@ export function encodeCommand(op: number, data: Uint8Array, chk = 0): Uint8Array
   return out;
 }
 
+/** A view of a packet whose 8-byte header is complete and whose direction byte (0 host->chip, 1 chip->host) is `direction`. */
+function header(packet: Uint8Array, direction: 0x00 | 0x01): DataView | undefined {
+  if (packet.length < 8 || packet[0] !== direction) return undefined;
+  return new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+}
+
 export interface DecodedCommand {
   op: number;
   checksum: number;
@@ -32,8 +38,8 @@ export interface DecodedCommand {
 
 /** Parses a host->chip packet; returns undefined for anything that is not one (wrong direction byte, short). */
 export function decodeCommand(packet: Uint8Array): DecodedCommand | undefined {
-  if (packet.length < 8 || packet[0] !== 0x00) return undefined;
-  const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  const v = header(packet, 0x00);
+  if (!v) return undefined;
   const size = v.getUint16(2, true);
   return { op: packet[1]!, checksum: v.getUint32(4, true), data: packet.subarray(8, 8 + size) };
 }
@@ -46,8 +52,8 @@ export interface RawResponse {
 }
 
 export function decodeResponse(packet: Uint8Array): RawResponse | undefined {
-  if (packet.length < 8 || packet[0] !== 0x01) return undefined;
-  const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  const v = header(packet, 0x01);
+  if (!v) return undefined;
   return { op: packet[1]!, value: v.getUint32(4, true), body: packet.subarray(8) };
 }
 

@@ -213,19 +213,19 @@ export class StubFlashWriter {
 
   /** Uncompressed block, after its acknowledgement; returns the error it ran into (0: none). */
   writeBlock(block: Uint8Array): number {
-    const before = this.lastError;
-    this.lastError = 0;
-    this.writeOut(block);
-    const error = this.lastError;
-    this.lastError = error || before;
-    return error;
+    return this.blockError(() => this.writeOut(block));
   }
 
   /** Compressed block, after its acknowledgement; returns the error it ran into (0: none). */
   writeCompressed(block: Uint8Array): number {
+    return this.blockError(() => this.inflateAndWrite(block));
+  }
+
+  /** Runs one block's write and returns its own error; an earlier error stays recorded unless it has a new one. */
+  private blockError(write: () => void): number {
     const before = this.lastError;
     this.lastError = 0;
-    this.inflateAndWrite(block);
+    write();
     const error = this.lastError;
     this.lastError = error || before;
     return error;

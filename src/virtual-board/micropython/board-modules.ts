@@ -48,14 +48,17 @@ class _Module:
     def __repr__(self):
         return "<module '%s'>" % self.__name__
 
+def _install(m, alias):
+    _sys.modules[m.__name__] = m
+    if alias:
+        _sys.modules[alias] = m
+    return m
+
 def _module(name, doc, ns, names, alias=None):
     m = _Module(name, doc)
     for k in names:
         setattr(m, k, ns[k])
-    _sys.modules[name] = m
-    if alias:
-        _sys.modules[alias] = m
-    return m
+    return _install(m, alias)
 
 def _wrap(name, original, extra, doc, alias=None):
     m = _Module(name, doc)
@@ -64,10 +67,7 @@ def _wrap(name, original, extra, doc, alias=None):
             setattr(m, k, getattr(original, k))
     for k in extra:
         setattr(m, k, extra[k])
-    _sys.modules[name] = m
-    if alias:
-        _sys.modules[alias] = m
-    return m
+    return _install(m, alias)
 
 # --- time: sleeps really wait (without spinning) and Ctrl-C cuts them short ---------------------------
 def sleep_ms(ms):

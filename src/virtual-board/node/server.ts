@@ -173,23 +173,21 @@ class Session {
 
   /** Answers option requests, only on a change of state, so that two agreeing peers never loop. */
   private negotiate(command: number, option: number): void {
-    if (command === DO) {
-      if (!OURS.has(option)) return this.send(negotiation(WONT, option));
-      if (!this.ours.has(option)) {
-        this.ours.add(option);
-        this.send(negotiation(WILL, option));
-      }
-    } else if (command === DONT) {
+    if (command === DO) this.enable(option, OURS, this.ours, WILL, WONT);
+    else if (command === DONT) {
       if (this.ours.delete(option)) this.send(negotiation(WONT, option));
-    } else if (command === WILL) {
-      if (!THEIRS.has(option)) return this.send(negotiation(DONT, option));
-      if (!this.theirs.has(option)) {
-        this.theirs.add(option);
-        this.send(negotiation(DO, option));
-      }
-    } else if (command === WONT) {
+    } else if (command === WILL) this.enable(option, THEIRS, this.theirs, DO, DONT);
+    else if (command === WONT) {
       if (this.theirs.delete(option)) this.send(negotiation(DONT, option));
     }
+  }
+
+  /** A request to turn an option on (DO for ours, WILL for theirs): refuse one we do not speak, agree once. */
+  private enable(option: number, spoken: ReadonlySet<number>, on: Set<number>, agree: number, refuse: number): void {
+    if (!spoken.has(option)) return this.send(negotiation(refuse, option));
+    if (on.has(option)) return;
+    on.add(option);
+    this.send(negotiation(agree, option));
   }
 
   /** RFC 2217 client-to-server commands; every one is acknowledged with the command + 100. */

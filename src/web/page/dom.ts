@@ -8,3 +8,16 @@ export function byId<T extends HTMLElement>(id: string, type: { new (): T; proto
 export function show(el: HTMLElement, visible: boolean): void {
   el.hidden = !visible;
 }
+
+/** A redraw asked for any number of times within one frame runs once, at the next animation frame. */
+export function oncePerFrame(draw: () => void): () => void {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      draw();
+    });
+  };
+}

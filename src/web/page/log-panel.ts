@@ -1,5 +1,5 @@
 import type { ProgressEvent } from '../../progress.js';
-import { byId } from './dom.js';
+import { byId, oncePerFrame } from './dom.js';
 
 interface LogLine {
   readonly level: 'info' | 'warn' | 'debug' | 'error';
@@ -16,7 +16,8 @@ export class LogPanel {
   private readonly lines: LogLine[] = [];
   private readonly pre = byId('log', HTMLPreElement);
   private readonly verbose = byId('log-verbose', HTMLInputElement);
-  private pending = false;
+  /** Protocol detail can arrive hundreds of times a second; draw once per frame. */
+  private readonly schedule = oncePerFrame(() => this.render());
 
   constructor() {
     this.verbose.addEventListener('change', () => this.render());
@@ -40,16 +41,6 @@ export class LogPanel {
   private visible(): string[] {
     const all = this.verbose.checked;
     return this.lines.filter((l) => all || l.level !== 'debug').map((l) => l.text);
-  }
-
-  private schedule(): void {
-    // Protocol detail can arrive hundreds of times a second; draw once per frame.
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.render();
-    });
   }
 
   private render(): void {

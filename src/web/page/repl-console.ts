@@ -1,7 +1,7 @@
 import type { Transport } from '../../transport/transport.js';
 import { asUpyflashError, type UpyflashError } from '../../errors.js';
 import { TerminalText } from '../terminal-text.js';
-import { byId } from './dom.js';
+import { byId, oncePerFrame } from './dom.js';
 
 const CTRL_C = 0x03;
 const CTRL_D = 0x04;
@@ -29,7 +29,7 @@ export class ReplConsole {
   private readonly history: string[] = [];
   private historyAt = 0;
   private draft = '';
-  private renderPending = false;
+  private readonly scheduleRender = oncePerFrame(() => this.render());
 
   constructor(private readonly onLost: (e: UpyflashError) => void) {
     this.form.addEventListener('submit', (ev) => {
@@ -166,15 +166,6 @@ export class ReplConsole {
     this.input.disabled = !on;
     this.send.disabled = !on;
     this.interrupt.disabled = !on;
-  }
-
-  private scheduleRender(): void {
-    if (this.renderPending) return;
-    this.renderPending = true;
-    requestAnimationFrame(() => {
-      this.renderPending = false;
-      this.render();
-    });
   }
 
   private render(): void {
