@@ -154,6 +154,8 @@ export async function connect(port: Transport, opts: SessionOptions, outer: Repo
 export class FlasherSession {
   private stubActive: boolean;
   private baudSettled = false;
+  /** The rate the last change settled on. */
+  private agreedBaud: number | undefined;
   private closed = false;
   private flashId: FlashId | undefined;
   private readonly deflate: Deflate;
@@ -347,7 +349,8 @@ export class FlasherSession {
     // A raw socket cannot tell the bridge a new rate: keep the sync rate unless --baud asks, which
     // emulators (Espressif's QEMU) and bridges that follow the chip's rate need; esptool changes there too.
     if (!this.transport.capabilities.baudRate && !exact) return;
-    const target = this.opts.baud ?? DEFAULT_FAST_BAUD;
+    // A second change (through a stub that went back to the recorded rate) asks for what the first settled on.
+    const target = this.agreedBaud ?? this.opts.baud ?? DEFAULT_FAST_BAUD;
     if (target === this.transport.baud) return;
     if (!this.transport.capabilities.baudRate) {
       this.reporter.info(`${this.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
@@ -372,7 +375,7 @@ export class FlasherSession {
       }
       return this.stubActive;
     };
-    await changeBaud(
+    this.agreedBaud = await changeBaud(
       this.link,
       target,
       { chip: this.chip, stub: this.stubActive, exact, secureDownload: this.detection.secureDownload, restart },
