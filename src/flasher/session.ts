@@ -19,6 +19,7 @@ import { type PhaseStat, PhaseMeter } from './phase-meter.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { startedAtRomRate } from './stub-fast.js';
+import { type AutoBaud, firstAutoRate } from './auto-baud.js';
 import { eraseChip, isRetryable } from './write.js';
 import { type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
 
@@ -31,8 +32,10 @@ export interface SessionOptions {
   readonly stub?: boolean;
   /** Where the stub comes from (Node: esptool-js in node_modules). Without it the ROM loader is used. */
   readonly stubProvider?: StubProvider;
-  /** --baud: exact rate; undefined = 921600 with automatic fallback. */
+  /** --baud: exact rate; undefined = --baud auto (autoBaud), else 921600, with automatic fallback. */
   readonly baud?: number;
+  /** --baud auto: the bridge's trusted rates and what worked before (auto-baud.ts). */
+  readonly autoBaud?: AutoBaud;
   readonly deflate?: Deflate;
   /** Unacknowledged data blocks allowed through the stub (default 1, see STUB_BLOCKS_IN_FLIGHT; ROMs always get 1). */
   readonly maxInFlight?: number;
@@ -349,8 +352,15 @@ export class FlasherSession {
     // A raw socket cannot tell the bridge a new rate: keep the sync rate unless --baud asks, which
     // emulators (Espressif's QEMU) and bridges that follow the chip's rate need; esptool changes there too.
     if (!this.transport.capabilities.baudRate && !exact) return;
+    const auto = exact ? undefined : this.opts.autoBaud;
+    if (auto?.candidates === 'native') {
+      this.reporter.info(`--baud auto: ${auto.bridgeName} has no UART, so the baud rate does not matter; staying at ${this.transport.baud}.`);
+      return;
+    }
+    const autoFirst = auto ? firstAutoRate(auto) : undefined;
     // A second change (through a stub that went back to the recorded rate) asks for what the first settled on.
-    const target = this.agreedBaud ?? this.opts.baud ?? DEFAULT_FAST_BAUD;
+    const firstChange = this.agreedBaud === undefined;
+    const target = this.agreedBaud ?? this.opts.baud ?? autoFirst ?? DEFAULT_FAST_BAUD;
     if (target === this.transport.baud) return;
     if (!this.transport.capabilities.baudRate) {
       this.reporter.info(`${this.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
@@ -381,6 +391,24 @@ export class FlasherSession {
       { chip: this.chip, stub: this.stubActive, exact, secureDownload: this.detection.secureDownload, restart },
       this.reporter,
     );
+    if (auto && firstChange) await this.reportAutoBaud(auto, target, autoFirst);
+  }
+
+  /** One line on what --baud auto chose and why; the rate that worked is remembered for this bridge. */
+  private async reportAutoBaud(auto: AutoBaud, target: number, first: number | undefined): Promise<void> {
+    const rate = this.agreedBaud ?? this.transport.baud;
+    const fastest = auto.candidates === 'native' ? undefined : auto.candidates[0];
+    const why =
+      rate !== target
+        ? `${target} did not hold on ${auto.bridgeName}, stepped down`
+        : first !== fastest
+          ? `what worked on ${auto.bridgeName} last time`
+          : auto.bridgeKey === 'unknown'
+            ? `the default for ${auto.bridgeName}`
+            : `the fastest ${auto.bridgeName} is known to carry`;
+    this.reporter.info(`--baud auto: ${rate} baud (${why})`);
+    // An unknown bridge is a different device each time: nothing worth remembering.
+    if (auto.bridgeKey !== 'unknown') await auto.memory?.remember(auto.bridgeKey, rate);
   }
 
   private get canVerify(): boolean {
