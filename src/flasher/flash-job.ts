@@ -16,6 +16,7 @@ import { validateFirmware } from '../image/validate.js';
 import type { Reporter } from '../progress.js';
 import { type BootInfo, bootCheck } from '../repl/boot-check.js';
 import type { Transport } from '../transport/transport.js';
+import { CompressedRegions } from './compressed-cache.js';
 import type { FlashPart } from './parts.js';
 import type { AfterMode } from './reset.js';
 import type { FlashResult, FlasherSession, TargetInfo } from './session.js';
@@ -61,6 +62,8 @@ export interface PreparedFirmware {
   /** What was done to the flash parameters, e.g. "flash parameters set: mode dio, size 4MB -> 1MB, freq 40m". */
   readonly flashParams: string;
   readonly flashParamsChanged: boolean;
+  /** Regions deflated once for every board and reflash this firmware goes to. */
+  readonly compressed: CompressedRegions;
 }
 
 /**
@@ -91,6 +94,7 @@ export function prepareFirmware(
     warnings: checked.warnings,
     flashParams: patched.description,
     flashParamsChanged: patched.changed,
+    compressed: new CompressedRegions(),
   };
 }
 
@@ -170,6 +174,7 @@ export async function runFlashJob(session: FlasherSession, input: FlashJobInput,
     parts: prepared.parts,
     eraseAll: Boolean(input.eraseAll),
     skipUnchanged: input.skipUnchanged !== false,
+    compressed: prepared.compressed,
     ...(input.backup ? { backup: input.backup } : {}),
   });
   if ((input.after ?? 'hard-reset') !== 'hard-reset') return { flash, prepared };

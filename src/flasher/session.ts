@@ -9,7 +9,7 @@ import { DEFAULT_FAST_BAUD, SYNC_BAUD, changeBaud } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
-import { type FlashPart, checkParts, describeRanges, partRange, sumRanges } from './parts.js';
+import { type FlashPart, checkParts, describeRanges, partRange, sliceOf, sumRanges } from './parts.js';
 import { readFlashRange } from './read.js';
 import { commandWithRetry } from './retry.js';
 import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulseReset } from './reset.js';
@@ -20,6 +20,7 @@ import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { startedAtRomRate } from './stub-fast.js';
 import { type AutoBaud, firstAutoRate } from './auto-baud.js';
+import { CompressedRegions } from './compressed-cache.js';
 import { eraseChip, isRetryable } from './write.js';
 import { type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
 
@@ -59,6 +60,8 @@ export interface FlashPlan {
   readonly skipUnchanged?: boolean;
   /** Receives the whole flash, read before anything is erased (--backup FILE). */
   readonly backup?: (flash: Uint8Array) => Promise<void>;
+  /** Compressed regions shared by every board and reflash of one firmware (flash-job.ts). */
+  readonly compressed?: CompressedRegions;
 }
 
 export interface TargetInfo {
@@ -423,12 +426,15 @@ export class FlasherSession {
   async flash(plan: FlashPlan): Promise<FlashResult> {
     // 1. Validate first: a refused image leaves the flash exactly as it was.
     const parts = await this.partsOf(plan);
+    const compressed = plan.compressed ?? new CompressedRegions();
     const backupBytes = plan.backup ? await this.backupWholeFlash(plan.backup) : 0;
     if (plan.eraseAll) await this.erase();
     // 2. What differs? Cheapest loader that can tell: the ROM's MD5 where it has one.
     const todo = !plan.eraseAll && plan.skipUnchanged !== false ? await this.changedParts(parts) : parts.map(partRange);
+    // Compress what is to be written while the stub goes up and the rate changes (off the main thread).
+    for (const r of todo) void compressed.deflate(sliceOf(parts, r), this.deflate).catch(() => undefined);
     // 3. Write what differs, verify every written region, retry cleanly.
-    const w = todo.length ? await this.writeChanged(parts, todo) : { written: [], wireBytes: 0, compressedBytes: 0, retries: 0 };
+    const w = todo.length ? await this.writeChanged(parts, todo, compressed) : { written: [], wireBytes: 0, compressedBytes: 0, retries: 0 };
     // 4. Every byte of the image was either found equal by MD5 in the compare or verified by MD5 right
     //    after it was written (a mismatch throws), so no extra pass over the whole image is needed.
     this.reportVerified(parts);
@@ -490,7 +496,7 @@ export class FlasherSession {
     return todo;
   }
 
-  private async writeChanged(parts: readonly FlashPart[], todo: Range[]): Promise<RetryWriteResult> {
+  private async writeChanged(parts: readonly FlashPart[], todo: Range[], compressed: CompressedRegions): Promise<RetryWriteResult> {
     await this.ensureStub();
     await this.ensureBaud();
     const d = this.link.dialect!;
@@ -498,7 +504,7 @@ export class FlasherSession {
       {
         link: this.link,
         reporter: this.reporter,
-        deflate: this.deflate,
+        deflate: compressed.using(this.deflate),
         timeouts: this.timeouts,
         canVerify: this.canVerify,
         sendEnd: this.stubActive,
