@@ -8,7 +8,7 @@ import type { Transport } from '../transport/transport.js';
 import { DEFAULT_FAST_BAUD, SYNC_BAUD, changeBaud } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
-import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
+import { COMPARE_CHUNK, type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
 import { type FlashPart, checkParts, describeRanges, partRange, sliceOf, sumRanges } from './parts.js';
 import { readFlashRange } from './read.js';
 import { commandWithRetry } from './retry.js';
@@ -427,10 +427,16 @@ export class FlasherSession {
     // 1. Validate first: a refused image leaves the flash exactly as it was.
     const parts = await this.partsOf(plan);
     const compressed = plan.compressed ?? new CompressedRegions();
+    // Most jobs write every part's 64 KiB-aligned body (the app): compress it now, off the main
+    // thread, while the chip is compared and the stub goes up. An unchanged image wastes ~0.1 s of a core.
+    for (const p of parts) {
+      const body = alignedBody(partRange(p));
+      if (body) void compressed.deflate(sliceOf(parts, body), this.deflate).catch(() => undefined);
+    }
     const backupBytes = plan.backup ? await this.backupWholeFlash(plan.backup) : 0;
     if (plan.eraseAll) await this.erase();
     // 2. What differs? Cheapest loader that can tell: the ROM's MD5 where it has one.
-    const todo = !plan.eraseAll && plan.skipUnchanged !== false ? await this.changedParts(parts) : parts.map(partRange);
+    const todo = splitAtBodies(!plan.eraseAll && plan.skipUnchanged !== false ? await this.changedParts(parts) : parts.map(partRange), parts);
     // Compress what is to be written while the stub goes up and the rate changes (off the main thread).
     for (const r of todo) void compressed.deflate(sliceOf(parts, r), this.deflate).catch(() => undefined);
     // 3. Write what differs, verify every written region, retry cleanly.
@@ -646,4 +652,26 @@ export class FlasherSession {
     }
     return size;
   }
+}
+
+/** A part's span from its first 64 KiB block boundary on (the app, after the bootloader area); undefined if none. */
+function alignedBody(r: Range): Range | undefined {
+  const start = Math.ceil(r.offset / COMPARE_CHUNK) * COMPARE_CHUNK;
+  const end = r.offset + r.length;
+  return start < end ? { offset: start, length: end - start } : undefined;
+}
+
+/**
+ * Ranges cut where a part's aligned body starts, so the body is written as the region compressed ahead
+ * (flash()), and the bootloader area before it as regions of its own.
+ */
+function splitAtBodies(todo: readonly Range[], parts: readonly FlashPart[]): Range[] {
+  const cuts = parts.map((p) => alignedBody(partRange(p))?.offset).filter((c): c is number => c !== undefined);
+  const out: Range[] = [];
+  for (const r of todo) {
+    const cut = cuts.find((c) => c > r.offset && c < r.offset + r.length);
+    if (cut === undefined) out.push(r);
+    else out.push({ offset: r.offset, length: cut - r.offset }, { offset: cut, length: r.offset + r.length - cut });
+  }
+  return out;
 }
