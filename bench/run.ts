@@ -202,7 +202,7 @@ if (!argv.includes('--faults')) {
     const compareBauds = argv.includes('--bauds') ? numeric : numeric.filter((b) => b >= 460800);
     const ours = rows
       .filter((r) => r.baudAsked !== 'auto' && ((r.kind === 'full' && r.flash === 'blank') || r.kind === 'reflash'))
-      .map((r) => ({ baud: r.baud, kind: r.kind as 'full' | 'reflash', wallSeconds: r.wallSeconds, wireBytes: r.wireBytes }));
+      .map((r) => ({ baud: r.baudAsked as number, kind: r.kind as 'full' | 'reflash', wallSeconds: r.wallSeconds, wireBytes: r.wireBytes }));
     await compareWithEsptoolJs({ image, offset: ESP32.bootloaderOffset, bauds: compareBauds, upyflash: ours, outFile: join(root, 'bench', 'compare-results.json') });
   }
 }
