@@ -1,23 +1,21 @@
 /**
  * Flash benchmark (not a test): a 1.7 MB sample MicroPython image with ~66 % zlib ratio is flashed onto
  * a virtual ESP32 running in ANOTHER process (`upyflash virtual-board`, line and flash timing modelled)
- * over rfc2217://, through the CLI's own flash code path, at several baud rates; then flashed again
- * unchanged. Writes bench/results.json.
+ * over rfc2217://, through the CLI's own flash code path, at several baud rates (and --baud auto on a
+ * virtual CH343): onto erased flash, again unchanged, a build with only the app changed, and onto flash
+ * holding another build. Writes bench/results.json.
  *
  * Definitions (the same in the printed header):
  * - wall = the whole `flash` job as a user waits for it: open the port, reset and connect, detect,
  *   stub upload, baud change, compare, write, verify, hard reset. Boot check excluded.
- * - wireBytes = EVERY byte the job put on the wire host->chip (SLIP framed), in all phases.
- * - wireLimitSeconds = the line time of those bytes, each byte at 10 bits (8N1) at the rate it actually
- *   crossed at (sync and whatever precedes the baud change at 115200, the rest at the bench rate).
- *   It is the least time a perfect client needs to send what this one sent.
- * - efficiency = wireLimitSeconds / wallSeconds: how much of the wall time the host->chip line was busy.
- *   Host->chip is the direction that bounds a flash job (replies are ~1 % of it, see "in" bytes);
- *   the two directions run at once, so adding them would overstate the limit.
- * Per-phase breakdown: wall seconds, host->chip and chip->host bytes and the host->chip line time.
- * flash busy = the modeled flash chip time (erase + program at the board's datasheet timings) for
- * what was written: a ceiling no baud rate can beat; where it exceeds the write phase's line time the
- * job is flash-bound.
+ * - wire bytes = EVERY byte the job put on the wire host->chip (SLIP framed), in all phases.
+ * - line time = those bytes at 10 bits (8N1) each, at the rate each actually crossed at. Host->chip is
+ *   the direction that bounds a flash job (replies are ~1 % of it, see "c->h"); both run at once.
+ * - flash time = the modeled erase + program time of what was written on the virtual board, with the
+ *   stub's blank-sector erase skip (flash-ceiling.ts), from what the flash held before.
+ * - limit = max(line time, flash time): no client sending these bytes can be faster.
+ * - efficiency = limit / wall.
+ * Per-phase breakdown: wall seconds, host->chip bytes and their line time.
  *
  * Then the fault run (bench/fault-run.ts, the same code as test/flasher-fault-run.test.ts): 200 flashes
  * through the library API over a line corrupting 1e-4 of the host->chip bytes plus one pulled cable,
@@ -30,12 +28,16 @@
  *
  * Each baud rate gets a fresh board process (erased flash) for each client.
  *
- * Options: --bauds 921600,2000000 (default 115200,460800,921600,2000000); --no-faults skips the fault
- * run; --faults runs only the fault run; --no-esptool-js skips the comparison, which otherwise runs at
- * the bench rates from 460800 up (at every --bauds rate when --bauds is given). --many runs only the
- * many-boards section (bench/many.ts: 1, 4, 8, 16 boards at once); --no-many leaves it out.
+ * Options: --bauds 921600,2000000,auto (default 115200,460800,921600,2000000,auto; auto = --baud auto on a
+ * virtual CH343); --jobs blank,reflash,changed-app,written (default all: full flash onto erased flash,
+ * same-image reflash, a build with only the app changed, full flash onto flash holding another build);
+ * --no-faults skips the fault run; --faults runs only the fault run; --no-esptool-js skips the
+ * comparison, which otherwise runs at the bench rates from 460800 up (at every --bauds rate when given).
+ * --many runs only the many-boards section (bench/many.ts: 1, 4, 8, 16 boards at once); --no-many
+ * leaves it out.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +47,7 @@ import type { CommandIo } from '../src/cli/run-command.js';
 import type { PhaseStat } from '../src/flasher/phase-meter.js';
 import type { FlashResult } from '../src/flasher/session.js';
 import { buildSampleFirmware } from '../src/image/sample.js';
+import { concatBytes } from '../src/platform/bytes.js';
 import { type ProgressEvent, Reporter } from '../src/progress.js';
 import { startBoardProcess } from '../harness/board-process.js';
 import { compareWithEsptoolJs } from './compare.js';
@@ -60,34 +63,64 @@ interface PhaseRow {
   wireOutSeconds: number;
 }
 
+type Kind = 'full' | 'reflash' | 'changed-app';
+type Flash = 'blank' | 'written';
+
 interface Row {
   chip: string;
+  /** The rate asked for: a number, or 'auto' (on a virtual CH343). */
+  baudAsked: number | 'auto';
+  /** The rate the job wrote at. */
   baud: number;
-  kind: 'full' | 'reflash';
+  kind: Kind;
+  /** What the flash held before: erased, or another firmware. */
+  flash: Flash;
   imageBytes: number;
   wireBytes: number;
   wallSeconds: number;
-  wireLimitSeconds: number;
+  /** Line time: every host->chip byte at 10 bits at the baud it crossed at. */
+  lineSeconds: number;
+  /** Modeled erase + program time of what was written (stub v1.2 blank-sector skip). */
+  flashSeconds: number;
+  /** max(line, flash). */
+  limitSeconds: number;
+  /** limit / wall. */
   efficiency: number;
-  /** chip->host bytes, all phases (not part of the wire limit; shown so the choice can be checked). */
+  /** chip->host bytes, all phases (not part of the line time; shown so the choice can be checked). */
   wireBytesIn: number;
-  /** Modeled flash erase + program time for what was written (0 when nothing was). */
-  flashBusySeconds: number;
+  writtenBytes: number;
   retries: number;
   phases: PhaseRow[];
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_BAUDS = [115200, 460800, 921600, 2000000];
+const DEFAULT_BAUDS: readonly (number | 'auto')[] = [115200, 460800, 921600, 2000000, 'auto'];
+const ALL_JOBS = ['blank', 'reflash', 'changed-app', 'written'] as const;
+type Job = (typeof ALL_JOBS)[number];
 const FLASH_BYTES = 4 * 1024 * 1024;
 
-function parseBauds(argv: readonly string[]): number[] {
-  const i = argv.indexOf('--bauds');
-  if (i < 0) return DEFAULT_BAUDS;
-  return argv[i + 1]!.split(',').map(Number);
+function listArg(argv: readonly string[], name: string): string[] | undefined {
+  const i = argv.indexOf(name);
+  return i < 0 ? undefined : argv[i + 1]!.split(',');
 }
 
-async function run(file: string, url: string, baud: number, kind: Row['kind'], imageBytes: number): Promise<Row> {
+function parseBauds(argv: readonly string[]): (number | 'auto')[] {
+  const l = listArg(argv, '--bauds');
+  return l ? l.map((b) => (b === 'auto' ? 'auto' : Number(b))) : [...DEFAULT_BAUDS];
+}
+
+interface RunSpec {
+  url: string;
+  baud: number | 'auto';
+  kind: Kind;
+  flash: Flash;
+  file: string;
+  image: Uint8Array;
+  /** What the flash held before, from address 0 (for the flash-time model). */
+  prior: Uint8Array | undefined;
+}
+
+async function run(spec: RunSpec): Promise<Row> {
   // The hard reset happens after flash() returns its result; time it from its phase event.
   let resetAt: number | undefined;
   const sink = {
@@ -97,7 +130,7 @@ async function run(file: string, url: string, baud: number, kind: Row['kind'], i
   };
   const io: CommandIo = { reporter: new Reporter(sink), json: true, print() {} };
   const t0 = performance.now();
-  const { result } = await flashCommand(file, { port: url, baud: String(baud), skip: kind === 'reflash', bootCheck: false }, io);
+  const { result } = await flashCommand(spec.file, { port: spec.url, baud: String(spec.baud), skip: spec.kind !== 'full', bootCheck: false }, io);
   const t1 = performance.now();
   const r = result as unknown as FlashResult;
   const wallSeconds = (t1 - t0) / 1000;
@@ -112,19 +145,24 @@ async function run(file: string, url: string, baud: number, kind: Row['kind'], i
   const reset = resetAt !== undefined ? (t1 - resetAt) / 1000 : 0;
   phases.push({ phase: 'reset', seconds: round(reset), bytesOut: 0, bytesIn: 0, wireOutSeconds: 0 });
   phases.push({ phase: 'other', seconds: round(wallSeconds - measured - reset), bytesOut: 0, bytesIn: 0, wireOutSeconds: 0 });
-  const wireBytes = r.phases.reduce((n, p) => n + p.bytesOut, 0);
-  const wireLimitSeconds = r.phases.reduce((n, p) => n + p.outSeconds, 0);
+  const lineSeconds = r.phases.reduce((n, p) => n + p.outSeconds, 0);
+  const flashSeconds = modeledFlashBusySeconds(r.written, FLASH_BYTES, spec.prior);
+  const limitSeconds = Math.max(lineSeconds, flashSeconds);
   return {
     chip: 'esp32',
-    baud,
-    kind,
-    imageBytes,
-    wireBytes,
+    baudAsked: spec.baud,
+    baud: r.baud,
+    kind: spec.kind,
+    flash: spec.flash,
+    imageBytes: spec.image.length,
+    wireBytes: r.phases.reduce((n, p) => n + p.bytesOut, 0),
     wallSeconds: round(wallSeconds),
-    wireLimitSeconds: round(wireLimitSeconds),
-    efficiency: round(wallSeconds > 0 ? wireLimitSeconds / wallSeconds : 0),
+    lineSeconds: round(lineSeconds),
+    flashSeconds: round(flashSeconds),
+    limitSeconds: round(limitSeconds),
+    efficiency: round(wallSeconds > 0 ? limitSeconds / wallSeconds : 0),
     wireBytesIn: r.phases.reduce((n, p) => n + p.bytesIn, 0),
-    flashBusySeconds: round(modeledFlashBusySeconds(r.written, FLASH_BYTES)),
+    writtenBytes: r.writtenBytes,
     retries: r.retries,
     phases,
   };
@@ -135,13 +173,14 @@ function round(n: number): number {
 }
 
 const HEADER =
-  'chip   baud     kind     wall s  wire bytes h->c  (c->h)  wire-limit s  efficiency  flash busy s\n' +
-  '  wire = every host->chip byte of the job, all phases; wire-limit = their line time at the baud each crossed at (10 bits/byte);\n' +
-  '  efficiency = wire-limit / wall; flash busy = modeled erase+program time of what was written (flash-bound ceiling)';
+  'baud      flash    kind         wall s  line s  flash s  limit s  effic.  wire bytes h->c  (c->h)  written\n' +
+  '  line = every host->chip byte of the job at 10 bits/byte at the baud it crossed at; flash = modeled erase+program time of what was\n' +
+  '  written (esp-flasher-stub v1.2, blank-sector erase skip); limit = max(line, flash); efficiency = limit / wall (the whole job)';
 
 function printRow(row: Row): void {
+  const baud = row.baudAsked === 'auto' ? `auto>${row.baud}` : String(row.baud);
   console.log(
-    `${row.chip}  ${String(row.baud).padEnd(7)}  ${row.kind.padEnd(7)}  ${row.wallSeconds.toFixed(2).padStart(6)}  ${String(row.wireBytes).padStart(15)}  ${String(row.wireBytesIn).padStart(6)}  ${row.wireLimitSeconds.toFixed(2).padStart(12)}  ${row.efficiency.toFixed(3).padStart(10)}  ${row.flashBusySeconds.toFixed(2).padStart(12)}`,
+    `${baud.padEnd(9)} ${row.flash.padEnd(7)}  ${row.kind.padEnd(11)}  ${row.wallSeconds.toFixed(2).padStart(6)}  ${row.lineSeconds.toFixed(2).padStart(6)}  ${row.flashSeconds.toFixed(2).padStart(7)}  ${row.limitSeconds.toFixed(2).padStart(7)}  ${row.efficiency.toFixed(3).padStart(6)}  ${String(row.wireBytes).padStart(15)}  ${String(row.wireBytesIn).padStart(6)}  ${row.writtenBytes}`,
   );
   const parts = row.phases
     .filter((p) => p.seconds >= 0.0005 || p.bytesOut > 0)
@@ -151,7 +190,14 @@ function printRow(row: Row): void {
 
 const argv = process.argv.slice(2);
 const bauds = parseBauds(argv);
+const jobs = (listArg(argv, '--jobs') ?? [...ALL_JOBS]) as Job[];
 const image = buildSampleFirmware({ chip: ESP32, appBytes: 1_700_000, compressibility: 0.66 });
+// Another MicroPython build: different version and app, everything else different too (seed): what a
+// board bought with other firmware holds.
+const other = buildSampleFirmware({ chip: ESP32, appBytes: 1_700_000, compressibility: 0.66, version: '1.26.1', seed: 2 });
+// "Changed app only": this image's bootloader and partition table (flash 0x1000-0xffff), the other build's app.
+const APP_IN_FILE = ESP32.appOffset - ESP32.bootloaderOffset;
+const changedApp = concatBytes([image.subarray(0, APP_IN_FILE), other.subarray(APP_IN_FILE)]);
 const manyFile = join(root, 'bench', 'many-results.json');
 // --many: only the many-boards section (bench/many.ts); --no-many: everything but it.
 if (argv.includes('--many')) {
@@ -161,31 +207,66 @@ if (argv.includes('--many')) {
 if (!argv.includes('--faults')) {
   const rows = await speedBench();
   if (!argv.includes('--no-esptool-js')) {
-    const compareBauds = argv.includes('--bauds') ? bauds : bauds.filter((b) => b >= 460800);
-    await compareWithEsptoolJs({ image, offset: ESP32.bootloaderOffset, bauds: compareBauds, upyflash: rows, outFile: join(root, 'bench', 'compare-results.json') });
+    const numeric = bauds.filter((b): b is number => b !== 'auto');
+    const compareBauds = argv.includes('--bauds') ? numeric : numeric.filter((b) => b >= 460800);
+    const ours = rows
+      .filter((r) => r.baudAsked !== 'auto' && ((r.kind === 'full' && r.flash === 'blank') || r.kind === 'reflash'))
+      .map((r) => ({ baud: r.baudAsked as number, kind: r.kind as 'full' | 'reflash', wallSeconds: r.wallSeconds, wireBytes: r.wireBytes }));
+    await compareWithEsptoolJs({ image, offset: ESP32.bootloaderOffset, bauds: compareBauds, upyflash: ours, outFile: join(root, 'bench', 'compare-results.json') });
   }
 }
 if (!argv.includes('--no-faults')) await faultBench();
 if (!argv.includes('--no-many') && !argv.includes('--faults')) await manyBoardsBench({ image, outFile: manyFile });
 
+function atBootloader(img: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ESP32.bootloaderOffset + img.length).fill(0xff);
+  out.set(img, ESP32.bootloaderOffset);
+  return out;
+}
+
 async function speedBench(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'upyflash-bench-'));
+  // --baud auto remembers per bridge: keep the bench's memory out of the user's cache.
+  process.env['UPYFLASH_CACHE_DIR'] = join(dir, 'cache');
   const file = join(dir, 'ESP32_GENERIC-bench.bin');
+  const changedFile = join(dir, 'ESP32_GENERIC-bench-changed-app.bin');
   await writeFile(file, image);
+  await writeFile(changedFile, changedApp);
   const rows: Row[] = [];
+  const show = (row: Row) => {
+    rows.push(row);
+    printRow(row);
+  };
   try {
-    console.log(`image ${image.length} bytes; virtual ESP32 in another process (a fresh one, erased, per baud rate)`);
+    console.log(`image ${image.length} bytes (zlib level 9: ${deflateSync(image, { level: 9 }).length} bytes); virtual ESP32 in another process, a fresh one per baud rate and flash state`);
+    console.log(`jobs: ${jobs.join(', ')}; auto = --baud auto on a virtual CH343 (rfc2217 ?bridge=ch343)`);
     console.log(HEADER);
     for (const baud of bauds) {
-      const board = await startBoardProcess({ chip: 'esp32', flashFile: join(dir, `flash-${baud}.img`), linkModel: true, flashTiming: true });
-      try {
-        for (const kind of ['full', 'reflash'] as const) {
-          const row = await run(file, board.rfc2217, baud, kind, image.length);
-          rows.push(row);
-          printRow(row);
+      const bridge = baud === 'auto' ? ['--bridge', 'ch343'] : [];
+      const suffix = baud === 'auto' ? '?bridge=ch343' : '';
+      if (jobs.some((j) => j !== 'written')) {
+        const board = await startBoardProcess({ chip: 'esp32', flashFile: join(dir, `flash-${baud}.img`), linkModel: true, flashTiming: true, args: bridge });
+        const url = board.rfc2217 + suffix;
+        try {
+          if (jobs.includes('blank')) show(await run({ url, baud, kind: 'full', flash: 'blank', file, image, prior: undefined }));
+          if (jobs.includes('reflash')) show(await run({ url, baud, kind: 'reflash', flash: 'written', file, image, prior: atBootloader(image) }));
+          if (jobs.includes('changed-app')) show(await run({ url, baud, kind: 'changed-app', flash: 'written', file: changedFile, image: changedApp, prior: atBootloader(image) }));
+        } finally {
+          await board.stop();
         }
-      } finally {
-        await board.stop();
+      }
+      if (jobs.includes('written')) {
+        // A board that holds another firmware: the flash file starts with it.
+        const flashFile = join(dir, `flash-written-${baud}.img`);
+        const prior = new Uint8Array(FLASH_BYTES).fill(0xff);
+        prior.set(other, ESP32.bootloaderOffset);
+        await writeFile(flashFile, prior);
+        const board = await startBoardProcess({ chip: 'esp32', flashFile, linkModel: true, flashTiming: true, args: bridge });
+        try {
+          show(await run({ url: board.rfc2217 + suffix, baud, kind: 'full', flash: 'written', file, image, prior }));
+        } finally {
+          await board.stop();
+        }
       }
     }
   } finally {

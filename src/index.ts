@@ -41,6 +41,8 @@ export {
   type FlashResult,
   type VerifyResult,
 } from './flasher/session.js';
+export { autoBaudFor, type AutoBaud, type BaudMemory } from './flasher/auto-baud.js';
+export { CompressedRegions } from './flasher/compressed-cache.js';
 export {
   runFlashJob,
   prepareFirmware,

@@ -15,6 +15,7 @@ export { followNativeUsb, type FollowOptions } from './transport/refinding-trans
 
 export { esptoolJsStub, loadStubImage, esptoolJsStubDir } from './stub/node/esptool-js-stubs.js';
 export { nodeDeflate } from './platform/node/deflate.js';
+export { loadBaudMemory } from './ports/node/baud-memory.js';
 
 export { openCatalog, resolveFirmware, listFirmwareOnSite, type NodeCatalogOptions } from './firmware/node/resolve.js';
 export { FsCatalogStore } from './firmware/node/fs-store.js';

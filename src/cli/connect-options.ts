@@ -7,7 +7,9 @@ import type { AfterMode, BeforeMode } from '../flasher/reset.js';
 import { type FlasherSession, type SessionOptions, connect } from '../flasher/session.js';
 import { nodeDeflate } from '../platform/node/deflate.js';
 import type { Reporter } from '../progress.js';
-import { openTransport } from '../transport/node/open.js';
+import { openTransport, parseTransportSpec } from '../transport/node/open.js';
+import { type AutoBaud, autoBaudFor } from '../flasher/auto-baud.js';
+import { loadBaudMemory } from '../ports/node/baud-memory.js';
 import type { Transport } from '../transport/transport.js';
 import { listHostPorts, pickPort } from './port-choice.js';
 import type { CommandIo } from './run-command.js';
@@ -30,7 +32,7 @@ const SYNC_BAUD = 115200;
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-p, --port <port>', 'serial port, socket://HOST:PORT, rfc2217://HOST:PORT or virtual:CHIP (default: the one board found)')
-    .option('-b, --baud <rate>', 'baud rate for the transfer (default 921600, lowered automatically if the link cannot keep up)')
+    .option('-b, --baud <rate>', 'baud rate for the transfer, or auto: the fastest the USB bridge is known to carry, proven, stepped down on errors, remembered per bridge', 'auto')
     .option('-c, --chip <chip>', `auto or one of ${CHIP_IDS.join(', ')}`, 'auto')
     .option('--before <mode>', `how to enter download mode: ${BEFORE.join(', ')}`, 'default-reset')
     .option('--after <mode>', `what to do at the end: ${AFTER.join(', ')}`, 'hard-reset')
@@ -49,7 +51,7 @@ export function sessionOptions(flags: ConnectionFlags): SessionOptions {
   const after = oneOf(flags.after ?? 'hard-reset', AFTER, '--after');
   const chip = parseChipFlag(flags.chip);
   let baud: number | undefined;
-  if (flags.baud !== undefined) {
+  if (flags.baud !== undefined && flags.baud !== 'auto') {
     baud = Number(flags.baud);
     if (!Number.isInteger(baud) || baud < 9600 || baud > 5_000_000) {
       throw new UpyflashError('BAD_ARGUMENT', `--baud ${flags.baud} is not a usable baud rate (e.g. 115200, 460800, 921600)`);
@@ -87,8 +89,8 @@ export async function openTransportFor(spec: string): Promise<Transport> {
 
 /** Port -> transport -> download mode -> chip detected: what every board verb starts with. */
 export async function openSession(flags: ConnectionFlags, io: CommandIo): Promise<FlasherSession> {
-  const opts = sessionOptions(flags);
   const spec = await resolvePortSpec(flags, io);
+  const opts = { ...sessionOptions(flags), ...(await autoBaudOption(flags, spec)) };
   const transport = await openTransportFor(spec);
   try {
     return await connect(transport, opts, io.reporter);
@@ -115,4 +117,15 @@ export async function withSession<T>(
   }
   await session.close();
   return result;
+}
+
+/** --baud auto: the bridge from the port listing (serial) or `?bridge=` (rfc2217), and what worked before. */
+async function autoBaudOption(flags: ConnectionFlags, spec: string): Promise<{ autoBaud?: AutoBaud }> {
+  if (flags.baud !== undefined && flags.baud !== 'auto') return {};
+  const memory = await loadBaudMemory();
+  const parsed = parseTransportSpec(spec);
+  if (parsed.kind === 'rfc2217') return { autoBaud: autoBaudFor(parsed.bridge, undefined, memory) };
+  if (parsed.kind !== 'serial') return {};
+  const listed = (await listHostPorts().catch(() => [])).find((p) => p.path === parsed.path);
+  return { autoBaud: autoBaudFor(listed?.bridge, listed?.product, memory) };
 }

@@ -18,6 +18,7 @@ import type { Reporter } from '../progress.js';
 import { type BootInfo, bootCheck } from '../repl/boot-check.js';
 import type { Transport } from '../transport/transport.js';
 import { checkAppsAgainstFlashTable } from './flash-table-check.js';
+import { CompressedRegions } from './compressed-cache.js';
 import type { FlashPart } from './parts.js';
 import { checkPlainImageBootable, checkSecureDownloadJob } from './security.js';
 import type { AfterMode } from './reset.js';
@@ -69,6 +70,8 @@ export interface PreparedFirmware {
   /** What was done to the flash parameters, e.g. "flash parameters set: mode dio, size 4MB -> 1MB, freq 40m". */
   readonly flashParams: string;
   readonly flashParamsChanged: boolean;
+  /** Regions deflated once for every board and reflash this firmware goes to. */
+  readonly compressed: CompressedRegions;
 }
 
 /**
@@ -101,6 +104,7 @@ export function prepareFirmware(
     warnings: checked.warnings,
     flashParams: patched.description,
     flashParamsChanged: patched.changed,
+    compressed: new CompressedRegions(),
   };
 }
 
@@ -140,6 +144,7 @@ function prepareParts(
     warnings: checked.warnings,
     flashParams: patched.description,
     flashParamsChanged: patched.changed,
+    compressed: new CompressedRegions(),
   };
 }
 
@@ -225,6 +230,7 @@ export async function runFlashJob(session: FlasherSession, input: FlashJobInput,
     parts: prepared.parts,
     eraseAll: Boolean(input.eraseAll),
     skipUnchanged: input.skipUnchanged !== false,
+    compressed: prepared.compressed,
     ...(input.backup ? { backup: input.backup } : {}),
   });
   if ((input.after ?? 'hard-reset') !== 'hard-reset') return { flash, prepared };

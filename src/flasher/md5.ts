@@ -34,10 +34,16 @@ export function fileMd5(bytes: Uint8Array): string {
   return toHex(md5(bytes));
 }
 
+/** Granularity inside a chunk that is not a whole 64 KiB block (the stub erases those sector by sector). */
+export const COMPARE_SECTOR = 0x1000;
+
 /**
  * Which parts of `image` (to be written at `address`) differ from the flash, compared per 64 KiB chunk
- * and merged where neighbours both differ. One MD5 of the whole span first: an unchanged image costs a
- * single round trip.
+ * aligned to the flash's 64 KiB blocks (so the bootloader area before the app is a chunk of its own and
+ * a new app does not drag it along), and merged where neighbours both differ. A differing chunk that is
+ * not a whole block (the bootloader area, the image's tail) is narrowed to the 4 KiB sectors that
+ * differ: the stub erases such chunks sector by sector, so every unchanged sector skipped saves its
+ * erase. One MD5 of the whole span first: an unchanged image costs a single round trip.
  */
 export async function changedRanges(
   link: LoaderLink,
@@ -47,17 +53,36 @@ export async function changedRanges(
   onChunk?: (done: number, total: number) => void,
 ): Promise<Range[]> {
   const slice = (r: Range) => image.subarray(r.offset - address, r.offset - address + r.length);
-  if ((await flashMd5(link, within)) === fileMd5(slice(within))) return [];
+  const differs = async (r: Range) => (await flashMd5(link, r)) !== fileMd5(slice(r));
+  if (!(await differs(within))) return [];
   const out: Range[] = [];
+  const add = (r: Range) => {
+    const last = out[out.length - 1];
+    if (last && last.offset + last.length === r.offset) out[out.length - 1] = { offset: last.offset, length: last.length + r.length };
+    else out.push(r);
+  };
   const end = within.offset + within.length;
-  for (let at = within.offset; at < end; at += COMPARE_CHUNK) {
-    const chunk = { offset: at, length: Math.min(COMPARE_CHUNK, end - at) };
-    if ((await flashMd5(link, chunk)) !== fileMd5(slice(chunk))) {
-      const last = out[out.length - 1];
-      if (last && last.offset + last.length === chunk.offset) out[out.length - 1] = { offset: last.offset, length: last.length + chunk.length };
-      else out.push(chunk);
+  for (let at = within.offset; at < end; ) {
+    const next = Math.min(end, (Math.floor(at / COMPARE_CHUNK) + 1) * COMPARE_CHUNK);
+    const chunk = { offset: at, length: next - at };
+    if (await differs(chunk)) {
+      if (chunk.length === COMPARE_CHUNK) add(chunk);
+      else for (const sector of await changedSectors(chunk, differs)) add(sector);
     }
-    onChunk?.(at + chunk.length - within.offset, within.length);
+    at = next;
+    onChunk?.(at - within.offset, within.length);
+  }
+  return out;
+}
+
+async function changedSectors(chunk: Range, differs: (r: Range) => Promise<boolean>): Promise<Range[]> {
+  const out: Range[] = [];
+  const end = chunk.offset + chunk.length;
+  for (let at = chunk.offset; at < end; ) {
+    const next = Math.min(end, (Math.floor(at / COMPARE_SECTOR) + 1) * COMPARE_SECTOR);
+    const sector = { offset: at, length: next - at };
+    if (await differs(sector)) out.push(sector);
+    at = next;
   }
   return out;
 }

@@ -18,7 +18,14 @@ const OHAI_TIMEOUT_MS = 3000;
  * Uploads the stub into RAM (MEM_BEGIN / MEM_DATA in 0x1800 blocks / MEM_END), waits for its `OHAI`
  * frame and switches the link to the stub dialect. Throws STUB_FAILED; the caller decides to fall back.
  */
-export async function runStub(link: LoaderLink, chip: ChipSpec, stub: StubImage, reporter: Reporter): Promise<void> {
+export async function runStub(
+  link: LoaderLink,
+  chip: ChipSpec,
+  stub: StubImage,
+  reporter: Reporter,
+  /** How to tell the stub started (default: its OHAI greeting at the current rate). */
+  started: (link: LoaderLink, chip: ChipSpec) => Promise<void> = awaitGreeting,
+): Promise<void> {
   const segments = [
     { bytes: stub.text, addr: stub.textStart },
     { bytes: stub.data, addr: stub.dataStart },
@@ -37,7 +44,7 @@ export async function runStub(link: LoaderLink, chip: ChipSpec, stub: StubImage,
       }
     }
     await link.send(commands.memEnd(stub.entry));
-    await awaitGreeting(link);
+    await started(link, chip);
   } catch (e) {
     const err = asUpyflashError(e);
     throw new UpyflashError('STUB_FAILED', `The ${chip.name} flasher stub did not start: ${err.message}`, { cause: e });
@@ -50,8 +57,8 @@ export async function runStub(link: LoaderLink, chip: ChipSpec, stub: StubImage,
  * either way the stub announces itself with a 4-byte `OHAI` frame, which must not be skipped as a
  * stale reply.
  */
-async function awaitGreeting(link: LoaderLink): Promise<void> {
-  const deadline = Date.now() + OHAI_TIMEOUT_MS;
+export async function awaitGreeting(link: LoaderLink, _chip?: ChipSpec, timeoutMs = OHAI_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const frame = await link.readFrame(deadline - Date.now());
     if (!frame) throw new UpyflashError('TIMEOUT', 'no OHAI greeting from the stub');

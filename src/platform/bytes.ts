@@ -26,14 +26,15 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Latin-1 view of bytes: one char per byte, so string offsets are byte offsets. */
 export function latin1String(b: Uint8Array, start = 0, end = b.length): string {
-  let s = '';
-  // fromCharCode takes its bytes as arguments: bounded chunks stay under the engine's argument limit.
-  const CHUNK = 0x8000;
-  for (let i = start; i < end; i += CHUNK) {
-    s += String.fromCharCode(...b.subarray(i, Math.min(end, i + CHUNK)));
-  }
-  return s;
+  // Widened to UTF-16 code units, each byte is exactly one char (0..255 holds no surrogates). One
+  // decoder call is ~100x faster than String.fromCharCode over spread chunks on a 1.7 MB image, and
+  // 'latin1' itself cannot be used: TextDecoder maps it to windows-1252, which remaps 0x80-0x9F.
+  const wide = new Uint16Array(Math.max(0, end - start));
+  wide.set(b.subarray(start, end));
+  return UTF16.decode(wide);
 }
+
+const UTF16 = new TextDecoder('utf-16le');
 
 /** One byte per char (the low 8 bits): the inverse of latin1String. */
 export function latin1Bytes(s: string): Uint8Array {

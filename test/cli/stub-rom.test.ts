@@ -92,7 +92,8 @@ for (const chip of [ESP32, ESP8266] as ChipSpec[]) {
       assert.equal(flashed.imageBytes, image.length);
       assert.equal(flashed.stub, true);
       assert.equal(flashed.verified, true);
-      assert.equal(flashed.writtenBytes, image.length);
+      // Sectors of the bootloader area that blank flash already holds (0xFF padding) are skipped.
+      assert.ok(flashed.writtenBytes > image.length - 0x10000 && flashed.writtenBytes <= image.length, String(flashed.writtenBytes));
       stubMd5 = flashed.md5;
 
       // Sizes typed as esptool users do, upper-case hex included.

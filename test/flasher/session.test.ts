@@ -48,7 +48,9 @@ for (const chip of [ESP32, ESP8266]) {
       try {
         const r = await flashJob(s, image);
         assert.equal(r.address, chip.bootloaderOffset);
-        assert.equal(r.writtenBytes, image.length);
+        // Sectors of the bootloader area that already hold the file (0xFF padding on blank flash) are skipped.
+        assert.equal(r.writtenBytes + r.skippedBytes, image.length);
+        assert.ok(r.writtenBytes > image.length - 0x10000, String(r.writtenBytes));
         assert.deepEqual(board.flash.read(chip.bootloaderOffset, image.length), image);
         assert.equal(r.stub, stub);
         // ESP8266 ROM has no MD5: the result must say "not verified" rather than claim success.
