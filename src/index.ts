@@ -61,7 +61,6 @@ export {
 } from './flasher/flash-job.js';
 export { flashMany, ManyFlasher, targetSink, type BoardResult, type FlashManyOptions, type ManyTarget, type TargetEvent, type TargetSink } from './flasher/flash-many.js';
 export { SharedFirmware } from './flasher/shared-firmware.js';
-export { sharedDeflate, type SharedDeflate } from './flasher/shared-deflate.js';
 export type { FlashPart } from './flasher/parts.js';
 export { isStubFailure, type StubProvider } from './flasher/stub.js';
 export { strategyByName, type BeforeMode, type AfterMode, type ResetStrategy, type ResetStrategyName } from './flasher/reset.js';

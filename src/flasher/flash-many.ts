@@ -9,11 +9,9 @@ import { UpyflashError, asUpyflashError } from '../errors.js';
 import type { ProgressEvent, ProgressSink } from '../progress.js';
 import { Reporter } from '../progress.js';
 import type { Transport } from '../transport/transport.js';
-import { compressionStreamDeflate } from '../platform/deflate.js';
 import { type FlashJobInput, type FlashJobResult, runFlashJob } from './flash-job.js';
 import { type FlasherSession, type SessionOptions, connect } from './session.js';
 import { SharedFirmware } from './shared-firmware.js';
-import { type SharedDeflate, sharedDeflate } from './shared-deflate.js';
 
 /** A port to open (through FlashManyOptions.open), or a transport already open, named by its port. */
 export type ManyTarget = string | { readonly port: string; readonly transport: Transport };
@@ -69,14 +67,12 @@ export async function flashMany(targets: readonly ManyTarget[], options: FlashMa
 /** The engine behind flashMany, open to boards that arrive later (the CLI's --watch station). */
 export class ManyFlasher {
   readonly firmware: SharedFirmware;
-  readonly compression: SharedDeflate;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly live = new Set<Transport>();
 
   constructor(private readonly options: FlashManyOptions) {
     this.firmware = new SharedFirmware(options.job.firmware, options.job);
-    this.compression = sharedDeflate(options.session.deflate ?? compressionStreamDeflate);
     options.signal?.addEventListener('abort', () => this.abort(), { once: true });
   }
 
@@ -109,7 +105,8 @@ export class ManyFlasher {
     let seen: { chip?: string; mac?: string } = {};
     if (this.options.signal?.aborted) await transport.close().catch(() => undefined);
     try {
-      session = await connect(transport, { ...this.options.session, deflate: this.compression.deflate }, reporter);
+      // Every board gets the same PreparedFirmware, whose CompressedRegions compresses each region once.
+      session = await connect(transport, this.options.session, reporter);
       seen = await identify(session);
       emit({ target: port, type: 'identified', chip: seen.chip!, ...(seen.mac ? { mac: seen.mac } : {}) });
       const prepared = await this.firmware.forTarget(await session.describeTarget(), reporter);
