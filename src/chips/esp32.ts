@@ -26,6 +26,7 @@ export const ESP32: ChipSpec = {
   },
   stub: STUB_DIALECT,
   stubRestoresRomBaud: true,
+  stubUartMaxBaud: 5_000_000,
   stubFile: 'esp32.json',
   flashSizes: ESP32_FLASH_SIZES,
   flashFrequencies: ESP32_FLASH_FREQS,

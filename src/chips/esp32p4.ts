@@ -10,6 +10,7 @@ export const ESP32P4: ChipSpec = newerFamilyChip('esp32p4', {
   imageChipId: 18,
   bootloaderOffset: 0x2000,
   stubRestoresRomBaud: true,
+  stubUartMaxBaud: 5_000_000,
   // The stub file is for revision v3.0 and later; earlier silicon needs esptool-js's esp32p4-rev1.json (not read here).
   spiBase: 0x5008d000,
   // UART0 at 0x500CA000 (esptool UART_DATE_REG_ADDR = base + 0x8C); CLKDIV at base + 0x14.

@@ -8,6 +8,7 @@ export const ESP32S2: ChipSpec = newerFamilyChip('esp32s2', {
   imageChipId: 2,
   bootloaderOffset: 0x1000,
   stubRestoresRomBaud: true,
+  stubUartMaxBaud: 5_000_000,
   spiBase: 0x3f402000,
   uartClkdivReg: 0x3f400014,
   macReg: 0x3f41a044,

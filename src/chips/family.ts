@@ -9,6 +9,7 @@ export interface NewerChipFacts {
   /** esptool BOOTLOADER_FLASH_OFFSET; most of the family boots from 0x0. */
   readonly bootloaderOffset?: number;
   readonly stubRestoresRomBaud?: boolean;
+  readonly stubUartMaxBaud?: number;
   /** Chips whose flash clock comes from another source name the same nibbles differently. */
   readonly flashFrequencies?: Readonly<Record<string, number>>;
   /** Base of the SPI controller; the register offsets are the family's (newerSpi). */
@@ -44,6 +45,7 @@ export function newerFamilyChip(id: ChipId, facts: NewerChipFacts): ChipSpec {
     rom: NEWER_ROM_DIALECT,
     stub: STUB_DIALECT,
     ...(facts.stubRestoresRomBaud === undefined ? {} : { stubRestoresRomBaud: facts.stubRestoresRomBaud }),
+    ...(facts.stubUartMaxBaud === undefined ? {} : { stubUartMaxBaud: facts.stubUartMaxBaud }),
     stubFile: `${id}.json`,
     flashSizes: ESP32_FLASH_SIZES,
     flashFrequencies: facts.flashFrequencies ?? ESP32_FLASH_FREQS,

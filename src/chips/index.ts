@@ -12,6 +12,7 @@ import type { ChipId, ChipSpec } from './types.js';
 
 export type { ChipId, ChipSpec, LoaderDialect, SpiRegisters } from './types.js';
 export { ROM_MAGIC_REG } from './types.js';
+export { ROM_UART_MAX_BAUD, uartMaxBaud } from './uart.js';
 export { STUB_DIALECT } from './dialects.js';
 export { SPI_USER_COMMAND } from './spi-bits.js';
 

@@ -111,6 +111,14 @@ export interface ChipSpec {
    */
   readonly stubRestoresRomBaud?: boolean;
   /**
+   * The fastest rate the flasher stub's UART can run, where the stub raises the UART's source clock
+   * (esp-flasher-stub v1.2 src/main.c: ESP32, ESP32-S2, ESP32-P4 go from the 40 MHz crystal to an
+   * 80 MHz APB clock). A UART divides its source clock by at least 16: esp-idf's SOC_UART_BITRATE_MAX
+   * is 5 Mbit/s on 80 MHz parts and 2.5 Mbit/s on the ESP32-C2, whose UART runs from 40 MHz. Undefined:
+   * the stub keeps the ROM's clock, so the ROM's ceiling (ROM_UART_MAX_BAUD) holds for it too.
+   */
+  readonly stubUartMaxBaud?: number;
+  /**
    * The crystal the ROM's CHANGE_BAUDRATE computes the divider for, where it can differ from the real
    * one: a fixed belief (ESP32-C2: 40 MHz even on 26 MHz parts, esptool targets/esp32c2.py change_baud)
    * or a register field (ESP32-C5: PCR_SYSCLK_CONF bits 24..30). The ROM is then asked for

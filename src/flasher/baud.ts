@@ -11,7 +11,16 @@ export const SYNC_BAUD = 115200;
 /** Rate used after sync unless --baud says otherwise. */
 export const DEFAULT_FAST_BAUD = 921600;
 /** Where the flasher falls back to, in order, when a rate does not work on this cable. */
-export const FALLBACK_BAUDS = [2000000, 1500000, 921600, 460800, 230400, 115200] as const;
+export const FALLBACK_BAUDS = [4000000, 3000000, 2000000, 1500000, 921600, 460800, 230400, 115200] as const;
+
+/**
+ * `wanted` where the UART can run it, else the fastest fallback rate under `ceiling` (a chip's UART
+ * ceiling, chips/uart.ts): asking the ROM for 4 Mbaud would only garble the line.
+ */
+export function fitUnder(wanted: number, ceiling: number): number {
+  if (wanted <= ceiling) return wanted;
+  return FALLBACK_BAUDS.find((b) => b <= ceiling) ?? SYNC_BAUD;
+}
 
 const SETTLE_MS = 50;
 const PROOF_TRIES = 2;

@@ -37,30 +37,44 @@ export function fileMd5(bytes: Uint8Array): string {
 /** Granularity inside a chunk that is not a whole 64 KiB block (the stub erases those sector by sector). */
 export const COMPARE_SECTOR = 0x1000;
 
+/** What the caller of changedRanges already knows. */
+export interface CompareOptions {
+  readonly onChunk?: (done: number, total: number) => void;
+  /** The flash's MD5 over the whole span, when it was already asked for (so it is not asked twice). */
+  readonly wholeFlashMd5?: string;
+}
+
 /**
  * Which parts of `image` (to be written at `address`) differ from the flash, compared per 64 KiB chunk
  * aligned to the flash's 64 KiB blocks (so the bootloader area before the app is a chunk of its own and
  * a new app does not drag it along), and merged where neighbours both differ. A differing chunk that is
  * not a whole block (the bootloader area, the image's tail) is narrowed to the 4 KiB sectors that
  * differ: the stub erases such chunks sector by sector, so every unchanged sector skipped saves its
- * erase. One MD5 of the whole span first: an unchanged image costs a single round trip.
+ * erase. One MD5 of the whole span first: an unchanged image costs a single round trip, and so does an
+ * erased flash (its MD5 is that of 0xFF bytes), where only the image's own 0xFF sectors already match.
  */
 export async function changedRanges(
   link: LoaderLink,
   image: Uint8Array,
   address: number,
   within: Range = { offset: address, length: image.length },
-  onChunk?: (done: number, total: number) => void,
+  opts: CompareOptions = {},
 ): Promise<Range[]> {
   const slice = (r: Range) => image.subarray(r.offset - address, r.offset - address + r.length);
   const differs = async (r: Range) => (await flashMd5(link, r)) !== fileMd5(slice(r));
-  if (!(await differs(within))) return [];
+  const whole = opts.wholeFlashMd5 ?? (await flashMd5(link, within));
+  if (whole === fileMd5(slice(within))) return [];
   const out: Range[] = [];
   const add = (r: Range) => {
     const last = out[out.length - 1];
     if (last && last.offset + last.length === r.offset) out[out.length - 1] = { offset: last.offset, length: last.length + r.length };
     else out.push(r);
   };
+  if (whole === erasedMd5(within.length)) {
+    for (const sector of sectorsOf(within)) if (!isErased(slice(sector))) add(sector);
+    opts.onChunk?.(within.length, within.length);
+    return out;
+  }
   const end = within.offset + within.length;
   for (let at = within.offset; at < end; ) {
     const next = Math.min(end, (Math.floor(at / COMPARE_CHUNK) + 1) * COMPARE_CHUNK);
@@ -70,20 +84,43 @@ export async function changedRanges(
       else for (const sector of await changedSectors(chunk, differs)) add(sector);
     }
     at = next;
-    onChunk?.(at - within.offset, within.length);
+    opts.onChunk?.(at - within.offset, within.length);
+  }
+  return out;
+}
+
+const erasedMd5s = new Map<number, string>();
+
+/** MD5 of `length` bytes of erased flash (0xFF), as the chip reports it for an erased span. */
+export function erasedMd5(length: number): string {
+  let hex = erasedMd5s.get(length);
+  if (hex === undefined) {
+    hex = fileMd5(new Uint8Array(length).fill(0xff));
+    erasedMd5s.set(length, hex);
+  }
+  return hex;
+}
+
+function isErased(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0xff) return false;
+  return true;
+}
+
+/** `r` cut at the flash's 4 KiB sector boundaries. */
+function sectorsOf(r: Range): Range[] {
+  const out: Range[] = [];
+  const end = r.offset + r.length;
+  for (let at = r.offset; at < end; ) {
+    const next = Math.min(end, (Math.floor(at / COMPARE_SECTOR) + 1) * COMPARE_SECTOR);
+    out.push({ offset: at, length: next - at });
+    at = next;
   }
   return out;
 }
 
 async function changedSectors(chunk: Range, differs: (r: Range) => Promise<boolean>): Promise<Range[]> {
   const out: Range[] = [];
-  const end = chunk.offset + chunk.length;
-  for (let at = chunk.offset; at < end; ) {
-    const next = Math.min(end, (Math.floor(at / COMPARE_SECTOR) + 1) * COMPARE_SECTOR);
-    const sector = { offset: at, length: next - at };
-    if (await differs(sector)) out.push(sector);
-    at = next;
-  }
+  for (const sector of sectorsOf(chunk)) if (await differs(sector)) out.push(sector);
   return out;
 }
 

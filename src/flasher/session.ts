@@ -1,11 +1,11 @@
-import { type ChipSpec, ROM_MAGIC_REG } from '../chips/index.js';
+import { type ChipSpec, ROM_MAGIC_REG, uartMaxBaud } from '../chips/index.js';
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import { Reporter } from '../progress.js';
 import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
 import { type Command, commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import type { Transport } from '../transport/transport.js';
-import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud } from './baud.js';
+import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud, fitUnder } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { COMPARE_CHUNK, type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
@@ -178,6 +178,9 @@ export class FlasherSession {
   private baudSettled = false;
   /** The rate the last change settled on. */
   private agreedBaud: number | undefined;
+  /** What the first change of the job asked for (agreedBaud below it means the link stepped down). */
+  private askedBaud: number | undefined;
+  private autoReported = false;
   private closed = false;
   private flashId: FlashId | undefined;
   private readonly deflate: Deflate;
@@ -295,8 +298,9 @@ export class FlasherSession {
     for (let attempt = 1; ; attempt++) {
       try {
         await runStub(this.link, this.chip, image, this.reporter, restoresAfter ? startedAtRomRate(SYNC_BAUD) : undefined);
-        // The stub went back to the recorded rate: the fast rate is agreed again, through the stub.
-        if (restoresAfter && this.transport.baud === SYNC_BAUD) this.baudSettled = false;
+        // The rate is agreed again through the stub: it may have gone back to the recorded rate, and a
+        // stub that raises the UART clock runs rates the ROM could not.
+        this.baudSettled = false;
         this.stubActive = true;
         this.reporter.info('Stub running');
         await this.setFlashParams();
@@ -362,8 +366,11 @@ export class FlasherSession {
   }
 
   /**
-   * Moves to the fast rate once (921600 by default, or --baud); every change proves itself with a round
-   * trip before it is relied on, and a rate that does not hold is undone (baud.ts).
+   * Moves to the fast rate (921600 by default, --baud, or what --baud auto picked), capped at what the
+   * chip's UART can run with the loader that is running (chips/uart.ts): before the stub that is the
+   * ROM's ceiling, and a stub that raises the UART clock is asked for the rest once it runs. Every change
+   * proves itself with a round trip before it is relied on, and a rate that does not hold is undone
+   * (baud.ts).
    */
   async ensureBaud(): Promise<void> {
     if (this.baudSettled) return;
@@ -374,20 +381,41 @@ export class FlasherSession {
     if (!this.transport.capabilities.baudRate && !exact) return;
     const auto = exact ? undefined : this.opts.autoBaud;
     if (auto?.candidates === 'native') {
-      this.reporter.info(`--baud auto: ${auto.bridgeName} has no UART, so the baud rate does not matter; staying at ${this.transport.baud}.`);
+      if (!this.autoReported) {
+        this.reporter.info(`--baud auto: ${auto.bridgeName} has no UART, so the baud rate does not matter; staying at ${this.transport.baud}.`);
+      }
+      this.autoReported = true;
       return;
     }
     const autoFirst = auto ? firstAutoRate(auto) : undefined;
-    // A second change (through a stub that went back to the recorded rate) asks for what the first settled on.
-    const firstChange = this.agreedBaud === undefined;
-    const target = this.agreedBaud ?? this.opts.baud ?? autoFirst ?? DEFAULT_FAST_BAUD;
-    if (target === this.transport.baud) return;
-    if (!this.transport.capabilities.baudRate) {
-      this.reporter.info(`${this.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
+    const wanted = this.opts.baud ?? autoFirst ?? DEFAULT_FAST_BAUD;
+    const ceiling = uartMaxBaud(this.chip, this.stubActive);
+    // A rate that stepped down earlier in this job (the ROM's change, before the stub went back to the
+    // sync rate, or a mid-job slow-down) is as fast as this link goes.
+    const steppedDown = this.agreedBaud !== undefined && this.askedBaud !== undefined && this.agreedBaud < this.askedBaud;
+    const target = steppedDown ? this.agreedBaud! : fitUnder(wanted, ceiling);
+    // The last change of the job: the stub runs, or none will come that goes back to the sync rate.
+    const final = this.stubActive || !this.stubPlanned || !this.chip.stubRestoresRomBaud;
+    if (exact && final && target < wanted && !steppedDown) {
+      this.reporter.warn(`${wanted} baud is beyond the ${this.chip.name}'s UART in download mode (at most ${ceiling}); using ${target} baud.`);
     }
-    this.reporter.phase('baud', `Changing baud rate to ${target}...`);
-    this.agreedBaud = await changeBaud(this.link, target, this.baudOptions(exact), this.reporter);
-    if (auto && firstChange) await this.reportAutoBaud(auto, target, autoFirst);
+    if (target !== this.transport.baud) {
+      if (!this.transport.capabilities.baudRate) {
+        this.reporter.info(`${this.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
+      }
+      this.reporter.phase('baud', `Changing baud rate to ${target}...`);
+      if (!steppedDown) this.askedBaud = target;
+      this.agreedBaud = await changeBaud(this.link, target, this.baudOptions(exact && target === wanted), this.reporter);
+    }
+    if (auto && final && !this.autoReported) {
+      this.autoReported = true;
+      await this.reportAutoBaud(auto, fitUnder(autoFirst ?? wanted, uartMaxBaud(this.chip, this.stubActive)), autoFirst);
+    }
+  }
+
+  /** The stub will still be uploaded in this session (so a later baud change can follow it). */
+  private get stubPlanned(): boolean {
+    return !this.stubActive && this.opts.stub !== false && Boolean(this.opts.stubProvider) && !this.detection.secureDownload;
   }
 
   private baudOptions(exact: boolean): BaudOptions {
@@ -465,18 +493,23 @@ export class FlasherSession {
   private async reportAutoBaud(auto: AutoBaud, target: number, first: number | undefined): Promise<void> {
     const rate = this.agreedBaud ?? this.transport.baud;
     const fastest = auto.candidates === 'native' ? undefined : auto.candidates[0];
+    const chipCapped = first !== undefined && target < first;
     const why =
       rate !== target
         ? `${target} did not hold on ${auto.bridgeName}, stepped down`
-        : first !== fastest
-          ? `what worked on ${auto.bridgeName} last time`
-          : auto.bridgeKey === 'unknown'
-            ? `the default for ${auto.bridgeName}`
-            : `the fastest ${auto.bridgeName} is known to carry`;
+        : chipCapped
+          ? `the fastest the ${this.chip.name}'s UART runs in download mode; ${auto.bridgeName} carries ${first}`
+          : first !== fastest
+            ? `what worked on ${auto.bridgeName} last time`
+            : auto.bridgeKey === 'unknown'
+              ? `the default for ${auto.bridgeName}`
+              : `the fastest ${auto.bridgeName} is known to carry`;
     this.reporter.info(`--baud auto: ${rate} baud (${why})`);
-    // An unknown bridge is a different device each time: nothing worth remembering.
-    if (auto.bridgeKey !== 'unknown') await auto.memory?.remember(auto.bridgeKey, rate);
+    // What the bridge carries is worth remembering; a slower chip's ceiling is not (the next board on
+    // this bridge may be faster). An unknown bridge is a different device each time.
+    if (auto.bridgeKey !== 'unknown' && (rate !== target || !chipCapped)) await auto.memory?.remember(auto.bridgeKey, rate);
   }
+
 
   private get canVerify(): boolean {
     return Boolean(this.link.dialect?.supportsMd5) && !this.detection.secureDownload;
@@ -546,18 +579,30 @@ export class FlasherSession {
     return data.length;
   }
 
-  /** The 64 KiB regions of every part that differ from the flash; all of it when this loader cannot tell. */
+  /**
+   * The 64 KiB regions of every part that differ from the flash; all of it when this loader cannot tell.
+   * One MD5 per part through whatever loader is up says whether anything differs at all (an unchanged
+   * image needs no stub and no rate change); only then are the stub and the fast rate brought up, so
+   * the chunk-by-chunk comparison's round trips are short, and they are needed for the write anyway.
+   */
   private async changedParts(parts: readonly FlashPart[]): Promise<Range[]> {
     if (!this.canVerify) await this.ensureStub();
     if (!this.canVerify) return parts.map(partRange);
     this.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
     const total = sumRanges(parts.map(partRange));
+    const wholes: string[] = [];
+    for (const p of parts) wholes.push(await this.md5WithRetry(partRange(p)));
     const todo: Range[] = [];
-    let base = 0;
-    for (const p of parts) {
-      const onChunk = (done: number) => this.reporter.progress('compare', base + done, total);
-      todo.push(...(await changedRanges(this.link, p.bytes, p.address, partRange(p), onChunk)));
-      base += p.bytes.length;
+    if (parts.some((p, i) => wholes[i] !== fileMd5(p.bytes))) {
+      await this.ensureStub();
+      await this.ensureBaud();
+      this.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
+      let base = 0;
+      for (const [i, p] of parts.entries()) {
+        const onChunk = (done: number) => this.reporter.progress('compare', base + done, total);
+        todo.push(...(await changedRanges(this.link, p.bytes, p.address, partRange(p), { onChunk, wholeFlashMd5: wholes[i]! })));
+        base += p.bytes.length;
+      }
     }
     const skipped = total - sumRanges(todo);
     const md5 = parts.map((p) => fileMd5(p.bytes)).join(', ');

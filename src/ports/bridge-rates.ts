@@ -128,10 +128,13 @@ export const BRIDGE_RATE_FACTS: readonly BridgeRateFacts[] = [
 ];
 
 /**
- * Rates the ESP ROM loader and the flasher stub both accept for CHANGE_BAUDRATE, slowest first. 115200 is
- * where every session starts; the rest are the rates esptool users pass.
+ * Rates worth asking CHANGE_BAUDRATE for, slowest first. 115200 is where every session starts; the rest
+ * are the rates esptool users pass, up to 2 Mbaud, which every ROM loader's UART can run (chips/uart.ts),
+ * and 3 and 4 Mbaud, which only a stub that raises the UART clock can (the ESP32's 80 MHz UART clock
+ * divides to exactly 4 Mbaud, below the 5 Mbit/s SOC_UART_BITRATE_MAX). The flasher caps these at the
+ * chip's ceiling; this list is about the bridge.
  */
-export const ESP_CANDIDATE_BAUDS: readonly number[] = [115_200, 230_400, 460_800, 921_600, 1_500_000, 2_000_000];
+export const ESP_CANDIDATE_BAUDS: readonly number[] = [115_200, 230_400, 460_800, 921_600, 1_500_000, 2_000_000, 3_000_000, 4_000_000];
 
 /** Facts for a part id, e.g. from `--bridge ch340`. */
 export function bridgeRateFactsById(part: string): BridgeRateFacts | undefined {

@@ -41,6 +41,13 @@ export interface BoardChip {
   readonly uartClkdivReg: number;
   /** UART source clock / crystal in the ROM loader (esptool XTAL_CLK_DIVIDER: ESP8266 2, others 1). */
   readonly uartClockPerXtal: number;
+  /**
+   * The UART's source clock in the ROM loader, MHz: the crystal (40 MHz on most of the family, 32 on the
+   * H2, 48 on the C5), times two on the ESP8266. A UART divides by at least 16 (esp-idf
+   * SOC_UART_BITRATE_MAX: 5 Mbit/s from 80 MHz, 2.5 Mbit/s on the C2's 40 MHz), so a rate above
+   * clock/16 cannot be set: the divider bottoms out and the line runs at clock/16 instead.
+   */
+  readonly romUartClockMHz: number;
   /** GET_SECURITY_INFO carries chip_id and eco_version (20 bytes) or not (ESP32-S2: 12 bytes). */
   readonly securityInfoHasChipId: boolean;
   /** chip_id in GET_SECURITY_INFO. */
@@ -62,6 +69,8 @@ export interface BoardChip {
    * defined(ESP32P4)`, stub_lib_uart_rominit_get_baudrate / _set_baudrate).
    */
   readonly flasherStubResetsUartToRomBaud: boolean;
+  /** Where it does, the UART's source clock afterwards: the 80 MHz APB clock (esp-stub-lib clock.c: CPU from the PLL). */
+  readonly stubUartClockMHz?: number;
   readonly messages: RomMessages;
   /**
    * Where the ROM's flash boot reads the second-stage bootloader (ESP8266, S3, C3, C6: 0x0; ESP32, S2:
@@ -134,6 +143,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: { 0x6000021c: 0x00000004 },
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 2,
+    romUartClockMHz: 52,
     securityInfoHasChipId: false,
     securityChipId: 0,
     flasherStubResetsUartToRomBaud: false,
@@ -152,10 +162,12 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: { 0x3ff6607c: 0x96042000, 0x3ff44038: 0x0000000f },
     uartClkdivReg: 0x3ff40014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 40,
     securityInfoHasChipId: true,
     securityChipId: 0,
     romBaudRecordReg: 0x3ffe019c,
     flasherStubResetsUartToRomBaud: true,
+    stubUartClockMHz: 80,
     messages: ROM_MESSAGES.esp32,
     bootOffset: 0x1000,
     bootHeaderBytes: 24,
@@ -169,9 +181,11 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: {},
     uartClkdivReg: 0x3f400014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 40,
     securityInfoHasChipId: false,
     securityChipId: 2,
     flasherStubResetsUartToRomBaud: true,
+    stubUartClockMHz: 80,
     messages: ROM_MESSAGES.esp32s2,
     bootOffset: 0x1000,
     bootHeaderBytes: 24,
@@ -186,6 +200,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: {},
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 40,
     securityInfoHasChipId: true,
     securityChipId: 9,
     flasherStubResetsUartToRomBaud: false,
@@ -204,6 +219,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: { 0x60002018: 0x000000c0 },
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 40,
     securityInfoHasChipId: true,
     securityChipId: 5,
     flasherStubResetsUartToRomBaud: false,
@@ -221,6 +237,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: {},
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 40,
     securityInfoHasChipId: true,
     securityChipId: 13,
     flasherStubResetsUartToRomBaud: false,
@@ -238,6 +255,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: {},
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 40,
     securityInfoHasChipId: true,
     securityChipId: 12,
     flasherStubResetsUartToRomBaud: false,
@@ -256,6 +274,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: { 0x60096110: 48 << 24 },
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 48,
     securityInfoHasChipId: true,
     securityChipId: 23,
     flasherStubResetsUartToRomBaud: false,
@@ -274,6 +293,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: {},
     uartClkdivReg: 0x60000014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 32,
     securityInfoHasChipId: true,
     securityChipId: 16,
     flasherStubResetsUartToRomBaud: false,
@@ -291,14 +311,21 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romRegisters: {},
     uartClkdivReg: 0x500ca014,
     uartClockPerXtal: 1,
+    romUartClockMHz: 40,
     securityInfoHasChipId: true,
     securityChipId: 18,
     flasherStubResetsUartToRomBaud: true,
+    stubUartClockMHz: 80,
     messages: ROM_MESSAGES.esp32p4,
     bootOffset: 0x2000,
     bootHeaderBytes: 24,
   },
 };
+
+/** A UART divides its source clock by at least 16 (see romUartClockMHz). */
+export function uartCeiling(clockMHz: number): number {
+  return (clockMHz * 1_000_000) / 16;
+}
 
 export function boardChip(id: ChipId): BoardChip {
   return BOARD_CHIPS[id];

@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ESP32 } from '../../src/chips/index.js';
+import { ESP32, ESP32C3 } from '../../src/chips/index.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { startBoardProcess } from '../../harness/board-process.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
@@ -33,15 +33,40 @@ async function flashVia(bridge: string, extra: readonly string[], fw: string, en
   return { result: cliJson<{ baud: number; verified: boolean }>(r).result!, autoLines, stderr: r.stderr };
 }
 
-test('--baud auto on a CH343 picks 2000000, says so in one line and remembers it', async () => {
+test('--baud auto on a CH343 picks 4000000 for an ESP32 (its stub runs the UART from 80 MHz), says so in one line and remembers it', async () => {
   const { dir, fw, env } = await setup();
   const { result, autoLines, stderr } = await flashVia('ch343', [], fw, env);
-  assert.equal(result.baud, 2000000, stderr);
+  assert.equal(result.baud, 4000000, stderr);
   assert.equal(result.verified, true);
   assert.equal(autoLines.length, 1, stderr);
-  assert.match(autoLines[0]!, /2000000 baud \(the fastest CH343 is known to carry\)/);
+  assert.match(autoLines[0]!, /4000000 baud \(the fastest CH343 is known to carry\)/);
   const memory = JSON.parse(await readFile(join(dir, 'cache', 'baud-rates.json'), 'utf8'));
-  assert.equal(memory.ch343.baud, 2000000);
+  assert.equal(memory.ch343.baud, 4000000);
+});
+
+test('an ESP32-C3 behind the same CH343 gets 2000000, the fastest its UART runs in download mode, and the bridge memory keeps 4000000', async () => {
+  const { dir, env } = await setup();
+  const fw = join(dir, 'ESP32_GENERIC_C3-test.bin');
+  await writeFile(fw, buildSampleFirmware({ chip: ESP32C3, appBytes: 40_000 }));
+  // An ESP32 on this bridge ran at 4000000 before.
+  await mkdir(join(dir, 'cache'), { recursive: true });
+  await writeFile(join(dir, 'cache', 'baud-rates.json'), JSON.stringify({ ch343: { baud: 4000000 } }));
+  const board = await startBoardProcess({ chip: 'esp32c3', args: ['--bridge', 'ch343'] });
+  cleanup(async () => void (await board.stop()));
+  const r = await runCli(['--json', 'flash', fw, '--port', `${board.rfc2217}?bridge=ch343`, '--no-boot-check', '--after', 'no-reset'], { env });
+  assert.equal(r.code, 0, describeRun(r));
+  assert.equal(cliJson<{ baud: number }>(r).result!.baud, 2000000, r.stderr);
+  const autoLines = r.stderr.split('\n').filter((l) => l.includes('--baud auto'));
+  assert.equal(autoLines.length, 1, r.stderr);
+  assert.match(autoLines[0]!, /2000000 baud \(the fastest the ESP32-C3's UART runs in download mode; CH343 carries 4000000\)/);
+  assert.ok(!/did not hold/.test(r.stderr), r.stderr);
+  assert.equal(JSON.parse(await readFile(join(dir, 'cache', 'baud-rates.json'), 'utf8')).ch343.baud, 4000000);
+
+  // An exact --baud beyond the chip's UART is lowered with one warning instead of garbling the line.
+  const exact = await runCli(['--json', 'flash', fw, '--port', board.rfc2217, '--baud', '3000000', '--no-skip', '--no-boot-check', '--after', 'no-reset'], { env });
+  assert.equal(exact.code, 0, describeRun(exact));
+  assert.equal(cliJson<{ baud: number }>(exact).result!.baud, 2000000, exact.stderr);
+  assert.match(exact.stderr, /3000000 baud is beyond the ESP32-C3's UART in download mode \(at most 2500000\); using 2000000 baud/);
 });
 
 test('--baud auto on a CH340 settles on 460800; where that does not hold it steps down once, with one line each, and the next job starts there', async () => {

@@ -42,16 +42,18 @@ test('CP210x: the product string tells CP2102N, CP2104 and CP2102 apart (they sh
   // No product string: the oldest part's limit, which the newer ones also carry.
   assert.equal(bridgeRateFacts(cp210x)?.part, 'cp2102');
   assert.deepEqual(bestBaudFor(cp210x), [921_600, 460_800, 230_400, 115_200]);
-  assert.deepEqual(bestBaudFor(cp210x, 'CP2102N USB to UART Bridge Controller'), [2_000_000, 1_500_000, 921_600, 460_800, 230_400, 115_200]);
+  assert.deepEqual(bestBaudFor(cp210x, 'CP2102N USB to UART Bridge Controller'), [3_000_000, 2_000_000, 1_500_000, 921_600, 460_800, 230_400, 115_200]);
   assert.deepEqual(bestBaudFor(cp210x, 'CP2104 USB to UART Bridge Controller'), [2_000_000, 1_500_000, 921_600, 460_800, 230_400, 115_200]);
 });
 
-test('fast parts get every candidate, fastest first; 115200 is always the last fallback', () => {
-  for (const part of ['ch343', 'ch9102', 'ft232r'] as const) {
+test('fast parts get every candidate they carry, fastest first; 115200 is always the last fallback', () => {
+  for (const part of ['ch343', 'ch9102'] as const) {
     const rates = bestBaudFor(part);
     assert.notEqual(rates, 'native');
     assert.deepEqual(rates, [...ESP_CANDIDATE_BAUDS].reverse(), part);
   }
+  // FT232R: 3 Mbaud at most (its data sheet), so 4 Mbaud is not offered.
+  assert.deepEqual(bestBaudFor('ft232r'), [...ESP_CANDIDATE_BAUDS].filter((b) => b <= 3_000_000).reverse());
   for (const f of BRIDGE_RATE_FACTS) {
     const rates = bestBaudFor(f);
     if (rates === 'native') continue;
@@ -70,5 +72,5 @@ test('an unknown bridge gets only the rates every listed part carries', () => {
   assert.deepEqual(bestBaudFor(undefined), [460_800, 230_400, 115_200]);
   // describePort -> bridge -> rates: the path a --baud auto caller takes from a listed port.
   const port = describePort({ path: '/dev/ttyUSB0', vid: '10c4', pid: 'ea60', product: 'CP2102N USB to UART Bridge Controller' });
-  assert.equal(bestBaudFor(port.bridge, port.product)[0], 2_000_000);
+  assert.equal(bestBaudFor(port.bridge, port.product)[0], 3_000_000);
 });

@@ -259,6 +259,19 @@ describe('UART rate when the stub starts', () => {
     assert.deepEqual(r.status(Op.CHANGE_BAUDRATE, u32le(921600, 115200)), [0, 0]);
     assert.deepEqual(r.host.bauds, [921600]);
   });
+  it('a UART divides its clock by at least 16: the ROM (40 MHz) cannot run 3 Mbaud, the ESP32 stub (80 MHz) runs 4 Mbaud, the C3 stub (no clock boost) cannot', () => {
+    const rom = new Rig(ESP32);
+    rom.raw(Op.CHANGE_BAUDRATE, u32le(3_000_000, 0));
+    assert.deepEqual(rom.host.bauds, [2_500_000], 'the divider bottoms out at 40 MHz / 16');
+    const esp32 = new Rig(ESP32);
+    esp32.uploadEsptoolJsStub();
+    assert.deepEqual(esp32.status(Op.CHANGE_BAUDRATE, u32le(4_000_000, 115200)), [0, 0]);
+    assert.deepEqual(esp32.host.bauds, [4_000_000]);
+    const c3 = new Rig(ESP32C3);
+    c3.uploadEsptoolJsStub();
+    c3.status(Op.CHANGE_BAUDRATE, u32le(3_000_000, 115200));
+    assert.deepEqual(c3.host.bauds, [2_500_000]);
+  });
 });
 
 describe('legacy stub behaviour (esptool v4)', { skip: noTraces }, () => {

@@ -1,6 +1,6 @@
 import type { ChipSpec } from '../../chips/types.js';
 import type { ChipIdentity } from '../chip-identity.js';
-import type { BoardChip } from '../chips.js';
+import { type BoardChip, uartCeiling } from '../chips.js';
 import type { FlashMemory } from '../flash-memory.js';
 import { RamUpload } from './ram-upload.js';
 import { RegisterModel } from './registers.js';
@@ -44,6 +44,8 @@ export class LoaderCore {
   readonly regs: RegisterModel;
   /** The UART's current rate. */
   uartBaud: number;
+  /** The fastest rate the UART's divider can reach from its current source clock (chips.ts uartCeiling). */
+  uartMaxBaud: number;
   /** When the chip last sent something (a host that waits for replies sends nothing before it). */
   lastSendAt = Number.NEGATIVE_INFINITY;
   private busy = false;
@@ -60,6 +62,7 @@ export class LoaderCore {
     readonly initialBaud: number,
   ) {
     this.uartBaud = initialBaud;
+    this.uartMaxBaud = uartCeiling(board.romUartClockMHz);
     this.regs = new RegisterModel(chip, board, identity, initialBaud);
     this.clock.reset(host.now());
   }
@@ -72,6 +75,7 @@ export class LoaderCore {
   reset(): void {
     this.generation++;
     this.uartBaud = this.initialBaud;
+    this.uartMaxBaud = uartCeiling(this.board.romUartClockMHz);
     this.busy = false;
     this.halted = false;
     this.regs.reset();
@@ -117,11 +121,20 @@ export class LoaderCore {
     });
   }
 
-  /** The UART switches rate once what was sent before has gone out. */
+  /**
+   * The UART switches rate once what was sent before has gone out. Past the divider's limit it runs at
+   * the fastest rate it can reach, which is not what the host was told: the line garbles.
+   */
   changeBaud(baud: number): void {
-    this.regs.setBaud(baud);
-    this.uartBaud = baud;
-    this.atCursor(() => this.host.changeBaud(baud));
+    const runs = Math.min(baud, this.uartMaxBaud);
+    this.regs.setBaud(runs);
+    this.uartBaud = runs;
+    this.atCursor(() => this.host.changeBaud(runs));
+  }
+
+  /** The UART's source clock changed (a stub raised it): its divider reaches this far now. */
+  setUartClock(clockMHz: number): void {
+    this.uartMaxBaud = uartCeiling(clockMHz);
   }
 
   leaveDownloadMode(): void {

@@ -238,6 +238,8 @@ export class RomLoader implements LoaderRoom {
     const [addr, size] = words(cmd.data, 2);
     if (addr! + size! > this.core.flash.size) return this.reply(cmd.op, ROM_ERR.FLASH_READ);
     const digest = md5(this.core.flash.read(addr!, size!));
+    // The ROM reads every byte through the SPI controller first (its MD5 arithmetic is not modeled).
+    this.core.clock.flashBlocking(this.core.flash.readTimeMs(size!));
     this.replyValue = 0;
     this.reply(cmd.op, 0, new TextEncoder().encode(toHex(digest)));
   }

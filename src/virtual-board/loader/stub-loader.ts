@@ -65,6 +65,8 @@ export class StubLoader implements LoaderRoom {
   start(): void {
     const core = this.core;
     if (this.family.resetsUartToRomBaud && core.board.flasherStubResetsUartToRomBaud) {
+      // stub_lib_clock_init raises the UART's source clock first, then the divider is set for the ROM's baud.
+      if (core.board.stubUartClockMHz !== undefined) core.setUartClock(core.board.stubUartClockMHz);
       const rom = core.regs.romRecordedBaud || 115200;
       if (rom !== core.uartBaud) core.changeBaud(rom);
     }
@@ -293,7 +295,10 @@ export class StubLoader implements LoaderRoom {
     if (cmd.data.length !== 16) return this.reply(cmd.op, STUB_ERR.BAD_DATA_LEN);
     const [addr, size] = words(cmd.data, 2);
     if (addr! + size! > this.core.flash.size) return this.reply(cmd.op, this.family.md5ReadError);
-    this.reply(cmd.op, OK, md5(this.core.flash.read(addr!, size!)));
+    const digest = md5(this.core.flash.read(addr!, size!));
+    // Every byte crosses the SPI bus before the reply (the MD5 arithmetic itself is not modeled).
+    this.core.clock.flashBlocking(this.core.flash.readTimeMs(size!));
+    this.reply(cmd.op, OK, digest);
   }
 
   /** Sectors up to a 64 KiB boundary, then blocks while more than one is left, then sectors. */
