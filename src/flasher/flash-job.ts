@@ -18,7 +18,7 @@ import type { Reporter } from '../progress.js';
 import { type BootInfo, bootCheck } from '../repl/boot-check.js';
 import type { Transport } from '../transport/transport.js';
 import { checkAppsAgainstFlashTable } from './flash-table-check.js';
-import { CompressedRegions } from './compressed-cache.js';
+import { CompressedRegions, type CompressedStore } from './compressed-cache.js';
 import type { FlashPart } from './parts.js';
 import { checkPlainImageBootable, checkSecureDownloadJob } from './security.js';
 import type { AfterMode } from './reset.js';
@@ -54,6 +54,8 @@ export interface PrepareOptions {
   readonly forceAddress?: boolean;
   /** Unset fields take the chip's defaults (ESP8266: size `detect`). */
   readonly flashParams?: FlashParams;
+  /** Where compressed regions outlive the job (Node: the cache folder); without it they live as long as the prepared firmware. */
+  readonly compressedStore?: CompressedStore;
 }
 
 /** A firmware checked and patched for one target: what gets written, part by part. */
@@ -104,7 +106,7 @@ export function prepareFirmware(
     warnings: checked.warnings,
     flashParams: patched.description,
     flashParamsChanged: patched.changed,
-    compressed: new CompressedRegions(),
+    compressed: new CompressedRegions(options.compressedStore),
   };
 }
 
@@ -144,7 +146,7 @@ function prepareParts(
     warnings: checked.warnings,
     flashParams: patched.description,
     flashParamsChanged: patched.changed,
-    compressed: new CompressedRegions(),
+    compressed: new CompressedRegions(options.compressedStore),
   };
 }
 

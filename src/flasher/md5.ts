@@ -42,6 +42,8 @@ export interface CompareOptions {
   readonly onChunk?: (done: number, total: number) => void;
   /** The flash's MD5 over the whole span, when it was already asked for (so it is not asked twice). */
   readonly wholeFlashMd5?: string;
+  /** The image's MD5 over the whole span, when already computed (~20 ms per 1.7 MB on the host). */
+  readonly wholeFileMd5?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function changedRanges(
   const slice = (r: Range) => image.subarray(r.offset - address, r.offset - address + r.length);
   const differs = async (r: Range) => (await flashMd5(link, r)) !== fileMd5(slice(r));
   const whole = opts.wholeFlashMd5 ?? (await flashMd5(link, within));
-  if (whole === fileMd5(slice(within))) return [];
+  if (whole === (opts.wholeFileMd5 ?? fileMd5(slice(within)))) return [];
   const out: Range[] = [];
   const add = (r: Range) => {
     const last = out[out.length - 1];

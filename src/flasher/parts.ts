@@ -4,7 +4,7 @@
  * never straddle two parts, so each can be sliced out of the part it came from.
  */
 import { UpyflashError } from '../errors.js';
-import type { Range } from './md5.js';
+import { COMPARE_CHUNK, type Range } from './md5.js';
 import { formatSize } from './spi-flash.js';
 
 export interface FlashPart {
@@ -56,4 +56,15 @@ export function splitRanges(ranges: readonly Range[], size: number): Range[] {
 
 export function describeRanges(ranges: readonly Range[]): string {
   return ranges.map((r) => `0x${r.offset.toString(16)}+${formatSize(r.length)}`).join(', ');
+}
+
+/**
+ * The part of a span from its first 64 KiB flash block on: the region a job writes whole and compresses
+ * ahead (an app at 0x10000 is all body; the bootloader area before it is not). Undefined when the span
+ * ends before a block boundary.
+ */
+export function alignedBody(r: Range): Range | undefined {
+  const start = Math.ceil(r.offset / COMPARE_CHUNK) * COMPARE_CHUNK;
+  const end = r.offset + r.length;
+  return start < end ? { offset: start, length: end - start } : undefined;
 }

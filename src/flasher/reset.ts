@@ -27,15 +27,27 @@ export type AfterMode = 'hard-reset' | 'no-reset';
 
 export const SHORT_EN_DELAY_MS = 50;
 export const LONG_EN_DELAY_MS = 550;
+/**
+ * How long EN is held low. The chip needs 50 µs (ESP32 datasheet, power-up and reset timing: t_RST)
+ * and the bridge's transistor empties the capacitor on EN in well under a millisecond; esptool's 0.1 s
+ * is kept for the retries (with the long GPIO0 delay), so a board that wants more still gets it.
+ */
+export const EN_PULSE_MS = 20;
+export const ESPTOOL_EN_PULSE_MS = 100;
 
-/** Classic: DTR=0,RTS=1; wait 0.1; DTR=1,RTS=0; wait delay; DTR=0 (one line per esptool call). */
+/** The EN pulse that goes with a GPIO0 delay: short on first tries, esptool's on the slow retries. */
+function enPulseFor(enDelayMs: number): number {
+  return enDelayMs > SHORT_EN_DELAY_MS ? ESPTOOL_EN_PULSE_MS : EN_PULSE_MS;
+}
+
+/** Classic: DTR=0,RTS=1; wait (EN pulse); DTR=1,RTS=0; wait delay; DTR=0 (one line per esptool call). */
 export function classicReset(enDelayMs: number): ResetStrategy {
   return {
     name: 'classic',
     enDelayMs,
     steps: [
       { dtr: false, rts: false },
-      { dtr: false, rts: true, waitMs: 100 },
+      { dtr: false, rts: true, waitMs: enPulseFor(enDelayMs) },
       { dtr: true, rts: true },
       { dtr: true, rts: false, waitMs: enDelayMs },
       { dtr: false, rts: false },
@@ -51,7 +63,7 @@ export function unixTightReset(enDelayMs: number): ResetStrategy {
     steps: [
       { dtr: false, rts: false },
       { dtr: true, rts: true },
-      { dtr: false, rts: true, waitMs: 100 },
+      { dtr: false, rts: true, waitMs: enPulseFor(enDelayMs) },
       { dtr: true, rts: false, waitMs: enDelayMs },
       { dtr: false, rts: false },
     ],
@@ -73,9 +85,9 @@ export function usbJtagSerialReset(): ResetStrategy {
   };
 }
 
-/** Pulls EN low for 0.1 s with GPIO0 released: the chip boots the flashed firmware. */
+/** Pulls EN low (EN_PULSE_MS) with GPIO0 released: the chip boots the flashed firmware. */
 export const HARD_RESET: readonly ResetStep[] = [
-  { dtr: false, rts: true, waitMs: 100 },
+  { dtr: false, rts: true, waitMs: EN_PULSE_MS },
   { dtr: false, rts: false },
 ];
 

@@ -9,7 +9,7 @@ import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeB
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { COMPARE_CHUNK, type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
-import { type FlashPart, checkParts, describeRanges, partRange, sliceOf, sumRanges } from './parts.js';
+import { type FlashPart, alignedBody, checkParts, describeRanges, partRange, sliceOf, sumRanges } from './parts.js';
 import { readFlashRange } from './read.js';
 import { commandWithRetry } from './retry.js';
 import { type AfterMode, type BeforeMode, type ResetStrategy, hardReset as pulseReset } from './reset.js';
@@ -181,6 +181,7 @@ export class FlasherSession {
   /** What the first change of the job asked for (agreedBaud below it means the link stepped down). */
   private askedBaud: number | undefined;
   private autoReported = false;
+  private readonly partMd5s = new WeakMap<Uint8Array, string>();
   private closed = false;
   private flashId: FlashId | undefined;
   private readonly deflate: Deflate;
@@ -541,7 +542,7 @@ export class FlasherSession {
     // 4. Every byte of the image was either found equal by MD5 in the compare or verified by MD5 right
     //    after it was written (a mismatch throws), so no extra pass over the whole image is needed.
     this.reportVerified(parts);
-    const md5s = parts.map((p) => fileMd5(p.bytes));
+    const md5s = parts.map((p) => this.partMd5(p));
     const imageBytes = sumRanges(parts.map(partRange));
     return {
       chip: this.chip.name,
@@ -562,6 +563,13 @@ export class FlasherSession {
       baud: this.transport.baud,
       phases: this.phaseStats(),
     };
+  }
+
+  /** A part's MD5 on the host, computed once per job (the job never changes a part's bytes). */
+  private partMd5(p: FlashPart): string {
+    let hex = this.partMd5s.get(p.bytes);
+    if (hex === undefined) this.partMd5s.set(p.bytes, (hex = fileMd5(p.bytes)));
+    return hex;
   }
 
   private async partsOf(plan: FlashPlan): Promise<readonly FlashPart[]> {
@@ -593,19 +601,20 @@ export class FlasherSession {
     const wholes: string[] = [];
     for (const p of parts) wholes.push(await this.md5WithRetry(partRange(p)));
     const todo: Range[] = [];
-    if (parts.some((p, i) => wholes[i] !== fileMd5(p.bytes))) {
+    if (parts.some((p, i) => wholes[i] !== this.partMd5(p))) {
       await this.ensureStub();
       await this.ensureBaud();
       this.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
       let base = 0;
       for (const [i, p] of parts.entries()) {
         const onChunk = (done: number) => this.reporter.progress('compare', base + done, total);
-        todo.push(...(await changedRanges(this.link, p.bytes, p.address, partRange(p), { onChunk, wholeFlashMd5: wholes[i]! })));
+        const known = { wholeFlashMd5: wholes[i]!, wholeFileMd5: this.partMd5(p) };
+        todo.push(...(await changedRanges(this.link, p.bytes, p.address, partRange(p), { onChunk, ...known })));
         base += p.bytes.length;
       }
     }
     const skipped = total - sumRanges(todo);
-    const md5 = parts.map((p) => fileMd5(p.bytes)).join(', ');
+    const md5 = parts.map((p) => this.partMd5(p)).join(', ');
     if (todo.length === 0) this.reporter.info(`Flash already holds this image (MD5 ${md5}): nothing to write.`);
     else if (skipped > 0) this.reporter.info(`Skipping ${formatSize(skipped)} that already match; writing ${describeRanges(todo)}.`);
     return todo;
@@ -642,7 +651,7 @@ export class FlasherSession {
       return;
     }
     for (const p of parts) {
-      this.reporter.phase('verify', `Verified: MD5 ${fileMd5(p.bytes)} over ${formatSize(p.bytes.length)} at 0x${p.address.toString(16)}`);
+      this.reporter.phase('verify', `Verified: MD5 ${this.partMd5(p)} over ${formatSize(p.bytes.length)} at 0x${p.address.toString(16)}`);
     }
   }
 
@@ -829,11 +838,6 @@ export class FlasherSession {
 }
 
 /** A part's span from its first 64 KiB block boundary on (the app, after the bootloader area); undefined if none. */
-function alignedBody(r: Range): Range | undefined {
-  const start = Math.ceil(r.offset / COMPARE_CHUNK) * COMPARE_CHUNK;
-  const end = r.offset + r.length;
-  return start < end ? { offset: start, length: end - start } : undefined;
-}
 
 /**
  * Ranges cut where a part's aligned body starts, so the body is written as the region compressed ahead

@@ -28,12 +28,23 @@ export function bannerMachineString(boardName: string, mcuName: string): string 
 
 /** Searches `bytes` for both banner strings; undefined unless the version string is present. */
 export function findMicroPythonBanner(bytes: Uint8Array): MicroPythonBanner | undefined {
-  const text = latin1String(bytes);
-  const v = VERSION_RE.exec(text);
+  // Only the bytes around each anchor are turned into text: a whole 1.7 MB image as a string costs
+  // tens of milliseconds on every flash and every virtual-board boot.
+  let v: RegExpExecArray | null = null;
+  for (const at of occurrences(bytes, VERSION_ANCHOR)) {
+    v = VERSION_RE.exec(latin1String(bytes, at, Math.min(bytes.length, at + VERSION_WINDOW)));
+    if (v) break;
+  }
   if (!v) return undefined;
   let boardName = '';
   let mcuName = '';
-  for (const m of text.matchAll(MACHINE_RE)) {
+  for (const at of occurrences(bytes, MACHINE_ANCHOR)) {
+    const from = bytes.lastIndexOf(0, at);
+    if (from < 0 || at - from > MAX_BOARD_NAME + 1) continue;
+    const nul = bytes.indexOf(0, at + MACHINE_ANCHOR.length);
+    if (nul < 0 || nul - at > MACHINE_ANCHOR.length + MAX_MCU_TAIL) continue;
+    const m = new RegExp(MACHINE_RE.source).exec(latin1String(bytes, from, nul + 1));
+    if (!m) continue;
     // The board name never starts with a space or contains another NUL-separated fragment.
     // Firmware before v1.23 keeps the separator in the machine string ("; ESP module with ESP8266").
     const candidate = m[1]!.replace(/^; /, '');
@@ -43,4 +54,25 @@ export function findMicroPythonBanner(bytes: Uint8Array): MicroPythonBanner | un
     break;
   }
   return { version: v[1]!, buildDate: v[2]!, boardName, mcuName };
+}
+
+const VERSION_ANCHOR = latin1Anchor('MicroPython v');
+/** Long enough for the longest version string VERSION_RE takes, its date and the NUL. */
+const VERSION_WINDOW = 160;
+const MACHINE_ANCHOR = latin1Anchor(' with ESP');
+const MAX_BOARD_NAME = 96;
+const MAX_MCU_TAIL = 10;
+
+function latin1Anchor(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** Every position of `needle` in `hay`, in order (the first byte found natively, the rest compared). */
+function* occurrences(hay: Uint8Array, needle: Uint8Array): Generator<number> {
+  const first = needle[0]!;
+  for (let at = hay.indexOf(first); at >= 0 && at + needle.length <= hay.length; at = hay.indexOf(first, at + 1)) {
+    let i = 1;
+    while (i < needle.length && hay[at + i] === needle[i]) i++;
+    if (i === needle.length) yield at;
+  }
 }

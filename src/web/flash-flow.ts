@@ -11,6 +11,7 @@ import type { Deflate } from '../platform/deflate.js';
 import { connect, type FlasherSession, type FlashResult } from '../flasher/session.js';
 import type { ChipDetails } from '../flasher/detect.js';
 import type { StubProvider } from '../flasher/stub.js';
+import type { AutoBaud } from '../flasher/auto-baud.js';
 import type { BeforeMode } from '../flasher/reset.js';
 import { runFlashJob } from '../flasher/flash-job.js';
 import { UpyflashError } from '../errors.js';
@@ -37,8 +38,10 @@ export interface FlowOptions {
   /** Where the flasher stub comes from (the page bundles esptool-js's); without it the ROM loader is used. */
   readonly stubProvider?: StubProvider;
   readonly deflate?: Deflate;
-  /** Exact baud; undefined = the CLI's default (921600 with automatic fallback). */
+  /** Exact baud; undefined = `autoBaud`, as the CLI's --baud auto (921600 without it), with automatic fallback. */
   readonly baud?: number;
+  /** The rates the port's USB bridge is trusted with (flasher/auto-baud.ts), from Web Serial's USB ids. */
+  readonly autoBaud?: AutoBaud;
   /** How to reach download mode (esptool's --before); default-reset unless the port says otherwise. */
   readonly before?: BeforeMode;
 }
@@ -51,6 +54,7 @@ export async function connectBoard(transport: Transport, opts: FlowOptions, repo
       ...(opts.stubProvider ? { stubProvider: opts.stubProvider } : {}),
       ...(opts.deflate ? { deflate: opts.deflate } : {}),
       ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
+      ...(opts.autoBaud ? { autoBaud: opts.autoBaud } : {}),
       ...(opts.before ? { before: opts.before } : {}),
     },
     reporter,

@@ -7,7 +7,7 @@ import { type ActionId, ERRORS, type UpyflashError } from '../errors.js';
 
 export const PAGE_ACTIONS: Readonly<Record<ActionId, string>> = {
   'retry': 'Press Flash again.',
-  'lower-baud': 'Use a shorter or better USB cable and another USB port: this page always transfers at 921600 baud, lowering it automatically only when the board cannot change speed.',
+  'lower-baud': 'Use a shorter or better USB cable and another USB port: this page picks the fastest speed your USB adapter is known to carry and lowers it by itself when the line does not hold.',
   'no-reset': 'Hold the BOOT (IO0) button, tap EN (RST), release BOOT, then connect again.',
   'no-stub': 'Use `upyflash flash --no-stub` on the command line: the page always uses the flasher stub where it can start.',
   'use-stub': 'Disconnect and connect again so the flasher stub is uploaded.',

@@ -11,6 +11,9 @@ import { analyzeFirmware } from '../../src/image/firmware-file.js';
 import { isUpyflashError } from '../../src/errors.js';
 import { connectBoard, flashAndBoot } from '../../src/web/flash-flow.js';
 import { TerminalText } from '../../src/web/terminal-text.js';
+import { bridgedEndpoint, virtualBridgeById } from '../../src/virtual-board/usb-bridge.js';
+import { bridgeFor } from '../../src/ports/usb-bridges.js';
+import { autoBaudFor } from '../../src/flasher/auto-baud.js';
 
 function recordingReporter(): { reporter: Reporter; events: ProgressEvent[] } {
   const events: ProgressEvent[] = [];
@@ -71,5 +74,33 @@ test('a firmware for another chip is refused before anything is written, with th
     assert.deepEqual(board.flash.read(0, 0x10000), before);
   } finally {
     await transport.close();
+  }
+});
+
+test('the page flow takes --baud auto from the port: a CH343 in front of an ESP32 flashes at 4000000, a CH340 at 460800', async () => {
+  const chip = chipById('esp32')!;
+  for (const [part, rate] of [
+    ['ch343', 4_000_000],
+    ['ch340', 460_800],
+  ] as const) {
+    const board = new VirtualBoard({ chip: 'esp32', linkModel: false, flashTiming: false, app: micropythonApp(), stubImage: () => loadStubImage(chip) });
+    const bridge = virtualBridgeById(part);
+    const endpoint = bridgedEndpoint(board.connect(), { bridge });
+    const transport = endpointTransport(endpoint, `virtual:esp32 via ${bridge.name}`, { onClose: () => board.close() });
+    const { reporter, events } = recordingReporter();
+    try {
+      // What serial-port.ts does with Web Serial's USB ids (no product string there).
+      const usb = bridgeFor(bridge.vid, bridge.pid);
+      const connected = await connectBoard(transport, { stubProvider: esptoolJsStub, autoBaud: autoBaudFor(usb) }, reporter);
+      const bytes = buildSampleFirmware({ chip, appBytes: 40_000 });
+      const { result } = await flashAndBoot(connected, { firmware: analyzeFirmware(bytes, 'sample.bin'), eraseAll: false }, reporter);
+      assert.equal(result.baud, rate, part);
+      assert.deepEqual(board.flash.read(chip.bootloaderOffset, bytes.length), bytes, part);
+      const said = events.filter((e) => e.type === 'log' && /--baud auto/.test(e.message));
+      assert.equal(said.length, 1, part);
+      assert.match(said[0]!.type === 'log' ? said[0]!.message : '', new RegExp(`${rate} baud`));
+    } finally {
+      await transport.close();
+    }
   }
 });

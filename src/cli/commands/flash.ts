@@ -15,6 +15,8 @@ import { readInputFile } from '../input-file.js';
 import { type FlashFirmwareInput, flashFirmwareInput } from '../flash-input.js';
 import { type ManyFlags, addManyOptions, flashManyCommand, isManyRun } from '../flash-many-command.js';
 import { parseSize, runCommand, type CommandIo, type CommandResult, type GlobalOptions } from '../run-command.js';
+import { FsDeflateStore } from '../../flasher/node/deflate-store.js';
+import { defaultCacheDir } from '../../firmware/node/cache-dir.js';
 
 export interface FlashFlags extends ConnectionFlags, GlobalOptions, ManyFlags {
   addr?: string;
@@ -98,6 +100,8 @@ export function flashJobInput(
     skipUnchanged: flags.skip !== false,
     ...(flags.backup ? { backup: (data: Uint8Array) => saveBackup(flags.backup!, data, io) } : {}),
     after: after ?? 'hard-reset',
+    // Streams compressed for one job (or ahead of time by `download`) serve the next job on the same image.
+    compressedStore: new FsDeflateStore(defaultCacheDir()),
   };
 }
 

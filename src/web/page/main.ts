@@ -11,6 +11,7 @@ import { UpyflashError } from '../../errors.js';
 import { CatalogClient } from '../catalog-client.js';
 import { connectBoard, flashAndBoot, type ConnectedBoard, type FlowOptions } from '../flash-flow.js';
 import type { BeforeMode } from '../../flasher/reset.js';
+import type { AutoBaud } from '../../flasher/auto-baud.js';
 import { formatBytes } from '../progress-view.js';
 import { pageHint } from '../hint-actions.js';
 import { byId } from './dom.js';
@@ -101,7 +102,7 @@ async function connectSerial(): Promise<HTMLElement | undefined> {
   const picked = await requestSerialTransport();
   if (!picked) return undefined; // the user closed the port picker
   if (els.connectRunning.checked) return openRunning(picked.transport, { demo: false, before: picked.before }, undefined);
-  return attach(picked.transport, { demo: false, before: picked.before });
+  return attach(picked.transport, { demo: false, before: picked.before, autoBaud: picked.autoBaud });
 }
 
 async function connectDemo(): Promise<HTMLElement | undefined> {
@@ -124,10 +125,10 @@ async function connectDemo(): Promise<HTMLElement | undefined> {
   return focus;
 }
 
-async function attach(transport: Transport, how: { demo: boolean; before: BeforeMode }): Promise<HTMLElement> {
+async function attach(transport: Transport, how: { demo: boolean; before: BeforeMode; autoBaud?: AutoBaud }): Promise<HTMLElement> {
   await disconnect();
   const demo = how.demo;
-  const options: FlowOptions = { stubProvider: browserStub, before: how.before };
+  const options: FlowOptions = { stubProvider: browserStub, before: how.before, ...(how.autoBaud ? { autoBaud: how.autoBaud } : {}) };
   connection = { transport, demo, options, board: undefined };
   try {
     const board = await connectBoard(transport, options, reporter);

@@ -2,6 +2,7 @@ import type { Transport } from '../../transport/transport.js';
 import { UpyflashError } from '../../errors.js';
 import type { BeforeMode } from '../../flasher/reset.js';
 import { bridgeFor } from '../../ports/usb-bridges.js';
+import { type AutoBaud, type BaudMemory, autoBaudFor } from '../../flasher/auto-baud.js';
 import { webSerialTransport, type WebSerialPort } from '../../transport/web-serial.js';
 
 /** The part of the Web Serial API the page touches (TypeScript's DOM types do not include it yet). */
@@ -26,6 +27,8 @@ export function serialSupport(): { available: true } | { available: false; reaso
 export interface PickedSerialPort {
   readonly transport: Transport;
   readonly before: BeforeMode;
+  /** What --baud auto does on this port: the bridge's trusted rates, and what worked on it before. */
+  readonly autoBaud: AutoBaud;
 }
 
 /** The ROM loader and MicroPython's REPL both start at this rate; the flasher raises it later. */
@@ -54,7 +57,36 @@ function transportFor(granted: unknown): PickedSerialPort {
   const name = `${bridge?.name ?? 'USB serial port'}${ids}`;
   // The chip's own USB-Serial/JTAG has no reset transistors: it takes esptool's USB reset sequence.
   const before: BeforeMode = bridge?.id === 'esp-usb-serial-jtag' ? 'usb-reset' : 'default-reset';
-  return { transport: webSerialTransport(port, name, { baud: OPEN_BAUD }), before };
+  // Web Serial gives no USB product string, so a CP210x counts as the oldest part (921600).
+  const autoBaud = autoBaudFor(bridge, undefined, browserBaudMemory());
+  return { transport: webSerialTransport(port, name, { baud: OPEN_BAUD }), before, autoBaud };
+}
+
+const BAUD_MEMORY_KEY = 'upyflash.baud-rates';
+
+/** --baud auto's memory in the browser: the rate that worked, per bridge part, in localStorage. */
+function browserBaudMemory(): BaudMemory {
+  const read = (): Record<string, number> => {
+    try {
+      const parsed: unknown = JSON.parse(localStorage.getItem(BAUD_MEMORY_KEY) ?? '{}');
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, number>) : {};
+    } catch {
+      return {};
+    }
+  };
+  return {
+    recall: (key) => {
+      const b = read()[key];
+      return typeof b === 'number' && Number.isInteger(b) ? b : undefined;
+    },
+    remember: async (key, baud) => {
+      try {
+        localStorage.setItem(BAUD_MEMORY_KEY, JSON.stringify({ ...read(), [key]: baud }));
+      } catch {
+        // Storage refused (private mode, quota): the next job only starts without the head start.
+      }
+    },
+  };
 }
 
 function hex4(n: number): string {
