@@ -34,7 +34,8 @@
  * --no-faults skips the fault run; --faults runs only the fault run; --no-esptool-js skips the
  * comparison, which otherwise runs at the bench rates from 460800 up (at every --bauds rate when given).
  * --many runs only the many-boards section (bench/many.ts: 1, 4, 8, 16 boards at once); --no-many
- * leaves it out.
+ * leaves it out. --compression runs only the compression section (bench/compression.ts: zlib levels and
+ * zopfli on the sample image and on real MicroPython code); --no-compression leaves it out.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
@@ -54,6 +55,7 @@ import { compareWithEsptoolJs } from './compare.js';
 import { faultRun } from './fault-run.js';
 import { modeledFlashBusySeconds } from './flash-ceiling.js';
 import { manyBoardsBench } from './many.js';
+import { compressionBench } from './compression.js';
 
 interface PhaseRow {
   phase: string;
@@ -204,6 +206,11 @@ if (argv.includes('--many')) {
   await manyBoardsBench({ image, outFile: manyFile });
   process.exit(0);
 }
+// --compression: only the compression section; --no-compression: everything but it.
+if (argv.includes('--compression')) {
+  await compressionBench(image, join(root, 'bench', 'compression-results.json'));
+  process.exit(0);
+}
 if (!argv.includes('--faults')) {
   const rows = await speedBench();
   if (!argv.includes('--no-esptool-js')) {
@@ -217,6 +224,7 @@ if (!argv.includes('--faults')) {
 }
 if (!argv.includes('--no-faults')) await faultBench();
 if (!argv.includes('--no-many') && !argv.includes('--faults')) await manyBoardsBench({ image, outFile: manyFile });
+if (!argv.includes('--no-compression') && !argv.includes('--faults')) await compressionBench(image, join(root, 'bench', 'compression-results.json'));
 
 function atBootloader(img: Uint8Array): Uint8Array {
   const out = new Uint8Array(ESP32.bootloaderOffset + img.length).fill(0xff);

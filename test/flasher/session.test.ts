@@ -161,3 +161,31 @@ for (const [name, strategy] of [
     board.close();
   });
 }
+
+test('onto erased flash one MD5 of the span says so: no chunk compare, and the image\'s own 0xFF sectors are not written', async () => {
+  const image = buildSampleFirmware({ chip: ESP32, appBytes: 200_000 });
+  const board = makeBoard(ESP32, { flashBytes: flashSizeBytes(ESP32, image[3]! >> 4)! });
+  const s = await session(board);
+  try {
+    const r = await flashJob(s, image);
+    assert.equal(r.verified, true);
+    assert.deepEqual(board.flash.read(ESP32.bootloaderOffset, image.length), image);
+    // Every 4 KiB sector of the image that holds something was written, none that is all 0xFF.
+    const sectors = (from: number, to: number) => {
+      const out: number[] = [];
+      for (let at = from; at < to; at += 0x1000) out.push(at);
+      return out;
+    };
+    const written = new Set(r.written.flatMap((w) => sectors(w.offset, w.offset + w.length)));
+    for (const at of sectors(ESP32.bootloaderOffset, ESP32.bootloaderOffset + image.length)) {
+      const inImage = image.subarray(at - ESP32.bootloaderOffset, at - ESP32.bootloaderOffset + 0x1000);
+      assert.equal(written.has(at), inImage.some((b) => b !== 0xff), `sector 0x${at.toString(16)}`);
+    }
+    assert.ok(r.skippedBytes > 0, 'the padding between bootloader, partition table and app is skipped');
+    // One SPI_FLASH_MD5 frame (26 bytes and its escapes) is all the comparing that went over the line.
+    const compare = r.phases.find((p) => p.phase === 'compare');
+    assert.ok(compare && compare.bytesOut > 0 && compare.bytesOut < 2 * 26, `compare sent ${compare?.bytesOut} bytes`);
+  } finally {
+    await s.close('no-reset');
+  }
+});
