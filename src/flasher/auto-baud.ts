@@ -45,3 +45,35 @@ export function firstAutoRate(auto: AutoBaud): number | undefined {
   const fastest = auto.candidates[0]!;
   return remembered !== undefined && remembered <= fastest && remembered > 0 ? remembered : fastest;
 }
+
+/** What --baud auto ended on, for its one line and its memory. */
+export interface AutoOutcome {
+  /** The rate in use now. */
+  readonly rate: number;
+  /** The rate this job went for: the first choice, or lower where the chip's UART cannot run it. */
+  readonly target: number;
+  /** The bridge's first choice (firstAutoRate). */
+  readonly first: number | undefined;
+  readonly chipName: string;
+}
+
+/**
+ * The one line --baud auto prints, and whether the rate is worth remembering for the bridge: what the
+ * bridge carries is; a slower chip's ceiling is not (the next board on this bridge may be faster), and
+ * an unknown bridge is a different device each time.
+ */
+export function autoBaudReport(auto: AutoBaud, o: AutoOutcome): { readonly line: string; readonly remember: boolean } {
+  const fastest = auto.candidates === 'native' ? undefined : auto.candidates[0];
+  const chipCapped = o.first !== undefined && o.target < o.first;
+  const why =
+    o.rate !== o.target
+      ? `${o.target} did not hold on ${auto.bridgeName}, stepped down`
+      : chipCapped
+        ? `the fastest the ${o.chipName}'s UART runs in download mode; ${auto.bridgeName} carries ${o.first}`
+        : o.first !== fastest
+          ? `what worked on ${auto.bridgeName} last time`
+          : auto.bridgeKey === 'unknown'
+            ? `the default for ${auto.bridgeName}`
+            : `the fastest ${auto.bridgeName} is known to carry`;
+  return { line: `--baud auto: ${o.rate} baud (${why})`, remember: auto.bridgeKey !== 'unknown' && (o.rate !== o.target || !chipCapped) };
+}

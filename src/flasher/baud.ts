@@ -14,6 +14,16 @@ export const DEFAULT_FAST_BAUD = 921600;
 export const FALLBACK_BAUDS = [4000000, 3000000, 2000000, 1500000, 921600, 460800, 230400, 115200] as const;
 
 /**
+ * The rate a change goes for. A rate that stepped down earlier in the job (`agreed` below what was
+ * `asked`: the ROM's change before the stub went back to the sync rate, or a mid-job slow-down) is as
+ * fast as this link goes; otherwise `wanted`, fitted under the chip's UART ceiling.
+ */
+export function chooseTarget(wanted: number, ceiling: number, agreed: number | undefined, asked: number | undefined): { target: number; steppedDown: boolean } {
+  const steppedDown = agreed !== undefined && asked !== undefined && agreed < asked;
+  return { target: steppedDown ? agreed : fitUnder(wanted, ceiling), steppedDown };
+}
+
+/**
  * `wanted` where the UART can run it, else the fastest fallback rate under `ceiling` (a chip's UART
  * ceiling, chips/uart.ts): asking the ROM for 4 Mbaud would only garble the line.
  */

@@ -5,7 +5,7 @@ import { type Deflate, compressionStreamDeflate } from '../platform/deflate.js';
 import { type Command, commands } from '../protocol/commands.js';
 import type { LoaderLink } from '../protocol/loader-link.js';
 import type { Transport } from '../transport/transport.js';
-import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud, fitUnder } from './baud.js';
+import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud, chooseTarget, fitUnder } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
 import { COMPARE_CHUNK, type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
@@ -20,7 +20,7 @@ import { type ChipSecurity, secureDownloadNotice } from './security.js';
 import { type FlashId, formatSize, readFlashId } from './spi-flash.js';
 import { type StubProvider, runStub } from './stub.js';
 import { startedAtRomRate } from './stub-fast.js';
-import { type AutoBaud, firstAutoRate } from './auto-baud.js';
+import { type AutoBaud, autoBaudReport, firstAutoRate } from './auto-baud.js';
 import { CompressedRegions } from './compressed-cache.js';
 import { eraseChip, eraseRegion, isRetryable } from './write.js';
 import { LineFaultStreak } from './line-faults.js';
@@ -391,10 +391,7 @@ export class FlasherSession {
     const autoFirst = auto ? firstAutoRate(auto) : undefined;
     const wanted = this.opts.baud ?? autoFirst ?? DEFAULT_FAST_BAUD;
     const ceiling = uartMaxBaud(this.chip, this.stubActive);
-    // A rate that stepped down earlier in this job (the ROM's change, before the stub went back to the
-    // sync rate, or a mid-job slow-down) is as fast as this link goes.
-    const steppedDown = this.agreedBaud !== undefined && this.askedBaud !== undefined && this.agreedBaud < this.askedBaud;
-    const target = steppedDown ? this.agreedBaud! : fitUnder(wanted, ceiling);
+    const { target, steppedDown } = chooseTarget(wanted, ceiling, this.agreedBaud, this.askedBaud);
     // The last change of the job: the stub runs, or none will come that goes back to the sync rate.
     const final = this.stubActive || !this.stubPlanned || !this.chip.stubRestoresRomBaud;
     if (exact && final && target < wanted && !steppedDown) {
@@ -410,7 +407,10 @@ export class FlasherSession {
     }
     if (auto && final && !this.autoReported) {
       this.autoReported = true;
-      await this.reportAutoBaud(auto, fitUnder(autoFirst ?? wanted, uartMaxBaud(this.chip, this.stubActive)), autoFirst);
+      const outcome = { rate: this.agreedBaud ?? this.transport.baud, target: fitUnder(autoFirst ?? wanted, ceiling), first: autoFirst, chipName: this.chip.name };
+      const { line, remember } = autoBaudReport(auto, outcome);
+      this.reporter.info(line);
+      if (remember) await auto.memory?.remember(auto.bridgeKey, outcome.rate);
     }
   }
 
@@ -489,28 +489,6 @@ export class FlasherSession {
     this.agreedBaud = now;
     return now;
   }
-
-  /** One line on what --baud auto chose and why; the rate that worked is remembered for this bridge. */
-  private async reportAutoBaud(auto: AutoBaud, target: number, first: number | undefined): Promise<void> {
-    const rate = this.agreedBaud ?? this.transport.baud;
-    const fastest = auto.candidates === 'native' ? undefined : auto.candidates[0];
-    const chipCapped = first !== undefined && target < first;
-    const why =
-      rate !== target
-        ? `${target} did not hold on ${auto.bridgeName}, stepped down`
-        : chipCapped
-          ? `the fastest the ${this.chip.name}'s UART runs in download mode; ${auto.bridgeName} carries ${first}`
-          : first !== fastest
-            ? `what worked on ${auto.bridgeName} last time`
-            : auto.bridgeKey === 'unknown'
-              ? `the default for ${auto.bridgeName}`
-              : `the fastest ${auto.bridgeName} is known to carry`;
-    this.reporter.info(`--baud auto: ${rate} baud (${why})`);
-    // What the bridge carries is worth remembering; a slower chip's ceiling is not (the next board on
-    // this bridge may be faster). An unknown bridge is a different device each time.
-    if (auto.bridgeKey !== 'unknown' && (rate !== target || !chipCapped)) await auto.memory?.remember(auto.bridgeKey, rate);
-  }
-
 
   private get canVerify(): boolean {
     return Boolean(this.link.dialect?.supportsMd5) && !this.detection.secureDownload;
