@@ -106,7 +106,8 @@ export async function changeBaud(link: LoaderLink, target: number, opts: BaudOpt
 async function tryRate(link: LoaderLink, rate: number, current: number, opts: BaudOptions): Promise<ProofFailure | undefined> {
   const requested = opts.stub ? rate : await romRateFor(link, opts.chip, rate);
   try {
-    await link.command(commands.changeBaud(requested, opts.stub ? current : 0));
+    // The loader answers at once, before it switches: waiting esptool's 3 s for a lost ack only delays the proof.
+    await link.command({ ...commands.changeBaud(requested, opts.stub ? current : 0), timeoutMs: PROOF_TIMEOUT_MS });
   } catch (e) {
     // At a marginal rate the ack may be lost although the chip switched; the proof decides.
     if (isUpyflashError(e, 'DISCONNECTED')) throw e;

@@ -13,13 +13,16 @@ export interface Range {
 /** Granularity of the skip-unchanged comparison (issue 3.5). */
 export const COMPARE_CHUNK = 0x10000;
 
-/** SPI_FLASH_MD5 of a flash span, as lowercase hex: raw 16 bytes from the stub, 32 ASCII hex from a ROM. */
-export async function flashMd5(link: LoaderLink, range: Range): Promise<string> {
+/**
+ * SPI_FLASH_MD5 of a flash span, as lowercase hex: raw 16 bytes from the stub, 32 ASCII hex from a ROM.
+ * `tries`: how often a lost or garbled exchange is repeated (commandWithRetry's default when omitted).
+ */
+export async function flashMd5(link: LoaderLink, range: Range, tries?: number): Promise<string> {
   const dialect = link.dialect;
   if (!dialect?.supportsMd5) {
     throw new UpyflashError('UNSUPPORTED_COMMAND', 'This loader cannot compute MD5 checksums of the flash');
   }
-  const reply = await commandWithRetry(link, commands.md5(dialect, range.offset, range.length));
+  const reply = await commandWithRetry(link, commands.md5(dialect, range.offset, range.length), tries);
   if (dialect.md5Format === 'raw') {
     if (reply.data.length !== 16) throw new UpyflashError('PROTOCOL_ERROR', `MD5 reply has ${reply.data.length} bytes, not 16`);
     return toHex(reply.data);
@@ -142,7 +145,9 @@ export async function matchedPrefix(
   const prefixOk = async (n: number): Promise<boolean> => {
     const length = Math.min(range.length, n * granularity);
     const at = range.offset - address;
-    return (await flashMd5(link, { offset: range.offset, length })) === fileMd5(image.subarray(at, at + length));
+    // One try each: this runs right after a failure, and on a line that is still bad every repeat
+    // waits out a multi-second MD5 timeout; the caller then simply writes the whole region again.
+    return (await flashMd5(link, { offset: range.offset, length }, 1)) === fileMd5(image.subarray(at, at + length));
   };
   let lo = 0; // known good
   let hi = steps; // candidate upper bound
