@@ -97,8 +97,8 @@ export const ERRORS = {
   SECURE_DOWNLOAD_MODE: {
     code: 'E013',
     title: 'The chip is in Secure Download Mode',
-    hint: 'Only plain writes are allowed: use --no-stub; reading, MD5 verify and the stub are disabled by eFuse.',
-    actions: ['no-stub'],
+    hint: 'Only plain writes are allowed, and upyflash makes them through the ROM loader by itself; reading, MD5 verify and the stub are disabled by eFuse, so --erase and --backup cannot work.',
+    actions: [],
   },
   BAUD_FAILED: {
     code: 'E014',

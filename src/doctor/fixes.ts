@@ -174,6 +174,6 @@ export function connectFix(kind: 'NO_SERIAL_DATA' | 'WRONG_BOOT_MODE' | 'NO_SYNC
     case 'BAUD_FAILED':
       return 'Run again with a lower --baud (460800, then 115200); long or poor USB cables and some bridges cannot keep up.';
     case 'SECURE_DOWNLOAD_MODE':
-      return 'Secure Download Mode is burnt into the eFuses: only plain writes work — flash with --no-stub; reading and MD5 verify are not possible.';
+      return 'Secure Download Mode is burnt into the eFuses: only plain writes work, and `upyflash flash` makes them through the ROM loader by itself; reading, --erase, --backup and MD5 verify are not possible.';
   }
 }

@@ -122,6 +122,8 @@ export interface ChipDetails {
   readonly flashId: FlashId | undefined;
   readonly flashSizeBytes: number | undefined;
   readonly secureDownload: boolean;
+  /** Flash encryption and secure boot as read at connect (flasher/security.ts). */
+  readonly security: ChipSecurity;
 }
 
 /** MAC, crystal and revision from registers and eFuses, by the layouts the chip data names. */

@@ -263,6 +263,7 @@ export class FlasherSession {
       flashId: this.flashId,
       flashSizeBytes: this.flashId?.sizeBytes,
       secureDownload: this.detection.secureDownload,
+      security: this.detection.security,
     };
   }
 

@@ -98,3 +98,22 @@ test('virtual-board --security refuses a state the chip cannot have', async () =
   assert.equal(r.code, 2, both(r));
   assert.match(cliJson(r).error!.message, /no Secure Download Mode/);
 });
+
+test('detect shows flash encryption and secure boot as the chip reports them (GET_SECURITY_INFO or eFuses)', async () => {
+  for (const [chip, security, encryption, secureBoot] of [
+    ['esp32', 'encryption', 'on', 'off'],
+    ['esp32h2', 'secure-boot', 'off', 'on'],
+    ['esp32c3', undefined, 'off', 'off'],
+  ] as const) {
+    const board = await startBoardProcess({ chip, args: security ? ['--security', security] : [] });
+    let run: CliResult;
+    try {
+      run = await runCli(['detect', '--port', board.rfc2217], { env: env() });
+    } finally {
+      await board.stop();
+    }
+    assert.equal(run.code, 0, both(run));
+    assert.match(run.stdout, new RegExp(`^Flash encryption: ${encryption}$`, 'm'), `${chip}\n${run.stdout}`);
+    assert.match(run.stdout, new RegExp(`^Secure boot: ${secureBoot}$`, 'm'), `${chip}\n${run.stdout}`);
+  }
+});

@@ -15,6 +15,11 @@ export function register(program: Command): void {
       if (d.crystalMHz) io.print(`Crystal is ${d.crystalMHz}MHz`);
       if (d.mac) io.print(`MAC: ${d.mac}`);
       if (d.secureDownload) io.print('Secure Download Mode: enabled');
+      // What the chip will accept: a plain image does not boot with either of these on (E03A, E03B).
+      if (d.security.source !== 'none') {
+        io.print(`Flash encryption: ${d.security.flashEncryption ? 'on' : 'off'}`);
+        io.print(`Secure boot: ${d.security.secureBoot ? 'on' : 'off'}`);
+      }
       if (d.flashId) {
         io.print(`Manufacturer: ${hex2(d.flashId.manufacturer)}`);
         io.print(`Device: ${d.flashId.device.toString(16).padStart(4, '0')}`);
@@ -31,6 +36,8 @@ export function register(program: Command): void {
           flashId: d.flashId ? { manufacturer: hex2(d.flashId.manufacturer), device: d.flashId.device.toString(16).padStart(4, '0') } : null,
           flashSizeBytes: d.flashSizeBytes ?? null,
           secureDownload: d.secureDownload,
+          flashEncryption: d.security.source === 'none' ? null : d.security.flashEncryption,
+          secureBoot: d.security.source === 'none' ? null : d.security.secureBoot,
         },
       };
     });
