@@ -179,6 +179,9 @@ async function slowDownIfLineIsBad(o: RetryWriteOptions, s: WriteState, e: unkno
 }
 
 async function writeAndVerify(o: RetryWriteOptions, r: Range, slice: Uint8Array, s: WriteState, onProgress: (done: number) => void): Promise<void> {
+  // Said before BEGIN, so the phase meter counts this region's BEGIN and first block as writing, not as
+  // the previous region's verify.
+  onProgress(0);
   const stats = await writeRegion(o.link, r, slice, {
     deflate: o.deflate,
     maxInFlight: o.maxInFlight,
