@@ -29,8 +29,9 @@
  * Each baud rate gets a fresh board process (erased flash) for each client.
  *
  * Options: --bauds 921600,2000000,auto (default 115200,460800,921600,2000000,auto; auto = --baud auto on a
- * virtual CH343); --jobs blank,reflash,changed-app,written (default all: full flash onto erased flash,
- * same-image reflash, a build with only the app changed, full flash onto flash holding another build);
+ * virtual CH343); --jobs blank,default,reflash,changed-app,written (default all: full flash (--no-skip) onto
+ * erased flash, the default job (compare first) onto erased flash, same-image reflash, a build with only
+ * the app changed, full flash onto flash holding another build);
  * --no-faults skips the fault run; --faults runs only the fault run; --no-esptool-js skips the
  * comparison, which otherwise runs at the bench rates from 460800 up (at every --bauds rate when given).
  * --many runs only the many-boards section (bench/many.ts: 1, 4, 8, 16 boards at once); --no-many
@@ -65,7 +66,7 @@ interface PhaseRow {
   wireOutSeconds: number;
 }
 
-type Kind = 'full' | 'reflash' | 'changed-app';
+type Kind = 'full' | 'default' | 'reflash' | 'changed-app';
 type Flash = 'blank' | 'written';
 
 interface Row {
@@ -97,7 +98,7 @@ interface Row {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEFAULT_BAUDS: readonly (number | 'auto')[] = [115200, 460800, 921600, 2000000, 'auto'];
-const ALL_JOBS = ['blank', 'reflash', 'changed-app', 'written'] as const;
+const ALL_JOBS = ['blank', 'default', 'reflash', 'changed-app', 'written'] as const;
 type Job = (typeof ALL_JOBS)[number];
 const FLASH_BYTES = 4 * 1024 * 1024;
 
@@ -259,6 +260,15 @@ async function speedBench(): Promise<Row[]> {
           if (jobs.includes('blank')) show(await run({ url, baud, kind: 'full', flash: 'blank', file, image, prior: undefined }));
           if (jobs.includes('reflash')) show(await run({ url, baud, kind: 'reflash', flash: 'written', file, image, prior: atBootloader(image) }));
           if (jobs.includes('changed-app')) show(await run({ url, baud, kind: 'changed-app', flash: 'written', file: changedFile, image: changedApp, prior: atBootloader(image) }));
+        } finally {
+          await board.stop();
+        }
+      }
+      if (jobs.includes('default')) {
+        // The job as a user runs it, compare included (`full` is --no-skip, as esptool-js does), onto erased flash.
+        const board = await startBoardProcess({ chip: 'esp32', flashFile: join(dir, `flash-default-${baud}.img`), linkModel: true, flashTiming: true, args: bridge });
+        try {
+          show(await run({ url: board.rfc2217 + suffix, baud, kind: 'default', flash: 'blank', file, image, prior: undefined }));
         } finally {
           await board.stop();
         }

@@ -3,8 +3,8 @@
  * many boards (a classroom sharing one PreparedFirmware) or reflashes write it, and the first one is
  * started as soon as the firmware is prepared so it runs while the stub goes up (Node's zlib and the
  * browser's CompressionStream both work off the main thread). With a store (Node: the cache folder,
- * firmware/node/deflate-store.ts) the streams outlive the process, so the next job on the same image
- * does not compress again, and a smaller stream made ahead of time (zopfli, by `upyflash download`) is
+ * flasher/node/deflate-store.ts) the streams outlive the process, so the next job on the same image
+ * does not compress again, and a smaller stream made ahead of time (zopfli, by `firmware download`) is
  * the one that goes on the wire.
  */
 import type { Deflate } from '../platform/deflate.js';

@@ -8,7 +8,7 @@ import type { Transport } from '../transport/transport.js';
 import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud, chooseTarget, fitUnder } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
-import { COMPARE_CHUNK, type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
+import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
 import { type FlashPart, alignedBody, checkParts, describeRanges, partRange, sliceOf, sumRanges } from './parts.js';
 import { readFlashRange } from './read.js';
 import { commandWithRetry } from './retry.js';
@@ -583,7 +583,8 @@ export class FlasherSession {
     if (parts.some((p, i) => wholes[i] !== this.partMd5(p))) {
       await this.ensureStub();
       await this.ensureBaud();
-      this.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
+      // Back to comparing (for the phase meter) without a second "Comparing" line.
+      this.reporter.progress('compare', 0, total);
       let base = 0;
       for (const [i, p] of parts.entries()) {
         const onChunk = (done: number) => this.reporter.progress('compare', base + done, total);
@@ -815,8 +816,6 @@ export class FlasherSession {
     return size;
   }
 }
-
-/** A part's span from its first 64 KiB block boundary on (the app, after the bootloader area); undefined if none. */
 
 /**
  * Ranges cut where a part's aligned body starts, so the body is written as the region compressed ahead
