@@ -16,7 +16,7 @@ export interface MicroPythonBanner {
 
 const VERSION_RE = /MicroPython v([0-9]+\.[0-9]+(?:\.[0-9]+)?(?:-[0-9A-Za-z.+-]+)?) on ([0-9]{4}-[0-9]{2}-[0-9]{2})\0/;
 // A NUL-terminated printable string "<board> with <mcu>"; MCU names are ESP8266, ESP32, ESP32S3...
-const MACHINE_RE = /\0([\x20-\x7e]{1,96}?) with (ESP[0-9A-Z-]{2,12})\0/g;
+const MACHINE_RE = /\0([\x20-\x7e]{1,96}?) with (ESP[0-9A-Z-]{2,12})\0/;
 
 export function bannerVersionString(version: string, buildDate: string): string {
   return `MicroPython v${version} on ${buildDate}`;
@@ -43,7 +43,7 @@ export function findMicroPythonBanner(bytes: Uint8Array): MicroPythonBanner | un
     if (from < 0 || at - from > MAX_BOARD_NAME + 1) continue;
     const nul = bytes.indexOf(0, at + MACHINE_ANCHOR.length);
     if (nul < 0 || nul - at > MACHINE_ANCHOR.length + MAX_MCU_TAIL) continue;
-    const m = new RegExp(MACHINE_RE.source).exec(latin1String(bytes, from, nul + 1));
+    const m = MACHINE_RE.exec(latin1String(bytes, from, nul + 1));
     if (!m) continue;
     // The board name never starts with a space or contains another NUL-separated fragment.
     // Firmware before v1.23 keeps the separator in the machine string ("; ESP module with ESP8266").

@@ -13,23 +13,28 @@ export class FsDeflateStore implements CompressedStore {
   constructor(readonly dir: string) {}
 
   async load(bytes: Uint8Array): Promise<Uint8Array | undefined> {
-    let stream: Uint8Array;
-    try {
-      stream = new Uint8Array(await readFile(this.pathFor(bytes)));
-    } catch {
-      return undefined;
-    }
-    return inflatesTo(stream, bytes) ? stream : undefined;
+    return this.loadFrom(this.pathFor(bytes), bytes);
   }
 
   async save(bytes: Uint8Array, stream: Uint8Array): Promise<void> {
-    const kept = await this.load(bytes);
-    if (kept && kept.length <= stream.length) return;
+    // One hash of the bytes names the file for both the look at what is kept and the write.
     const file = this.pathFor(bytes);
+    const kept = await this.loadFrom(file, bytes);
+    if (kept && kept.length <= stream.length) return;
     await mkdir(join(this.dir, 'deflate'), { recursive: true });
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(tmp, stream);
     await rename(tmp, file);
+  }
+
+  private async loadFrom(file: string, bytes: Uint8Array): Promise<Uint8Array | undefined> {
+    let stream: Uint8Array;
+    try {
+      stream = new Uint8Array(await readFile(file));
+    } catch {
+      return undefined;
+    }
+    return inflatesTo(stream, bytes) ? stream : undefined;
   }
 
   private pathFor(bytes: Uint8Array): string {
