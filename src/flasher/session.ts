@@ -22,6 +22,7 @@ import { type StubProvider, runStub } from './stub.js';
 import { startedAtRomRate } from './stub-fast.js';
 import { type AutoBaud, autoBaudReport, firstAutoRate } from './auto-baud.js';
 import { CompressedRegions } from './compressed-cache.js';
+import { type FinalCheckSteps, describeSpan, finalCheck } from './final-check.js';
 import { eraseChip, eraseRegion, isRetryable } from './write.js';
 import { LineFaultStreak } from './line-faults.js';
 import { LINE_FAULTS_BEFORE_SLOWDOWN, type RetryWriteResult, writeWithRetry } from './write-with-retry.js';
@@ -513,13 +514,18 @@ export class FlasherSession {
     const backupBytes = plan.backup ? await this.backupWholeFlash(plan.backup) : 0;
     if (plan.eraseAll) await this.erase();
     // 2. What differs? Cheapest loader that can tell: the ROM's MD5 where it has one.
-    const todo = splitAtBodies(!plan.eraseAll && plan.skipUnchanged !== false ? await this.changedParts(parts) : parts.map(partRange), parts);
+    const todo = !plan.eraseAll && plan.skipUnchanged !== false ? await this.changedParts(parts) : parts.map(partRange);
     // Compress what is to be written while the stub goes up and the rate changes (off the main thread).
-    for (const r of todo) void compressed.deflate(sliceOf(parts, r), this.deflate).catch(() => undefined);
+    for (const r of splitAtBodies(todo, parts)) void compressed.deflate(sliceOf(parts, r), this.deflate).catch(() => undefined);
     // 3. Write what differs, verify every written region, retry cleanly.
-    const w = todo.length ? await this.writeChanged(parts, todo, compressed) : { written: [], wireBytes: 0, compressedBytes: 0, retries: 0 };
-    // 4. Every byte of the image was either found equal by MD5 in the compare or verified by MD5 right
-    //    after it was written (a mismatch throws), so no extra pass over the whole image is needed.
+    const w = todo.length ? await this.writeChanged(parts, todo, compressed) : { written: [], wireBytes: 0, compressedBytes: 0, retries: 0, checkedAfterLastWrite: [] };
+    // 4. The claim rests on a check after the last write: with nothing written, the compare's MD5s were
+    //    that check; otherwise the chip checks every part whole now (final-check.ts).
+    let retries = w.retries;
+    const written = [...w.written];
+    if (todo.length && this.canVerify) {
+      await finalCheck(this.finalCheckSteps(parts, compressed, written, () => retries++), parts, w.checkedAfterLastWrite);
+    }
     this.reportVerified(parts);
     const md5s = parts.map((p) => this.partMd5(p));
     const imageBytes = sumRanges(parts.map(partRange));
@@ -530,12 +536,12 @@ export class FlasherSession {
       md5: md5s[0]!,
       parts: parts.map((p, i) => ({ address: p.address, length: p.bytes.length, md5: md5s[i]! })),
       verified: this.canVerify,
-      written: w.written,
-      writtenBytes: sumRanges(w.written),
-      skippedBytes: imageBytes - sumRanges(w.written),
+      written,
+      writtenBytes: Math.min(imageBytes, sumRanges(written)),
+      skippedBytes: Math.max(0, imageBytes - sumRanges(written)),
       erasedChip: Boolean(plan.eraseAll),
       backupBytes,
-      retries: w.retries,
+      retries,
       wireBytes: w.wireBytes,
       compressedBytes: w.compressedBytes,
       stub: this.stubActive,
@@ -582,6 +588,7 @@ export class FlasherSession {
     const todo: Range[] = [];
     if (parts.some((p, i) => wholes[i] !== this.partMd5(p))) {
       await this.ensureStub();
+      if (!this.stubActive) return this.wholePartsThatDiffer(parts, wholes);
       await this.ensureBaud();
       // Back to comparing (for the phase meter) without a second "Comparing" line.
       this.reporter.progress('compare', 0, total);
@@ -600,9 +607,47 @@ export class FlasherSession {
     return todo;
   }
 
+  /**
+   * The ROM loader's plan: each part that differs is written whole, as one region, as esptool does.
+   * It is the fallback path (no stub, Secure Download Mode), and the one where an emulated ESP32 ROM
+   * left bytes between regions (final-check.ts): no skipping inside a part there.
+   */
+  private wholePartsThatDiffer(parts: readonly FlashPart[], wholes: readonly string[]): Range[] {
+    const todo = parts.filter((p, i) => wholes[i] !== this.partMd5(p)).map(partRange);
+    const same = sumRanges(parts.map(partRange)) - sumRanges(todo);
+    this.reporter.info(`Writing ${describeRanges(todo)} whole through the ROM loader${same ? ` (${formatSize(same)} in parts that already match skipped)` : ''}.`);
+    return todo;
+  }
+
+  /** Regions as the running loader writes them: the stub splits at each part's body (compressed ahead), a ROM writes each part whole. */
+  private regionsFor(parts: readonly FlashPart[], todo: readonly Range[]): Range[] {
+    if (this.stubActive) return splitAtBodies(todo, parts);
+    const whole = parts.filter((p) => todo.some((r) => r.offset >= p.address && r.offset < p.address + p.bytes.length)).map(partRange);
+    return whole;
+  }
+
+  /** What the final check needs: the chip's MD5, a compare, and a rewrite of a span as one region. */
+  private finalCheckSteps(parts: readonly FlashPart[], compressed: CompressedRegions, written: Range[], onRetry: () => void): FinalCheckSteps {
+    return {
+      reporter: this.reporter,
+      chipMd5: (r) => this.md5WithRetry(r),
+      fileMd5: (p) => this.partMd5(p),
+      differing: (p, whole) => changedRanges(this.link, p.bytes, p.address, partRange(p), { wholeFlashMd5: whole, wholeFileMd5: this.partMd5(p) }),
+      rewrite: async (spans) => {
+        onRetry();
+        const again = await this.writeRegions(parts, [...spans], compressed);
+        written.push(...again.written);
+      },
+    };
+  }
+
   private async writeChanged(parts: readonly FlashPart[], todo: Range[], compressed: CompressedRegions): Promise<RetryWriteResult> {
     await this.ensureStub();
     await this.ensureBaud();
+    return this.writeRegions(parts, this.regionsFor(parts, todo), compressed);
+  }
+
+  private async writeRegions(parts: readonly FlashPart[], regions: Range[], compressed: CompressedRegions): Promise<RetryWriteResult> {
     const d = this.link.dialect!;
     return writeWithRetry(
       {
@@ -619,7 +664,7 @@ export class FlasherSession {
         slowDown: (why, streak) => this.slowDown(why, streak),
       },
       parts,
-      todo,
+      regions,
     );
   }
 
@@ -631,7 +676,10 @@ export class FlasherSession {
       return;
     }
     for (const p of parts) {
-      this.reporter.phase('verify', `Verified: MD5 ${this.partMd5(p)} over ${formatSize(p.bytes.length)} at 0x${p.address.toString(16)}`);
+      this.reporter.phase(
+        'verify',
+        `Verified: MD5 ${this.partMd5(p)} over ${formatSize(p.bytes.length)} at 0x${p.address.toString(16)} (${describeSpan(partRange(p))}, checked by the chip after the last write)`,
+      );
     }
   }
 

@@ -47,6 +47,8 @@ export interface RetryWriteResult {
   readonly wireBytes: number;
   readonly compressedBytes: number;
   readonly retries: number;
+  /** Spans the chip checked by MD5 after the job's last write (nothing written since). */
+  readonly checkedAfterLastWrite: readonly Range[];
 }
 
 const MAX_TOTAL_RETRIES = 200;
@@ -66,6 +68,8 @@ interface WriteState {
   readonly streak: LineFaultStreak;
   /** Line-fault streaks since a region last got through. */
   streaks: number;
+  /** Spans MD5-checked after the last write so far. */
+  checked: readonly Range[];
 }
 
 /** Writes `todo` (ranges inside `parts`), verifying every region, retrying cleanly. */
@@ -81,6 +85,7 @@ export async function writeWithRetry(o: RetryWriteOptions, parts: readonly Flash
     written: [],
     streak: new LineFaultStreak(LINE_FAULTS_BEFORE_SLOWDOWN),
     streaks: 0,
+    checked: [],
   };
   for (;;) {
     const pass = await writePass(o, parts, todo, s);
@@ -91,7 +96,10 @@ export async function writeWithRetry(o: RetryWriteOptions, parts: readonly Flash
       // Errors were seen on the line: a garbled BEGIN (it has no checksum) can have written a
       // region elsewhere in the image that was verified earlier, so check the whole image once more.
       const again = await changedOrAll(o, parts);
-      if (!again.length) break;
+      if (!again.length) {
+        s.checked = parts.map(partRange);
+        break;
+      }
       failed.push(...again);
       lastError = new UpyflashError('VERIFY_FAILED', `${again.length} region(s) changed after they were verified`);
     }
@@ -105,7 +113,7 @@ export async function writeWithRetry(o: RetryWriteOptions, parts: readonly Flash
     if (s.retries > 1) s.pieceSize = Math.max(MIN_RETRY_PIECE, s.pieceSize >> 1);
     s.blockSize = Math.max(MIN_RETRY_BLOCK, s.blockSize >> 1);
   }
-  return { written: s.written, wireBytes: s.wireBytes, compressedBytes: s.compressedBytes, retries: s.retries };
+  return { written: s.written, wireBytes: s.wireBytes, compressedBytes: s.compressedBytes, retries: s.retries, checkedAfterLastWrite: s.checked };
 }
 
 /** One pass over what is to be written; returns the regions that failed (the line is recovered after each). */
@@ -133,6 +141,8 @@ async function writePass(
       s.streak.succeeded();
       s.streaks = 0;
     } catch (e) {
+      // The failed region may have been partly written: no earlier check still holds.
+      s.checked = [];
       if (!isRetryable(e)) throw e;
       lastError = e;
       failed.push(r);
@@ -192,6 +202,7 @@ async function writeAndVerify(o: RetryWriteOptions, r: Range, slice: Uint8Array,
   });
   s.wireBytes += stats.wireBytes;
   s.compressedBytes += stats.compressedBytes;
+  s.checked = [];
   if (!o.canVerify) return;
   o.reporter.progress('verify', 0, r.length);
   const got = await flashMd5(o.link, r);
@@ -199,6 +210,7 @@ async function writeAndVerify(o: RetryWriteOptions, r: Range, slice: Uint8Array,
   if (got !== fileMd5(slice)) {
     throw new UpyflashError('VERIFY_FAILED', `MD5 mismatch at 0x${r.offset.toString(16)} (+${r.length})`);
   }
+  s.checked = [r];
 }
 
 /**

@@ -10,6 +10,7 @@ import { defaultIdentity, type ChipIdentity } from './chip-identity.js';
 import { realClock, TimerGroup, type Clock } from './clock.js';
 import type { BoardEndpoint } from '../transport/endpoint.js';
 import { LineFaults, type FaultOptions } from './faults.js';
+import type { FlashWriteFaults } from './flash-faults.js';
 import { FlashMemory, SECTOR_SIZE, type FlashStore } from './flash-memory.js';
 import { HostPort, type PortOwner } from './host-port.js';
 import { DownloadModeLoader, type LoaderHost, type RamCodeMode } from './loader/loader.js';
@@ -42,6 +43,8 @@ export interface VirtualBoardOptions {
   /** Default true: flash erase/program take the flash chip's typical times. */
   flashTiming?: boolean;
   faults?: FaultOptions;
+  /** Writes outside the regions asked for (flash-faults.ts), for tests of the client's final check. */
+  flashFaults?: FlashWriteFaults;
   identity?: Partial<ChipIdentity>;
   /** Misbehaving boards for diagnostics tests. */
   behaviour?: 'normal' | 'silent' | 'no-sync' | 'ignore-reset';
@@ -334,6 +337,7 @@ export class VirtualBoard {
       initialBaud: this.rom.loaderBaud,
       ...(this.opts.stubImage !== undefined ? { stubImage: this.opts.stubImage } : {}),
       ...(this.opts.ramCode !== undefined ? { ramCode: this.opts.ramCode } : {}),
+      ...(this.opts.flashFaults ? { flashFaults: this.opts.flashFaults } : {}),
     });
     this.setState('download');
   }

@@ -163,5 +163,10 @@ function printSummary(r: FlashResult, name: string | undefined, io: CommandIo): 
     io.print(`Wrote ${formatSize(r.writtenBytes)} of ${what} to the ${r.chip} at ${where}${skipped}${r.retries ? ` (${r.retries} retries)` : ''}.`);
   }
   const md5s = r.parts.length > 1 ? r.parts.map((p) => `0x${p.address.toString(16)} ${p.md5}`).join(', ') : r.md5;
-  io.print(r.verified ? `Verified (MD5 ${md5s}).` : 'NOT verified: this loader cannot compute checksums; run without --no-stub to verify.');
+  const spans = r.parts.map((p) => `0x${p.address.toString(16)}–0x${(p.address + p.length).toString(16)}`).join(', ');
+  io.print(
+    r.verified
+      ? `Verified (MD5 ${md5s}) over ${spans}, checked by the chip after the last write.`
+      : 'NOT verified: this loader cannot compute checksums; run without --no-stub to verify.',
+  );
 }

@@ -4,6 +4,7 @@ import type { ChipId } from '../../chips/types.js';
 import { UpyflashError } from '../../errors.js';
 import { startBoardPool } from '../../virtual-board/node/board-pool.js';
 import { BEHAVIOURS, serveVirtualBoard, type Behaviour, type ServeBoardOptions } from '../../virtual-board/node/serve-board.js';
+import { FLASH_FAULTS } from '../../virtual-board/flash-faults.js';
 import { SECURITY_STATES, type SecurityState } from '../../virtual-board/security-state.js';
 import { VIRTUAL_BRIDGE_IDS } from '../../virtual-board/usb-bridge.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
@@ -26,6 +27,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   misbehave: string[];
   ramCode?: string;
   security?: string;
+  fault?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -49,6 +51,7 @@ export function register(program: Command): void {
     .option('--garble-after <bytes>', 'with --bridge or --garble-above: above the limit the link holds for BYTES (both ways), then goes bad (tests)')
     .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
     .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
+    .option('--fault <fault>', `flash faults for tests: ${FLASH_FAULTS.join(', ')} (a region's write also lands zeros in the sector after it)`)
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
     .action(async (_o: unknown, command: Command) => {
@@ -135,6 +138,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(garbleAfter !== undefined ? { garbleAfterBytes: garbleAfter } : {}),
     ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
     ...(flags.security !== undefined ? { security: flags.security as SecurityState } : {}),
+    ...(flags.fault !== undefined ? { flashFault: flags.fault } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ChipSpec } from '../../chips/types.js';
 import type { ChipIdentity } from '../chip-identity.js';
 import { type BoardChip, uartCeiling } from '../chips.js';
+import type { FlashWriteFaults } from '../flash-faults.js';
 import type { FlashMemory } from '../flash-memory.js';
 import { RamUpload } from './ram-upload.js';
 import { RegisterModel } from './registers.js';
@@ -60,6 +61,8 @@ export class LoaderCore {
     readonly identity: ChipIdentity,
     readonly host: LoaderHost,
     readonly initialBaud: number,
+    /** Injected writes outside the regions asked for (flash-faults.ts); none on a healthy board. */
+    readonly flashFaults?: FlashWriteFaults,
   ) {
     this.uartBaud = initialBaud;
     this.uartMaxBaud = uartCeiling(board.romUartClockMHz);

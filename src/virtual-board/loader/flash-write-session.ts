@@ -1,4 +1,5 @@
 import { concatBytes } from '../../platform/bytes.js';
+import type { FlashWriteFaults } from '../flash-faults.js';
 import { BLOCK64K_SIZE, SECTOR_SIZE, type FlashMemory } from '../flash-memory.js';
 import { StreamInflater } from './inflater.js';
 import { ROM_ERR, STUB_ERR } from './reply.js';
@@ -36,11 +37,13 @@ export class RomFlashWriter {
   private writeAt = 0;
   private end = 0;
   private inflater: StreamInflater | undefined;
+  private blocks = 0;
 
   constructor(
     private readonly flash: FlashMemory,
     private readonly clock: WorkClock,
     private readonly eraseSizeBug: boolean,
+    private readonly faults?: FlashWriteFaults,
   ) {}
 
   /** Returns a ROM error code, 0 when done. */
@@ -53,6 +56,7 @@ export class RomFlashWriter {
     this.active = true;
     this.compressed = compressed;
     this.nextSeq = 0;
+    this.blocks = plan.blocks;
     this.writeAt = plan.offset;
     this.end = plan.offset + plan.eraseSize;
     this.inflater = compressed ? new StreamInflater() : undefined;
@@ -68,7 +72,9 @@ export class RomFlashWriter {
       bytes = this.inflater.push(block);
       if (!bytes) return ROM_ERR.DEFLATE;
     }
-    return this.write(bytes);
+    const error = this.write(bytes);
+    if (error === 0 && this.nextSeq === this.blocks) this.faults?.regionWritten(this.flash, this.writeAt);
+    return error;
   }
 
   finish(): number {
@@ -121,6 +127,8 @@ export interface StubWriteOptions {
   readonly eraseAhead: 'end' | 'sector';
   /** BEGIN starts the first erase at once (esp-flasher-stub s_init_flash_operation). */
   readonly eraseOnBegin: boolean;
+  /** Injected writes outside the regions asked for (tests). */
+  readonly faults?: FlashWriteFaults;
 }
 
 export const LEGACY_WRITE: StubWriteOptions = { blankSectorSkip: false, eraseAhead: 'sector', eraseOnBegin: false };
@@ -294,6 +302,7 @@ export class StubFlashWriter {
     }
     this.nextWrite += length;
     this.remaining -= length;
+    if (this.remaining === 0 && this.lastError === 0) this.opts.faults?.regionWritten(this.flash, this.nextWrite);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { ChipSpec } from '../../chips/types.js';
 import type { StubImage } from '../../stub/stub-image.js';
 import type { ChipIdentity } from '../chip-identity.js';
 import { boardChip } from '../chips.js';
+import type { FlashWriteFaults } from '../flash-faults.js';
 import type { FlashMemory } from '../flash-memory.js';
 import { LoaderCore, type LoaderHost, type LoaderRoom } from './core.js';
 import type { LoaderMode } from './reply.js';
@@ -38,6 +39,8 @@ export interface DownloadModeLoaderOptions {
    * of the chip's dialect; 'reboot' treats it as user code (the chip leaves download mode).
    */
   ramCode?: RamCodeMode;
+  /** Writes outside the regions asked for (tests of the client's final check). */
+  flashFaults?: FlashWriteFaults;
 }
 
 export class DownloadModeLoader {
@@ -48,7 +51,7 @@ export class DownloadModeLoader {
 
   constructor(opts: DownloadModeLoaderOptions) {
     const board = boardChip(opts.chip.id);
-    this.core = new LoaderCore(opts.chip, board, opts.flash, opts.identity, opts.host, opts.initialBaud ?? 115200);
+    this.core = new LoaderCore(opts.chip, board, opts.flash, opts.identity, opts.host, opts.initialBaud ?? 115200, opts.flashFaults);
     this.stubSource = opts.stubImage;
     this.ramCode = opts.ramCode ?? 'stub';
     this.room = this.romRoom();

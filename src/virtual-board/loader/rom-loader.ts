@@ -47,7 +47,7 @@ export class RomLoader implements LoaderRoom {
     private readonly core: LoaderCore,
     private readonly jump: RomJump,
   ) {
-    this.writer = new RomFlashWriter(core.flash, core.clock, core.board.rom.eraseSizeBug);
+    this.writer = new RomFlashWriter(core.flash, core.clock, core.board.rom.eraseSizeBug, core.flashFaults);
     this.replyValue =
       (core.identity.romReplyValue ?? romBootReplyValue(core.chip, (a) => core.regs.read(a))) >>> 0;
     this.lastHeader = { op: 0, value: this.replyValue, copies: 1 };

@@ -56,6 +56,7 @@ export class StubLoader implements LoaderRoom {
       blankSectorSkip: family.blankSectorSkip,
       eraseAhead: family.eraseAhead,
       eraseOnBegin: fb,
+      ...(core.flashFaults ? { faults: core.flashFaults } : {}),
     });
     this.frames = new FrameBufferPair(core.host.now());
     this.lastArrival = core.host.now();

@@ -5,6 +5,7 @@ import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../board.js';
 import { defaultIdentity, type ChipIdentity } from '../chip-identity.js';
 import { boardChip } from '../chips.js';
+import { FLASH_FAULTS, type FlashWriteFaults, parseFlashFault } from '../flash-faults.js';
 import { SecurityUnsupported, securedIdentity, type SecurityState } from '../security-state.js';
 import { micropythonApp } from '../micropython/index.js';
 import { bridgeLabel, virtualBridgeById, type BridgeLinkOptions } from '../usb-bridge.js';
@@ -45,6 +46,8 @@ export interface ServeBoardOptions {
   boardIndex?: number;
   /** eFuses burnt for a locked-down chip: Secure Download Mode, flash encryption or secure boot. */
   security?: SecurityState;
+  /** A flash fault (flash-faults.ts): "stray-write", "stray-write:N" or "stray-write:always". */
+  flashFault?: string;
 }
 
 export interface ServedBoard {
@@ -76,6 +79,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
     ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
     ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),
+    ...(opts.flashFault !== undefined ? { flashFaults: flashFaultOf(opts.flashFault) } : {}),
     ...(bridge && bridge.carriesUpTo === undefined ? { nativeUsb: true } : {}),
     ...(Object.keys(identity).length ? { identity } : {}),
   });
@@ -109,6 +113,12 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       board.close();
     },
   };
+}
+
+function flashFaultOf(text: string): FlashWriteFaults {
+  const fault = parseFlashFault(text);
+  if (!fault) throw new UpyflashError('BAD_ARGUMENT', `--fault ${text}: use one of ${FLASH_FAULTS.join(', ')}`);
+  return fault;
 }
 
 function securityOf(opts: ServeBoardOptions): Partial<ChipIdentity> {
