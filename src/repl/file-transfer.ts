@@ -59,6 +59,8 @@ export async function downloadTree(fs: BoardFs, boardDir: string, local: LocalFi
 export interface UploadResult {
   written: string[];
   skipped: string[];
+  /** Every file put or found on the board, with the local content's SHA-256 (for a check after the last write). */
+  records: TransferRecord[];
 }
 
 export interface UploadItem {
@@ -75,7 +77,7 @@ export async function uploadItems(
   opts: { skipUnchanged: boolean; onBytes?: (boardPath: string, done: number, total: number) => void },
   reporter: Reporter,
 ): Promise<UploadResult> {
-  const result: UploadResult = { written: [], skipped: [] };
+  const result: UploadResult = { written: [], skipped: [], records: [] };
   const files = items.filter((i) => i.type === 'file').length;
   let done = 0;
   for (const item of items) {
@@ -84,7 +86,9 @@ export async function uploadItems(
       continue;
     }
     const data = await local.read(item.localPath);
-    if (opts.skipUnchanged && (await fs.sha256(item.boardPath)) === toHex(sha256(data))) {
+    const hash = toHex(sha256(data));
+    result.records.push({ boardPath: item.boardPath, localPath: item.localPath, type: 'file', size: data.length, sha256: hash });
+    if (opts.skipUnchanged && (await fs.sha256(item.boardPath)) === hash) {
       result.skipped.push(item.boardPath);
       reporter.debug(`${item.boardPath} unchanged`);
     } else {

@@ -77,7 +77,7 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   // Upload through the file input by keyboard (the chooser opens on Enter), progress and all.
   const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37 + (i >> 7)) & 0xff));
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });
-  await page.waitForFunction(() => /^Uploaded 1 file\.$/.test(document.getElementById('fs-status')?.textContent ?? ''));
+  await page.waitForFunction(() => /^Uploaded 1 file; all checked by SHA-256 on the board\.$/.test(document.getElementById('fs-status')?.textContent ?? ''));
   assert.match(await entryText(page, '/lib/data.bin'), /\b4\.9 KB\b/);
   // The same content again is not sent.
   await upload(page, { name: 'data.bin', mimeType: 'application/octet-stream', buffer: data });

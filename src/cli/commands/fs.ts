@@ -3,7 +3,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UpyflashError } from '../../errors.js';
 import { BoardFs, joinBoardPath } from '../../repl/board-fs.js';
-import { downloadTree, localTreeItems, uploadItems } from '../../repl/file-transfer.js';
+import { downloadTree, localTreeItems, uploadItems, verifyOnBoard } from '../../repl/file-transfer.js';
 import { localNameFor } from '../../repl/local-names.js';
 import { BACKUP_MANIFEST } from '../../repl/node/keep-files.js';
 import { LocalFolder } from '../../repl/node/local-folder.js';
@@ -141,8 +141,11 @@ export function register(program: Command): void {
     const items = await localTreeItems(folder, target, new Set([BACKUP_MANIFEST]));
     if (target !== '/') await fs.makeDirs(target);
     const r = await uploadItems(items, folder, fs, { skipUnchanged: true }, io.reporter);
-    io.print(`${local} -> ${target}: ${r.written.length} written, ${r.skipped.length} unchanged`);
-    return r;
+    // "unchanged" and "written" are claims about the board now: one SHA-256 per file after the last write.
+    const bad = await verifyOnBoard(fs, r.records);
+    if (bad.length) throw new UpyflashError('REPL_ERROR', `These files differ on the board after the sync: ${bad.join(', ')}`, { hint: 'Run fs sync again; if it repeats, the board\'s filesystem may be damaged (back it up and reflash).' });
+    io.print(`${local} -> ${target}: ${r.written.length} written, ${r.skipped.length} unchanged; all ${r.records.length} checked by SHA-256 after the last write`);
+    return { written: r.written, skipped: r.skipped };
   });
 }
 

@@ -1,6 +1,6 @@
 import { UpyflashError, isUpyflashError } from '../../errors.js';
 import { joinBoardPath, type BoardEntry, type BoardFs } from '../../repl/board-fs.js';
-import { uploadItems, type LocalFiles } from '../../repl/file-transfer.js';
+import { uploadItems, verifyOnBoard, type LocalFiles } from '../../repl/file-transfer.js';
 import { Reporter } from '../../progress.js';
 import { formatBytes } from '../progress-view.js';
 import type { BoardSession } from './board-session.js';
@@ -195,8 +195,8 @@ export class FilesPanel {
     let before = 0;
     let current = '';
     this.showProgress(0, total);
-    const result = await this.onBoard(files.map((f) => f.name).join(', '), (fs) =>
-      uploadItems(items, local, fs, {
+    const result = await this.onBoard(files.map((f) => f.name).join(', '), async (fs) => {
+      const r = await uploadItems(items, local, fs, {
         skipUnchanged: true,
         onBytes: (path, done, size) => {
           if (path !== current) {
@@ -205,14 +205,18 @@ export class FilesPanel {
           }
           this.showProgress(before + done, total, `Uploading ${path}: ${formatBytes(done)} of ${formatBytes(size)}`);
         },
-      }, new Reporter()),
-    ).catch((e: unknown) => {
+      }, new Reporter());
+      // "Uploaded" and "already the same" are claims about the board now: checked after the last write.
+      const bad = await verifyOnBoard(fs, r.records);
+      if (bad.length) throw new UpyflashError('REPL_ERROR', `These files differ on the board after the upload: ${bad.join(', ')}`);
+      return r;
+    }).catch((e: unknown) => {
       if (isUpyflashError(e, 'DISCONNECTED')) throw new UpyflashError('TRANSFER_INTERRUPTED', `The upload of ${current || 'the files'} stopped: ${e.message}`, { cause: e });
       throw e;
     });
     await this.refresh();
     const skipped = result.skipped.length > 0 ? `; ${result.skipped.length} already the same on the board, not sent again (${result.skipped.join(', ')})` : '';
-    this.status.textContent = `Uploaded ${result.written.length} file${result.written.length === 1 ? '' : 's'}${skipped}.`;
+    this.status.textContent = `Uploaded ${result.written.length} file${result.written.length === 1 ? '' : 's'}${skipped}; all checked by SHA-256 on the board.`;
   }
 
   /** A job whose board errors about a name (OSError) become NAME_REFUSED with the board's reason. */
