@@ -66,3 +66,76 @@ export function compiledModules(dir: string): string[] {
     return e.name.endsWith('.js') ? [path] : [];
   });
 }
+
+/**
+ * Every compiled module under `dir` with the modules it imports directly (relative specifiers only,
+ * resolved to files). With `types`, its .d.ts counts too, so type-only imports are edges.
+ */
+export function moduleGraph(dir: string, opts: { types?: boolean } = {}): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of compiledModules(dir)) {
+    const declaration = file.replace(/\.js$/, '.d.ts');
+    const sources = opts.types && existsSync(declaration) ? [file, declaration] : [file];
+    const targets = sources.flatMap(specifiersOf).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s));
+    graph.set(file, new Set(targets));
+  }
+  return graph;
+}
+
+/**
+ * The import loops of a graph: one per strongly connected group of modules (Tarjan), each given as a
+ * shortest loop through its first module, e.g. [a, b, a]. A module importing itself is a loop too.
+ */
+export function importCycles(graph: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const group: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      group.push(w);
+    } while (w !== v);
+    if (group.length > 1 || graph.get(v)?.has(v)) groups.push(group.reverse());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return groups.map((group) => loopThrough(graph, group[0]!, new Set(group)));
+}
+
+/** A shortest path from `start` back to itself inside `members` (breadth first). */
+function loopThrough(graph: ReadonlyMap<string, ReadonlySet<string>>, start: string, members: ReadonlySet<string>): string[] {
+  const cameFrom = new Map<string, string>();
+  const queue = [start];
+  for (let i = 0; i < queue.length; i++) {
+    const at = queue[i]!;
+    for (const next of graph.get(at) ?? []) {
+      if (!members.has(next)) continue;
+      if (next === start) {
+        const path = [start];
+        for (let back: string | undefined = at; back !== start && back !== undefined; back = cameFrom.get(back)) path.splice(1, 0, back);
+        return [...path, start];
+      }
+      if (!cameFrom.has(next)) {
+        cameFrom.set(next, at);
+        queue.push(next);
+      }
+    }
+  }
+  return [start, start];
+}

@@ -19,7 +19,7 @@ export { loadBaudMemory } from './ports/node/baud-memory.js';
 
 export { openCatalog, resolveFirmware, listFirmwareOnSite, type NodeCatalogOptions } from './firmware/node/resolve.js';
 export { FsCatalogStore } from './firmware/node/fs-store.js';
-export { defaultCacheDir } from './firmware/node/cache-dir.js';
+export { defaultCacheDir } from './platform/node/cache-dir.js';
 
 export { backupBoardFiles, restoreBoardFiles, defaultBackupDir, restoreInstructions, BACKUP_MANIFEST, type BackupResult } from './repl/node/keep-files.js';
 export { LocalFolder } from './repl/node/local-folder.js';

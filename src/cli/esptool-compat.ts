@@ -134,7 +134,7 @@ const MERGE_ONLY = new Set(['-o', '--output', '-t', '--target-offset', '--target
 const OFFLINE_VERBS = new Set(['image-info', 'merge-bin']);
 
 function refuse(message: string): never {
-  throw new UpyflashError('BAD_ARGUMENT', message, { hint: 'See the README section "From esptool" for the verbs and options upyflash maps.' });
+  throw new UpyflashError('BAD_ARGUMENT', message, { hint: 'See docs/from-esptool.md for the verbs and options upyflash maps.' });
 }
 
 function verbKey(arg: string): string {

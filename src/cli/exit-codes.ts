@@ -1,7 +1,7 @@
 import type { UpyflashError } from '../errors.js';
 
 /**
- * Documented process exit codes (README "Exit codes"). Scripts can tell a refused image from a board
+ * Documented process exit codes (docs/errors.md, generated from this table and errors.ts). Scripts can tell a refused image from a board
  * that did not answer without parsing text. Derived from the error code's family (E0x.).
  */
 export const EXIT = {

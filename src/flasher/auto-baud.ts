@@ -4,15 +4,11 @@
  * bridge so the next job starts from what worked. Browser-safe: the memory comes in from outside
  * (Node: a JSON file in the user's cache folder, ports/node/baud-memory.ts).
  */
-import { type BridgePartId, bestBaudFor, bridgeRateFactsById } from '../ports/bridge-rates.js';
+import { type BaudMemory, type BridgePartId, bestBaudFor, bridgeRateFactsById } from '../ports/bridge-rates.js';
 import type { UsbBridge } from '../ports/usb-bridges.js';
 import { DEFAULT_FAST_BAUD } from './baud.js';
 
-/** What worked before, per bridge. */
-export interface BaudMemory {
-  recall(bridgeKey: string): number | undefined;
-  remember(bridgeKey: string, baud: number): Promise<void>;
-}
+export type { BaudMemory };
 
 export interface AutoBaud {
   /** Rates the bridge is trusted with, fastest first; 'native' when there is no UART (the rate does not matter). */

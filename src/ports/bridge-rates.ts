@@ -9,6 +9,15 @@
  */
 import type { UsbBridge } from './usb-bridges.js';
 
+/**
+ * What rate worked before, per bridge: `--baud auto`'s memory (flasher/auto-baud.ts asks it; Node keeps
+ * it on disk, ports/node/baud-memory.ts; the page in the browser's storage).
+ */
+export interface BaudMemory {
+  recall(bridgeKey: string): number | undefined;
+  remember(bridgeKey: string, baud: number): Promise<void>;
+}
+
 export type BridgePartId = 'cp2102' | 'cp2102n' | 'cp2104' | 'ch340' | 'ch341' | 'ch343' | 'ch9102' | 'ft232r' | 'ftdi-other' | 'native';
 
 export interface BridgeRateFacts {

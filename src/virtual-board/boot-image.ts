@@ -1,5 +1,3 @@
-import type { BoardChip } from './chips.js';
-
 /**
  * What the ROM's flash boot reads at the bootloader offset before it jumps: the image header and the
  * segment table. Only as much as the ROM checks (magic, segment count, segments inside the flash);
@@ -30,7 +28,16 @@ interface FlashReader {
   read(offset: number, length: number): Uint8Array;
 }
 
-export function readBootImage(chip: BoardChip, flash: FlashReader): BootCheck {
+/**
+ * Where the ROM looks for the image (BoardChip has both fields). Named here rather than taken from
+ * chips.ts, whose ROM messages print this file's BootImageInfo: the two would import each other.
+ */
+export interface BootLayout {
+  readonly bootOffset: number;
+  readonly bootHeaderBytes: 8 | 24;
+}
+
+export function readBootImage(chip: BootLayout, flash: FlashReader): BootCheck {
   const at = chip.bootOffset;
   const head = flash.read(at, 24);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);

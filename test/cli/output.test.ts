@@ -1,6 +1,6 @@
 /**
  * What scripts rely on: `image-info` output (text and --json) checked against the file's own bytes,
- * one JSON document on stdout with code and hint on failure, and the exit codes of the README table
+ * one JSON document on stdout with code and hint on failure, and the exit codes of docs/errors.md
  * (0 ok, 2 bad arguments, 3 board unreachable, 4 file refused, 5 verification failed; 6 and 7 are
  * covered by firmware-cli and repl-cli tests).
  */
@@ -133,7 +133,7 @@ test('addresses and sizes are read as esptool reads them: hex in either case, de
   assert.throws(() => parseSize('0xZZ', 'ADDR'), (e: unknown) => isUpyflashError(e, 'BAD_ARGUMENT'));
 });
 
-test('usage errors (missing argument, unknown option, unknown verb) exit 2 as the README says', async () => {
+test('usage errors (missing argument, unknown option, unknown verb) exit 2 as docs/errors.md says', async () => {
   for (const args of [['read-flash', '0x0'], ['detect', '--frobnicate'], ['flashh']]) {
     const run = await runCli(args);
     assert.equal(run.code, 2, `${args.join(' ')}: ${describeRun(run)}`);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { chipById, type ChipSpec } from '../../src/chips/index.js';
 import { isUpyflashError, type ErrorKind } from '../../src/errors.js';
 import { fetchGet } from '../../src/firmware/http.js';
-import { defaultCacheDir } from '../../src/firmware/node/cache-dir.js';
+import { defaultCacheDir } from '../../src/platform/node/cache-dir.js';
 import { FsCatalogStore } from '../../src/firmware/node/fs-store.js';
 import { resolveFirmware, type FirmwareRequest } from '../../src/firmware/node/resolve.js';
 import { sha256Hex } from '../../src/firmware/store.js';

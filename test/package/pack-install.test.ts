@@ -125,7 +125,7 @@ test('the packed package installs offline and works as the README says', { skip:
   const [info] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
   const files = info.files.map((f) => f.path.replace(/\\/g, '/'));
 
-  for (const needed of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/upyflash.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/node.js', 'dist/src/node.d.ts', 'dist/src/cli/main.js', 'dist/web/index.html']) {
+  for (const needed of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/upyflash.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/node.js', 'dist/src/node.d.ts', 'dist/src/cli/main.js', 'dist/web/index.html', 'docs/cli.md', 'docs/errors.md']) {
     assert.ok(files.includes(needed), `the package holds ${needed}`);
   }
   const unwanted = files.filter((f) => /(^|\/)(test|tests|fixtures|harness|bench)\//.test(f) || /\.(test|spec)\.[cm]?[jt]s$/.test(f) || f.endsWith('.map') || /^src\//.test(f));

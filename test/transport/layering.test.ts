@@ -2,15 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { chainTo, compiledModules, reachFrom, specifiersOf } from '../../harness/import-graph.js';
+import { chainTo, compiledModules, importCycles, moduleGraph, reachFrom, specifiersOf } from '../../harness/import-graph.js';
 import { projectRoot } from '../../harness/paths.js';
 
 /**
  * ARCHITECTURE.md's floor: transport/ defines the Transport and the endpoint a device implements and
  * imports nothing above it; opening ports from a string (which may power a virtual board) is Node
  * assembly in transport/node/. The virtual board is a device beside the stack and never reaches the
- * client's flasher/. Node-only code sits in node/ folders. Checked on the compiled graph (dist/),
- * type-only imports included through the .d.ts files.
+ * client's flasher/. No floor below flasher/ imports from it or from the rooms above it (shared types
+ * live in the lower room), and no modules import each other in a loop. Node-only code sits in node/
+ * folders. Checked on the compiled graph (dist/), type-only imports included through the .d.ts files.
  */
 
 const distSrc = join(projectRoot, 'dist', 'src');
@@ -88,4 +89,41 @@ test('modules that import a Node built-in or serialport live in a node/ folder (
     if (nodeSpecs.length > 0) misplaced.push(`${show(file)} imports ${nodeSpecs.join(', ')}`);
   }
   assert.deepEqual(misplaced, []);
+});
+
+test('the loop finder finds loops of one, two and three modules and nothing in a tree', () => {
+  const graph = (edges: Record<string, string[]>): Map<string, Set<string>> => new Map(Object.entries(edges).map(([k, v]) => [k, new Set(v)]));
+  assert.deepEqual(importCycles(graph({ a: ['b', 'c'], b: ['c'], c: [] })), []);
+  assert.deepEqual(importCycles(graph({ a: ['a'] })), [['a', 'a']]);
+  assert.deepEqual(importCycles(graph({ a: ['b'], b: ['a', 'c'], c: [] })), [['a', 'b', 'a']]);
+  // boot-image -> chips -> rom-messages -> boot-image, as the virtual board had it, reached from outside.
+  const found = importCycles(graph({ board: ['boot', 'chips'], boot: ['chips'], chips: ['rom'], rom: ['boot'] }));
+  assert.equal(found.length, 1);
+  assert.deepEqual(new Set(found[0]), new Set(['boot', 'chips', 'rom']));
+  assert.equal(found[0]!.length, 4);
+  assert.equal(found[0]![0], found[0]![3]);
+});
+
+test('no modules in src/ import each other in a loop, type-only imports included', () => {
+  const graph = moduleGraph(distSrc, { types: true });
+  // rom-messages imports boot-image for a type only: an edge a walk of the .js files alone would miss.
+  const typeOnly = graph.get(join(distSrc, 'virtual-board', 'rom-messages.js'));
+  assert.ok(typeOnly?.has(join(distSrc, 'virtual-board', 'boot-image.js')), 'type-only imports are edges of the graph');
+  assert.ok(graph.size > 200, `the graph holds the compiled modules (${graph.size})`);
+  assert.deepEqual(importCycles(graph).map((loop) => loop.map(show).join(' -> ')), []);
+});
+
+test('no module below flasher/ imports from flasher/ or the rooms above it, types included (transport/node/ may assemble the virtual board)', () => {
+  const lowerFloors = ['transport', 'protocol', 'image', 'stub', 'ports', 'chips', 'platform'];
+  const shared = [join(distSrc, 'errors.js'), join(distSrc, 'progress.js')];
+  const allowed = (from: string, target: string): boolean =>
+    lowerFloors.some((floor) => under(target, floor)) ||
+    shared.includes(target) ||
+    (under(from, join('transport', 'node')) && under(target, 'virtual-board'));
+  const violations: string[] = [];
+  for (const [file, targets] of moduleGraph(distSrc, { types: true })) {
+    if (!lowerFloors.some((floor) => under(file, floor))) continue;
+    for (const target of targets) if (!allowed(file, target)) violations.push(`${show(file)} -> ${show(target)}`);
+  }
+  assert.deepEqual(violations, []);
 });

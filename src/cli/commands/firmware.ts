@@ -7,7 +7,7 @@ import type { FirmwareListing } from '../../firmware/list.js';
 import { listFirmwareOnSite, resolveFirmware } from '../../firmware/node/resolve.js';
 import type { FirmwareResolver } from '../../flasher/flash-job.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
-import { defaultCacheDir } from '../../firmware/node/cache-dir.js';
+import { defaultCacheDir } from '../../platform/node/cache-dir.js';
 import { FsDeflateStore } from '../../flasher/node/deflate-store.js';
 import { zopfliDeflate } from '../../platform/node/zopfli.js';
 import { type Precompressed, precompressBody } from '../precompress.js';

@@ -16,7 +16,7 @@ import { type FlashFirmwareInput, flashFirmwareInput } from '../flash-input.js';
 import { type ManyFlags, addManyOptions, flashManyCommand, isManyRun } from '../flash-many-command.js';
 import { parseSize, runCommand, type CommandIo, type CommandResult, type GlobalOptions } from '../run-command.js';
 import { FsDeflateStore } from '../../flasher/node/deflate-store.js';
-import { defaultCacheDir } from '../../firmware/node/cache-dir.js';
+import { defaultCacheDir } from '../../platform/node/cache-dir.js';
 
 export interface FlashFlags extends ConnectionFlags, GlobalOptions, ManyFlags {
   addr?: string;

@@ -5,7 +5,7 @@ import { fetchGet, type HttpGet } from '../http.js';
 import { listFirmware, type FirmwareListing, type ListRequest } from '../list.js';
 import { resolveFirmwareWith, type FirmwareRequest, type ResolvedFirmware } from '../resolve.js';
 import { DEFAULT_BASE_URL, parseSiteBase } from '../site-urls.js';
-import { defaultCacheDir } from './cache-dir.js';
+import { defaultCacheDir } from '../../platform/node/cache-dir.js';
 import { FsCatalogStore } from './fs-store.js';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultCacheDir } from '../../firmware/node/cache-dir.js';
-import type { BaudMemory } from '../../flasher/auto-baud.js';
+import { defaultCacheDir } from '../../platform/node/cache-dir.js';
+import type { BaudMemory } from '../bridge-rates.js';
 
 /**
  * `--baud auto`'s memory on disk: baud-rates.json in the user's cache folder, one entry per bridge,
