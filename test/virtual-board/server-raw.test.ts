@@ -49,7 +49,12 @@ async function echoBoardServer(opts: { rawBaud?: number } = {}) {
   const board = new VirtualBoard({ chip: 'esp32', app: echoApp, flashTiming: false });
   board.flash.program(0x1000, TINY_ESP32_IMAGE);
   const server = await serveBoard(board, cleanup, opts);
-  await sleep(50);
+  // Booted: the app runs and the boot text has left the chip (a loaded machine takes longer than any fixed wait).
+  const end = Date.now() + 5000;
+  for (let sent = -1; (board.state !== 'app' || sent !== board.linkBytes.chipToHost) && Date.now() < end; ) {
+    sent = board.linkBytes.chipToHost;
+    await sleep(50);
+  }
   return { board, server };
 }
 
