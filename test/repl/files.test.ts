@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Reporter } from '../../src/progress.js';
 import { BoardFs } from '../../src/repl/board-fs.js';
-import { downloadTree, localTreeItems, uploadItems } from '../../src/repl/file-transfer.js';
+import { downloadTree, localTreeItems, uploadItems, verifyOnBoard } from '../../src/repl/file-transfer.js';
 import { LocalFolder } from '../../src/repl/node/local-folder.js';
 import { RawRepl } from '../../src/repl/raw-repl.js';
 import { hardReset, smallFirmware, startBoardOnTcp, type BoardOnTcp } from '../virtual-board/mpy-fixtures.js';
@@ -111,8 +111,11 @@ test('a local tree syncs onto the board and a second sync writes only what chang
   assert.deepEqual(first.written.sort(), ['/lib/util.py', '/main.py']);
   await folder.write('lib/util.py', new TextEncoder().encode('X = 2\n'));
   const second = await uploadItems(await localTreeItems(folder, '/'), folder, fs, { skipUnchanged: true }, new Reporter());
-  assert.deepEqual(second, { written: ['/lib/util.py'], skipped: ['/main.py'] });
+  assert.deepEqual({ written: second.written, skipped: second.skipped }, { written: ['/lib/util.py'], skipped: ['/main.py'] });
   assert.equal(new TextDecoder().decode(await fs.readFile('/lib/util.py')), 'X = 2\n');
+  // The records carry the local hashes, so a check after the last write covers written and skipped files.
+  assert.deepEqual(await verifyOnBoard(fs, second.records), []);
+  assert.deepEqual(second.records.map((r) => r.boardPath).sort(), ['/lib/util.py', '/main.py']);
 });
 
 test('a local folder refuses paths that would leave it', async () => {
