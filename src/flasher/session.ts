@@ -8,6 +8,7 @@ import type { Transport } from '../transport/transport.js';
 import { type BaudOptions, DEFAULT_FAST_BAUD, FALLBACK_BAUDS, SYNC_BAUD, changeBaud, chooseTarget, fitUnder } from './baud.js';
 import { connectLoader } from './connect.js';
 import { type ChipDetails, type Detection, detectChip, readChipFacts } from './detect.js';
+import { readChipIdentity } from './chip-identity.js';
 import { type Range, changedRanges, fileMd5, flashMd5 } from './md5.js';
 import { type FlashPart, alignedBody, checkParts, describeRanges, partRange, sliceOf, sumRanges } from './parts.js';
 import { readFlashRange } from './read.js';
@@ -254,9 +255,11 @@ export class FlasherSession {
     let facts: Awaited<ReturnType<typeof readChipFacts>> | undefined;
     if (!this.detection.secureDownload) facts = await readChipFacts(this.link, chip, this.transport.baud);
     const rev = facts?.revision;
+    const identity = await readChipIdentity(this.link, chip, { secureDownload: this.detection.secureDownload });
     return {
       chip: chip.name,
-      description: rev ? `${chip.name} (revision v${rev.major}.${rev.minor})` : chip.name,
+      description: identity?.description ?? (rev ? `${chip.name} (revision v${rev.major}.${rev.minor})` : chip.name),
+      ...(identity ? { identity } : {}),
       revision: rev,
       mac: facts?.mac,
       crystalMHz: facts?.crystalMHz,
