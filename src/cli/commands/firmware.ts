@@ -4,6 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { CHIP_IDS, chipById, type ChipSpec } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import type { FirmwareListing } from '../../firmware/list.js';
+import type { RunningFirmware } from '../../firmware/build-choice.js';
 import { listFirmwareOnSite, resolveFirmware } from '../../firmware/node/resolve.js';
 import type { FirmwareResolver } from '../../flasher/flash-job.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
@@ -95,17 +96,18 @@ export function register(program: Command): void {
 function registerFlashWithoutFile(program: Command): void {
   const flash = program.commands.find((c) => c.name() === 'flash');
   flash
-    ?.option('--board <id>', 'without FILE: MicroPython board id (default: the generic board of the detected chip)')
-    .option('--variant <id>', 'without FILE: board variant, e.g. SPIRAM; "standard" for the plain build (default: from the detected flash size)')
+    ?.option('--board <id>', 'without FILE: MicroPython board id (default: the board the running MicroPython names, else the generic board of the detected chip)')
+    .option('--variant <id>', 'without FILE: board variant, e.g. SPIRAM; "standard" for the plain build (default: from the detected flash size and PSRAM)')
+    .option('--force', 'without FILE: flash the --board/--variant asked for even where a detected fact contradicts it')
     .option('--version <v>', 'without FILE: latest, preview or a release such as 1.24.1', 'latest')
     .option('--base-url <url>', 'without FILE: download site (default https://micropython.org, or UPYFLASH_BASE_URL)')
     .option('--refresh', 'without FILE: download again even when a cached copy exists');
 }
 
 /** The catalog as the flash job's resolver: --board/--variant/--version/--base-url/--refresh from `flash`'s options. */
-export function catalogResolver(options: Readonly<Record<string, unknown>>): FirmwareResolver {
+export function catalogResolver(options: Readonly<Record<string, unknown>>, extra: { running?: RunningFirmware } = {}): FirmwareResolver {
   const text = (key: string): string | undefined => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
-  return async ({ chip, flashBytes, reporter }) => {
+  return async ({ chip, flashBytes, reporter, identity }) => {
     const board = text('board');
     const variant = text('variant');
     const version = text('version');
@@ -119,6 +121,9 @@ export function catalogResolver(options: Readonly<Record<string, unknown>>): Fir
         ...(version !== undefined ? { version } : {}),
         ...(baseUrl !== undefined ? { baseUrl } : {}),
         ...(options['refresh'] === true ? { refresh: true } : {}),
+        ...(options['force'] === true ? { force: true } : {}),
+        ...(identity ? { facts: { model: identity.model, revision: identity.revision, embeddedPsram: identity.embeddedPsram } } : {}),
+        ...(extra.running ? { running: extra.running } : {}),
       },
       reporter,
     );

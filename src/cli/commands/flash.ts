@@ -10,6 +10,7 @@ import type { AfterMode } from '../../flasher/reset.js';
 import { describeBoot } from '../../repl/boot-check.js';
 import { type ConnectionFlags, addConnectionOptions, openSession, resolvePortSpec, sessionOptions } from '../connect-options.js';
 import { catalogResolver } from './firmware.js';
+import { runningFirmwareOn } from '../running-firmware.js';
 import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
 import { type FlashFirmwareInput, flashFirmwareInput } from '../flash-input.js';
@@ -19,6 +20,7 @@ import { FsDeflateStore } from '../../flasher/node/deflate-store.js';
 import { defaultCacheDir } from '../../firmware/node/cache-dir.js';
 
 export interface FlashFlags extends ConnectionFlags, GlobalOptions, ManyFlags {
+  board?: string;
   addr?: string;
   forceAddr?: boolean;
   erase?: boolean;
@@ -115,7 +117,9 @@ async function flashOneCommand(input: FlashFirmwareInput, flags: FlashFlags, io:
   const address = multi ? undefined : parseAddress(input.address ?? flags.addr);
   const portSpec = await resolvePortSpec(flags, io);
   const firmware: FirmwareChoice | undefined = multi?.parts ? { parts: multi.parts } : local ? { file: local } : undefined;
-  const jobInput = flashJobInput(firmware, address, sessionOptions(flags).after, flags, io);
+  // An update stays on the board the running MicroPython names (unless --board says otherwise).
+  const running = !firmware && flags.board === undefined ? await runningFirmwareOn(portSpec, io) : undefined;
+  const jobInput = flashJobInput(firmware ?? { resolve: catalogResolver(flags as Record<string, unknown>, running ? { running } : {}) }, address, sessionOptions(flags).after, flags, io);
   const session = await openSession({ ...flags, port: portSpec }, io);
   let job: FlashJobResult;
   try {
