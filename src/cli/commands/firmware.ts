@@ -16,6 +16,7 @@ import { type Precompressed, precompressBody } from '../precompress.js';
 interface CatalogCliOptions extends GlobalOptions {
   chip?: string;
   board?: string;
+  search?: string;
   baseUrl?: string;
   refresh?: boolean;
 }
@@ -34,7 +35,8 @@ export function register(program: Command): void {
   withCatalogOptions(
     firmware
       .command('list')
-      .description('list boards and MicroPython versions (the chip\'s generic board, a --board, or every chip\'s generic board)'),
+      .description('list boards and MicroPython versions (the chip\'s generic board, a --board, or every chip\'s generic board)')
+      .option('--search <words>', 'every board the site offers (for --chip, or for every chip) whose id, name or vendor has these words, with its versions'),
   ).action(async (_opts: CatalogCliOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals<CatalogCliOptions>();
     await runCommand(opts, async (io) => {
@@ -43,11 +45,13 @@ export function register(program: Command): void {
         {
           ...(chip ? { chip } : {}),
           ...(opts.board ? { board: opts.board } : {}),
+          ...(opts.search !== undefined ? { search: opts.search } : {}),
           ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
           ...(opts.refresh ? { refresh: true } : {}),
         },
         io.reporter,
       );
+      if (opts.search !== undefined && listing.boards.length === 0) io.print(`No board matches "${opts.search}".`);
       printListing(io, listing);
       return { result: listing };
     });
