@@ -31,6 +31,8 @@ export interface FirmwareResolverContext {
   readonly reporter: Reporter;
   /** What the eFuses say (model, revision, PSRAM in the package); absent where they cannot be read. */
   readonly identity?: ChipIdentityReport;
+  /** The MicroPython the board ran before it was reset into the loader (os.uname()), where it was asked. */
+  readonly running?: { readonly machine: string; readonly version: string };
 }
 
 /** A firmware picked from a catalog (or anywhere else) once the chip is known. */

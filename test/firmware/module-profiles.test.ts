@@ -258,6 +258,36 @@ describe('module profiles: detect as esptool would, then the build that fits (vi
     assert.deepEqual(new Uint8Array(written.subarray(0, image.length)), image);
   });
 
+  it('a mixed fleet with no FILE: each board its own build, the one running LOLIN_S2_MINI stays on it (flash --port ×4)', async () => {
+    const mini = join(dir, 'fleet-mini.bin');
+    const flash = new Uint8Array(4 * MB).fill(0xff);
+    flash.set(site.imageFor('LOLIN_S2_MINI-20250911-v1.26.1.bin'), 0x1000);
+    await writeFile(mini, flash);
+    const boards = await Promise.all([
+      startBoardProcess({ chip: 'esp32s3', args: ['--module', 'ESP32-S3-N16R8'] }),
+      startBoardProcess({ chip: 'esp32s3', args: ['--module', 'ESP32-S3-N4'] }),
+      startBoardProcess({ chip: 'esp8266', args: ['--module', 'ESP-01'] }),
+      startBoardProcess({ chip: 'esp32s2', flashFile: mini, args: ['--module', 'ESP32-S2FN4R2'] }),
+    ]);
+    try {
+      const up = await runCli(['fs', 'ls', '--port', boards[3]!.rfc2217], { env: env('fleet'), timeoutMs: 60_000 });
+      assert.equal(up.code, 0, up.stderr);
+      const urls = boards.map((b) => b.rfc2217);
+      const run = await runCli(['flash', ...urls.flatMap((u) => ['--port', u]), '--base-url', site.baseUrl, '--no-boot-check', '--json'], { env: env('fleet'), timeoutMs: 150_000 });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const doc = JSON.parse(run.stdout) as { result: { boards: Array<{ port: string; ok: boolean; firmware: string }> } };
+      const byPort = new Map(doc.result.boards.map((b) => [b.port, b.firmware]));
+      assert.deepEqual(urls.map((u) => byPort.get(u)), [
+        `ESP32_GENERIC_S3-SPIRAM_OCT-${V}.bin`,
+        `ESP32_GENERIC_S3-FLASH_4M-${V}.bin`,
+        `ESP8266_GENERIC-FLASH_1M-${V}.bin`,
+        'LOLIN_S2_MINI-20251209-v1.27.0.bin',
+      ]);
+    } finally {
+      await Promise.all(boards.map((b) => b.stop()));
+    }
+  });
+
   it('a board running a named board\'s build (LOLIN_S2_MINI v1.26.1) gets that board\'s newer release', async () => {
     const old = site.imageFor('LOLIN_S2_MINI-20250911-v1.26.1.bin');
     const flashFile = join(dir, 's2-mini.bin');

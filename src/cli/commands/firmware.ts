@@ -111,7 +111,8 @@ function registerFlashWithoutFile(program: Command): void {
 /** The catalog as the flash job's resolver: --board/--variant/--version/--base-url/--refresh from `flash`'s options. */
 export function catalogResolver(options: Readonly<Record<string, unknown>>, extra: { running?: RunningFirmware } = {}): FirmwareResolver {
   const text = (key: string): string | undefined => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
-  return async ({ chip, flashBytes, reporter, identity }) => {
+  return async ({ chip, flashBytes, reporter, identity, running: asked }) => {
+    const running = asked ?? extra.running;
     const board = text('board');
     const variant = text('variant');
     const version = text('version');
@@ -127,7 +128,7 @@ export function catalogResolver(options: Readonly<Record<string, unknown>>, extr
         ...(options['refresh'] === true ? { refresh: true } : {}),
         ...(options['force'] === true ? { force: true } : {}),
         ...(identity ? { facts: { model: identity.model, revision: identity.revision, embeddedPsram: identity.embeddedPsram } } : {}),
-        ...(extra.running ? { running: extra.running } : {}),
+        ...(running ? { running } : {}),
       },
       reporter,
     );

@@ -118,7 +118,7 @@ async function flashOneCommand(input: FlashFirmwareInput, flags: FlashFlags, io:
   const portSpec = await resolvePortSpec(flags, io);
   const firmware: FirmwareChoice | undefined = multi?.parts ? { parts: multi.parts } : local ? { file: local } : undefined;
   // An update stays on the board the running MicroPython names (unless --board says otherwise).
-  const running = !firmware && flags.board === undefined ? await runningFirmwareOn(portSpec, io) : undefined;
+  const running = !firmware && flags.board === undefined ? await runningFirmwareOn(portSpec, io.reporter) : undefined;
   const jobInput = flashJobInput(firmware ?? { resolve: catalogResolver(flags as Record<string, unknown>, running ? { running } : {}) }, address, sessionOptions(flags).after, flags, io);
   const session = await openSession({ ...flags, port: portSpec }, io);
   let job: FlashJobResult;
