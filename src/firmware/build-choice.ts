@@ -9,6 +9,7 @@
 import type { ChipSpec } from '../chips/index.js';
 import { UpyflashError } from '../errors.js';
 import { type HardwareFacts, type PsramKind, buildContradiction, chooseVariant, describeBuild, formatBytes, parseVariant } from './board-variants.js';
+import { parseFirmwareFileName } from './file-name.js';
 import { buildFromMachine } from './running-boards.js';
 import { checkBoardId } from './site-urls.js';
 
@@ -117,17 +118,49 @@ export function choiceLine(choice: BuildChoice, version: string): string {
 }
 
 /**
+ * Which build a local image is: its file name where it follows micropython.org's naming
+ * (BOARD[-VARIANT]-DATE-vX.bin), else the board name its banner carries (running-boards.ts). Undefined
+ * when neither says.
+ */
+export function buildOfImage(fileName: string, bannerBoardName: string | undefined): { board: string; variant: string | undefined } | undefined {
+  const named = parseFirmwareFileName(fileName);
+  if (named) return { board: named.board, variant: named.variant };
+  const running = bannerBoardName !== undefined ? buildFromMachine(bannerBoardName) : undefined;
+  // A banner name shared by several variants (undefined) says nothing about the variant.
+  return running && running.variant !== undefined ? { board: running.board, variant: running.variant ?? undefined } : undefined;
+}
+
+/**
+ * A local image checked like a requested build: refused (E03C, before anything is erased) where a
+ * detected fact rules it out, with the build that fits named; `force` lets it through with a warning.
+ */
+export function checkImageBuild(image: { fileName: string; boardName: string | undefined }, input: ChoiceInput, force: boolean): string | undefined {
+  const build = buildOfImage(image.fileName, image.boardName);
+  if (!build) return undefined;
+  const choice: BuildChoice = { ...build, from: 'request', facts: describeFacts(input), reasons: [], notes: [] };
+  return checkRequestedBuild(choice, { ...input, board: build.board, variant: build.variant ?? 'standard' }, force, (right) =>
+    `Nothing was erased. This board wants ${right}: run \`upyflash flash\` without a file and it is fetched, or pass --force to flash this file anyway.`,
+  );
+}
+
+/**
  * Refuses a build the user asked for that a detected fact rules out (before any download, so before
  * anything is erased), naming the build that fits. `force` lets it through.
  */
-export function checkRequestedBuild(choice: BuildChoice, input: ChoiceInput, force: boolean): string | undefined {
+export function checkRequestedBuild(
+  choice: BuildChoice,
+  input: ChoiceInput,
+  force: boolean,
+  hint: (right: string) => string = (right) =>
+    `Nothing was erased. ${right} fits this board (leave --board/--variant out and upyflash picks it), or pass --force to flash the other build anyway.`,
+): string | undefined {
   if (choice.from !== 'request') return undefined;
   const against = buildContradiction(choice.board, choice.variant, hardwareFacts(input));
   if (!against) return undefined;
   if (force) return `--force: ${against}`;
   const right = chooseBuild({ ...input, board: undefined, variant: undefined });
   throw new UpyflashError('BUILD_CONTRADICTS_BOARD', `Refusing ${describeBuild(choice.board, choice.variant)}: ${against}.`, {
-    hint: `Nothing was erased. ${describeBuild(right.board, right.variant)} fits this board (leave --board/--variant out and upyflash picks it), or pass --force to flash the other build anyway.`,
+    hint: hint(describeBuild(right.board, right.variant)),
     details: { board: choice.board, variant: choice.variant ?? null, suggestedBoard: right.board, suggestedVariant: right.variant ?? null, fact: against },
   });
 }

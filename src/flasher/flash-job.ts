@@ -212,6 +212,12 @@ export interface FlashJobInput extends PrepareOptions {
   /** Wait for the MicroPython banner after the reset (default on); false skips it. */
   readonly bootCheck?: BootCheckChoice | false;
   readonly keepFiles?: KeepFilesHook;
+  /**
+   * Checks the prepared firmware against what the board says of itself, before anything is written
+   * (the CLI: a local file's build against the chip's eFuse facts). Throws to refuse; a returned text is
+   * shown as a warning.
+   */
+  readonly checkBuild?: (firmware: FirmwareFile, board: { readonly target: TargetInfo; readonly identity: ChipIdentityReport | undefined }) => string | undefined;
 }
 
 export interface FlashJobResult {
@@ -230,9 +236,12 @@ export interface FlashJobResult {
 export async function runFlashJob(session: FlasherSession, input: FlashJobInput, reporter: Reporter): Promise<FlashJobResult> {
   const target = await session.describeTarget();
   checkSecureDownloadJob(target.chip, target.security, { eraseAll: Boolean(input.eraseAll), backup: Boolean(input.backup) });
-  // A catalog choice follows the chip's own facts (PSRAM in the package): read them only then.
-  const identity = 'resolve' in input.firmware ? await readChipIdentity(session.link, target.chip, { secureDownload: target.secureDownload }) : undefined;
+  // A catalog choice and a build check follow the chip's own facts (PSRAM in the package): read them only then.
+  const wantsIdentity = 'resolve' in input.firmware || input.checkBuild !== undefined;
+  const identity = wantsIdentity ? await readChipIdentity(session.link, target.chip, { secureDownload: target.secureDownload }) : undefined;
   const prepared = await firmwareForTarget(input.firmware, target, input, reporter, identity);
+  const forced = input.checkBuild?.(prepared.firmware, { target, identity });
+  if (forced) reporter.warn(forced);
   for (const w of prepared.warnings) reporter.warn(w);
   if (prepared.flashParamsChanged) reporter.info(`Flash parameters: ${prepared.flashParams}`);
   await checkAppsAgainstFlashTable(session, prepared, reporter);

@@ -258,6 +258,27 @@ describe('module profiles: detect as esptool would, then the build that fits (vi
     assert.deepEqual(new Uint8Array(written.subarray(0, image.length)), image);
   });
 
+  it('a local file named for the octal-PSRAM build is refused on an S3 without PSRAM too (E03C), and goes with --force', async () => {
+    const file = join(dir, `ESP32_GENERIC_S3-SPIRAM_OCT-${V}.bin`);
+    const image = site.imageFor(`ESP32_GENERIC_S3-SPIRAM_OCT-${V}.bin`);
+    await writeFile(file, image);
+    const flashFile = join(dir, 'n4-local.bin');
+    const board = await startBoardProcess({ chip: 'esp32s3', flashFile, args: ['--module', 'ESP32-S3-N4'] });
+    try {
+      const refused = await runCli(['flash', file, '--port', board.rfc2217, '--no-boot-check', '--json'], { env: env('local') });
+      assert.equal(refused.code, 4, refused.stdout + refused.stderr);
+      const err = (JSON.parse(refused.stdout) as { error: { code: string; hint: string } }).error;
+      assert.equal(err.code, 'E03C');
+      assert.match(err.hint, /This board wants ESP32_GENERIC_S3 FLASH_4M: run `upyflash flash` without a file/);
+      assert.ok((await readFile(flashFile)).every((b) => b === 0xff), 'nothing was written or erased');
+      const forced = await runCli(['flash', file, '--port', board.rfc2217, '--no-boot-check', '--force', '--json'], { env: env('local') });
+      assert.equal(forced.code, 0, forced.stderr);
+    } finally {
+      await board.stop();
+    }
+    assert.deepEqual(new Uint8Array((await readFile(flashFile)).subarray(0, image.length)), image);
+  });
+
   it('a mixed fleet with no FILE: each board its own build, the one running LOLIN_S2_MINI stays on it (flash --port ×4)', async () => {
     const mini = join(dir, 'fleet-mini.bin');
     const flash = new Uint8Array(4 * MB).fill(0xff);

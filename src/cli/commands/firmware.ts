@@ -102,7 +102,7 @@ function registerFlashWithoutFile(program: Command): void {
   flash
     ?.option('--board <id>', 'without FILE: MicroPython board id (default: the board the running MicroPython names, else the generic board of the detected chip)')
     .option('--variant <id>', 'without FILE: board variant, e.g. SPIRAM; "standard" for the plain build (default: from the detected flash size and PSRAM)')
-    .option('--force', 'without FILE: flash the --board/--variant asked for even where a detected fact contradicts it')
+    .option('--force', 'flash the build asked for (--board/--variant, or a FILE named for a board) even where a detected fact contradicts it')
     .option('--version <v>', 'without FILE: latest, preview or a release such as 1.24.1', 'latest')
     .option('--base-url <url>', 'without FILE: download site (default https://micropython.org, or UPYFLASH_BASE_URL)')
     .option('--refresh', 'without FILE: download again even when a cached copy exists');
@@ -127,7 +127,7 @@ export function catalogResolver(options: Readonly<Record<string, unknown>>, extr
         ...(baseUrl !== undefined ? { baseUrl } : {}),
         ...(options['refresh'] === true ? { refresh: true } : {}),
         ...(options['force'] === true ? { force: true } : {}),
-        ...(identity ? { facts: { model: identity.model, revision: identity.revision, embeddedPsram: identity.embeddedPsram } } : {}),
+        ...(identity ? { facts: identity } : {}),
         ...(running ? { running } : {}),
       },
       reporter,

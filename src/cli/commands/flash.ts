@@ -10,6 +10,7 @@ import type { AfterMode } from '../../flasher/reset.js';
 import { describeBoot } from '../../repl/boot-check.js';
 import { type ConnectionFlags, addConnectionOptions, openSession, resolvePortSpec, sessionOptions } from '../connect-options.js';
 import { catalogResolver } from './firmware.js';
+import { checkImageBuild } from '../../firmware/build-choice.js';
 import { runningFirmwareOn } from '../running-firmware.js';
 import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
@@ -91,6 +92,7 @@ export function flashJobInput(
 ): FlashJobInput {
   return {
     firmware: firmware ?? { resolve: catalogResolver(flags as Record<string, unknown>) },
+    ...(firmware && 'file' in firmware ? { checkBuild: localBuildCheck(Boolean((flags as { force?: boolean }).force)) } : {}),
     ...(address !== undefined ? { address } : {}),
     forceAddress: Boolean(flags.forceAddr),
     flashParams: {
@@ -105,6 +107,16 @@ export function flashJobInput(
     // Streams compressed for one job (or ahead of time by `download`) serve the next job on the same image.
     compressedStore: new FsDeflateStore(defaultCacheDir()),
   };
+}
+
+/** A local file whose name or banner names a build is refused where the chip's facts rule that build out (E03C). */
+function localBuildCheck(force: boolean): FlashJobInput['checkBuild'] {
+  return (fw, { target, identity }) =>
+    checkImageBuild(
+      { fileName: fw.fileName ?? '', boardName: fw.micropython?.boardName },
+      { chip: target.chip, flashBytes: target.flashSizeBytes, facts: identity },
+      force,
+    );
 }
 
 function parseAddress(text: string | undefined): number | undefined {
