@@ -210,6 +210,12 @@ export const ERRORS = {
     hint: "Nothing was erased. The chip's owner must sign the bootloader and app with the project's key (idf.py, espsecure.py) and flash them that way; upyflash writes unsigned images only.",
     actions: [],
   },
+  BUILD_CONTRADICTS_BOARD: {
+    code: 'E03C',
+    title: 'The chosen MicroPython build does not fit what was detected on this board',
+    hint: 'Nothing was erased. Leave --board/--variant out and upyflash picks the build that fits, or pass --force to flash this one anyway.',
+    actions: ['other-firmware'],
+  },
   PARTS_CONFLICT: {
     code: 'E039',
     title: 'The parts of the image do not fit together',

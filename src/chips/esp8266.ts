@@ -1,5 +1,30 @@
 import { STUB_DIALECT } from './dialects.js';
+import type { ChipIdentityFacts } from './identity.js';
 import type { ChipSpec } from './types.js';
+
+/**
+ * esptool targets/esp8266.py: the 128 eFuse bits are the four OTP words 0x3FF00050..5C (get_efuses());
+ * bit 4 (word 0) or bit 80 (word 2 bit 16) set marks an ESP8285, whose flash is in the package.
+ */
+const E8_PY = 'targets/esp8266.py';
+
+const ESP8266_IDENTITY: ChipIdentityFacts = {
+  fields: {
+    embedded8285: {
+      parts: [{ reg: 0x3ff00050, shift: 4, bits: 1 }, { reg: 0x3ff00058, shift: 16, bits: 1, at: 1 }],
+      source: `${E8_PY} get_chip_description() is_8285`,
+    },
+  },
+  names: [{ when: { embedded8285: 0 }, name: 'ESP8266EX' }],
+  // The ESP8285 sub-models (H08/N08/H16/N16) follow from more bits; upyflash names the family only.
+  unknownName: 'ESP8285',
+  revisionInName: false,
+  features: [{ text: 'WiFi' }, { text: 'Embedded Flash', whenNonZero: 'embedded8285' }],
+  cores: { count: 1 },
+  cpuMHz: { max: 160 },
+  radio: ['Wi-Fi'],
+};
+
 
 export const ESP8266: ChipSpec = {
   id: 'esp8266',
@@ -45,4 +70,5 @@ export const ESP8266: ChipSpec = {
   defaultFlashBytes: 4 * 1024 * 1024,
   micropython: { board: 'ESP8266_GENERIC', boardName: 'ESP module' },
   uartClockPerXtal: 2,
+  identity: ESP8266_IDENTITY,
 };

@@ -23,6 +23,7 @@ export interface NewerChipFacts {
   /** The board name MicroPython's banner prints (the board id follows from the chip id). */
   readonly boardName: string;
   readonly watchdogReset?: ChipSpec['watchdogReset'];
+  readonly identity?: ChipSpec['identity'];
 }
 
 /**
@@ -57,5 +58,6 @@ export function newerFamilyChip(id: ChipId, facts: NewerChipFacts): ChipSpec {
     defaultFlashBytes: facts.defaultFlashBytes ?? 4 * 1024 * 1024,
     micropython: { board: `ESP32_GENERIC_${suffix}`, boardName: facts.boardName },
     ...(facts.watchdogReset === undefined ? {} : { watchdogReset: facts.watchdogReset }),
+    ...(facts.identity === undefined ? {} : { identity: facts.identity }),
   };
 }

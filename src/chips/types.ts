@@ -3,6 +3,8 @@
  * (`chip.rom.supportsDeflate`), it never branches on a chip's name.
  */
 
+import type { ChipIdentityFacts } from './identity.js';
+
 export type ChipId =
   | 'esp8266'
   | 'esp32'
@@ -140,6 +142,8 @@ export interface ChipSpec {
    * firmware. Absent where esptool has none (ESP32, ESP8266): there only EN resets the chip.
    */
   readonly watchdogReset?: readonly RegisterWrite[];
+  /** Model, revision, features, in-package memory and USB console from eFuses, as esptool reads them (chips/identity.ts). */
+  readonly identity?: ChipIdentityFacts;
 }
 
 export const ROM_MAGIC_REG = 0x40001000;

@@ -16,6 +16,7 @@ import { flashBootCheck } from './commands/repl.js';
 import { type ConnectionFlags, openTransportFor, sessionOptions } from './connect-options.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runStation } from './flash-station.js';
+import { runningFirmwareOn } from './running-firmware.js';
 import { readInputFile } from './input-file.js';
 import { boardJson, createManyRenderer, outcome, type ManyRenderer } from './many-renderer.js';
 import { listHostPorts } from './port-choice.js';
@@ -80,6 +81,8 @@ export async function flashManyCommand(
     session: sessionOptions(flags),
     open: openTransportFor,
     jobFor: (port) => flashBootCheck(flags as Record<string, unknown>, port),
+    // Without a FILE each board gets its own build: an update stays on the board it runs.
+    ...(local === undefined && (flags as { board?: string }).board === undefined ? { askRunning: (port: string) => runningFirmwareOn(port) } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
     sink: renderer,
     signal: abort.signal,

@@ -5,6 +5,8 @@ export * from './site-urls.js';
 export * from './site-parser.js';
 export * from './release-table.js';
 export * from './board-variants.js';
+export * from './build-choice.js';
+export * from './running-boards.js';
 export * from './select.js';
 export * from './http.js';
 export * from './store.js';

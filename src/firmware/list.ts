@@ -41,9 +41,21 @@ export interface FirmwareListing {
 export interface ListRequest {
   chip?: ChipSpec;
   board?: string;
+  /**
+   * Words every listed board must contain (in its id, product name or vendor, any case): searches the
+   * chip's board list, or every chip's, and lists each match's versions.
+   */
+  search?: string;
+}
+
+/** Every word of `search` in the board's id, name or vendor (any case; "s2 mini" finds LOLIN_S2_MINI). */
+export function boardMatches(board: BoardSummary, search: string): boolean {
+  const hay = [board.id.replace(/_/g, ' '), board.id, board.name ?? '', board.vendor ?? ''].join(' ').toLowerCase();
+  return search.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
 }
 
 export async function listFirmware(catalog: FirmwareCatalog, req: ListRequest, reporter: Reporter): Promise<FirmwareListing> {
+  if (req.search !== undefined && !req.board) return searchBoards(catalog, req.search, req.chip, reporter);
   const boards: BoardSummary[] = [];
   if (req.chip && !req.board) {
     // The site's mcu filter uses the same spelling as our chip ids (esp32s3).
@@ -107,4 +119,31 @@ async function items(catalog: FirmwareCatalog, files: readonly FirmwareEntry[]):
     });
   }
   return out;
+}
+
+/**
+ * Every board of the chip's list page (or of every chip's) whose words match, with its versions. A
+ * board the site lists without a page of its own (a card only) is listed with no files; a list page that
+ * cannot be read is said and skipped.
+ */
+async function searchBoards(catalog: FirmwareCatalog, search: string, chip: ChipSpec | undefined, reporter: Reporter): Promise<FirmwareListing> {
+  const boards: BoardSummary[] = [];
+  for (const c of chip ? [chip] : CHIPS) {
+    try {
+      boards.push(...(await catalog.boardList(c.id)).value.filter((b) => boardMatches(b, search) && !boards.some((o) => o.id === b.id)));
+    } catch (e) {
+      if (!isUpyflashError(e, 'CATALOG_UNREADABLE')) throw e;
+      reporter.warn(e.message);
+    }
+  }
+  const firmware: BoardFirmware[] = [];
+  for (const b of boards) {
+    try {
+      firmware.push(await boardFirmware(catalog, b.id, reporter));
+    } catch (e) {
+      if (!isUpyflashError(e, 'FIRMWARE_NOT_FOUND')) throw e;
+      reporter.debug(`${b.id}: ${e.message}`);
+    }
+  }
+  return { boards, firmware };
 }

@@ -1,14 +1,14 @@
 import type { ChipSpec } from '../chips/index.js';
 import { UpyflashError, isUpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
-import { chooseVariant } from './board-variants.js';
+import { type BuildChoice, type ChipFacts, type ChoiceInput, type RunningFirmware, checkRequestedBuild, chooseBuild, choiceLine } from './build-choice.js';
 import type { DownloadedFile, FirmwareCatalog } from './catalog.js';
 import { firmwareFileName, formatBuildDate, parseFirmwareFileName } from './file-name.js';
 import { isNotFound } from './http.js';
 import { KNOWN_RELEASES } from './release-table.js';
 import { describeWanted, matchingFirmware, parseVersionRequest, selectFirmware, type FirmwareWanted } from './select.js';
 import type { FirmwareEntry } from './site-parser.js';
-import { checkBoardId, fileNameOfUrl, firmwareFileUrl } from './site-urls.js';
+import { fileNameOfUrl, firmwareFileUrl } from './site-urls.js';
 import { parseVersion, sameRelease } from './version.js';
 
 /** What `flash` with no FILE (or `firmware download`) asks for. */
@@ -20,6 +20,12 @@ export interface FirmwareRequest {
   board?: string;
   /** 'standard' (or 'none') asks for the plain build explicitly. */
   variant?: string;
+  /** What the eFuses say (model, revision, PSRAM in the package): the variant follows them. */
+  facts?: ChipFacts;
+  /** The MicroPython the board ran before: an update stays on its board. */
+  running?: RunningFirmware;
+  /** Flash a requested build even where a detected fact contradicts it. */
+  force?: boolean;
   /** 'latest' | 'preview' | '1.24.1' */
   version?: string;
   baseUrl?: string;
@@ -44,6 +50,8 @@ export interface ResolvedFirmware {
   source: 'site' | 'fallback-table' | 'cache';
   /** Warnings from image validation (e.g. flash-size notes), for the caller to show. */
   warnings: string[];
+  /** Why this build: the one line and what it rests on. */
+  choice: { line: string; from: BuildChoice['from']; facts: string; reasons: readonly string[]; notes: readonly string[] };
 }
 
 /**
@@ -58,12 +66,13 @@ export interface ResolveDeps {
 }
 
 export async function resolveFirmwareWith(deps: ResolveDeps, req: FirmwareRequest, reporter: Reporter): Promise<ResolvedFirmware> {
-  const boardArg = req.board ?? req.chip?.micropython.board;
-  if (!boardArg) throw new UpyflashError('BAD_ARGUMENT', 'say which firmware: --chip (e.g. esp32) or --board (e.g. ESP32_GENERIC)');
-  const board = checkBoardId(boardArg);
-  const variantChoice = chooseVariant(board, req.variant, req.flashBytes);
-  const want: FirmwareWanted = { board, variant: variantChoice.variant, version: parseVersionRequest(req.version) };
-  reporter.phase('download', `Looking for the ${describeWanted(want)}${variantChoice.automatic ? ` (${variantChoice.reason})` : ''}`);
+  const input: ChoiceInput = { chip: req.chip, flashBytes: req.flashBytes, facts: req.facts, running: req.running, board: req.board, variant: req.variant };
+  const choice = chooseBuild(input);
+  const forced = checkRequestedBuild(choice, input, Boolean(req.force));
+  if (forced) reporter.warn(forced);
+  for (const note of choice.notes) reporter.warn(note);
+  const want: FirmwareWanted = { board: choice.board, variant: choice.variant, version: parseVersionRequest(req.version) };
+  reporter.phase('download', `Looking for the ${describeWanted(want)} (${choice.reasons.join('; ')})`);
 
   const picked = await pick(deps, want, req, reporter);
   const entry = picked.entry;
@@ -80,7 +89,15 @@ export async function resolveFirmwareWith(deps: ResolveDeps, req: FirmwareReques
     sha256: picked.file.sha256,
     source: picked.source,
     warnings: picked.warnings,
+    choice: {
+      line: choiceLine({ ...choice, board: entry.board, variant: entry.variant }, entry.version),
+      from: choice.from,
+      facts: choice.facts,
+      reasons: choice.reasons,
+      notes: choice.notes,
+    },
   };
+  reporter.info(result.choice.line);
   reporter.info(
     `Firmware: MicroPython v${result.version} (built ${result.buildDate}${result.preview ? ', preview' : ''}) for ${result.board}` +
       `${result.variant ? ` variant ${result.variant}` : ' (standard build)'}, ${result.fileName}` +

@@ -6,6 +6,7 @@ import { commandWithRetry } from './retry.js';
 import { readU32 } from '../platform/bytes.js';
 import { type ChipSecurity, UNSECURED, readSecurityEfuses, securityFromInfo } from './security.js';
 import { type FlashId, readFlashId } from './spi-flash.js';
+import type { ChipIdentityReport } from './chip-identity.js';
 
 export interface SecurityInfo {
   readonly flags: number;
@@ -124,6 +125,8 @@ export interface ChipDetails {
   readonly secureDownload: boolean;
   /** Flash encryption and secure boot as read at connect (flasher/security.ts). */
   readonly security: ChipSecurity;
+  /** Model, features, in-package memory and port attachment from eFuses (flasher/chip-identity.ts). */
+  readonly identity?: ChipIdentityReport;
 }
 
 /** MAC, crystal and revision from registers and eFuses, by the layouts the chip data names. */

@@ -17,6 +17,7 @@ import { type FirmwareParts, checkFirmwareParts, isFirmwareParts, principalImage
 import type { Reporter } from '../progress.js';
 import { type BootInfo, bootCheck } from '../repl/boot-check.js';
 import type { Transport } from '../transport/transport.js';
+import { type ChipIdentityReport, readChipIdentity } from './chip-identity.js';
 import { checkAppsAgainstFlashTable } from './flash-table-check.js';
 import { CompressedRegions, type CompressedStore } from './compressed-cache.js';
 import type { FlashPart } from './parts.js';
@@ -28,6 +29,10 @@ export interface FirmwareResolverContext {
   readonly chip: ChipSpec;
   readonly flashBytes: number | undefined;
   readonly reporter: Reporter;
+  /** What the eFuses say (model, revision, PSRAM in the package); absent where they cannot be read. */
+  readonly identity?: ChipIdentityReport;
+  /** The MicroPython the board ran before it was reset into the loader (os.uname()), where it was asked. */
+  readonly running?: { readonly machine: string; readonly version: string };
 }
 
 /** A firmware picked from a catalog (or anywhere else) once the chip is known. */
@@ -162,6 +167,7 @@ export async function firmwareForTarget(
   target: TargetInfo,
   options: PrepareOptions,
   reporter: Reporter,
+  identity?: ChipIdentityReport,
 ): Promise<PreparedFirmware> {
   // Before a download: a chip that cannot boot a plain image needs no firmware.
   checkPlainImageBootable(target.chip, target.security);
@@ -171,7 +177,7 @@ export async function firmwareForTarget(
   }
   if ('file' in choice) return prepareFirmware(choice.file, target, options, choice.provenance);
   if ('parts' in choice) return prepareFirmware(choice.parts, target, options, choice.provenance);
-  const resolved = await choice.resolve({ chip: target.chip, flashBytes: target.flashSizeBytes, reporter });
+  const resolved = await choice.resolve({ chip: target.chip, flashBytes: target.flashSizeBytes, reporter, ...(identity ? { identity } : {}) });
   return prepareFirmware(analyzeFirmware(resolved.bytes, resolved.fileName), target, options, resolved.provenance);
 }
 
@@ -206,6 +212,12 @@ export interface FlashJobInput extends PrepareOptions {
   /** Wait for the MicroPython banner after the reset (default on); false skips it. */
   readonly bootCheck?: BootCheckChoice | false;
   readonly keepFiles?: KeepFilesHook;
+  /**
+   * Checks the prepared firmware against what the board says of itself, before anything is written
+   * (the CLI: a local file's build against the chip's eFuse facts). Throws to refuse; a returned text is
+   * shown as a warning.
+   */
+  readonly checkBuild?: (firmware: FirmwareFile, board: { readonly target: TargetInfo; readonly identity: ChipIdentityReport | undefined }) => string | undefined;
 }
 
 export interface FlashJobResult {
@@ -224,7 +236,12 @@ export interface FlashJobResult {
 export async function runFlashJob(session: FlasherSession, input: FlashJobInput, reporter: Reporter): Promise<FlashJobResult> {
   const target = await session.describeTarget();
   checkSecureDownloadJob(target.chip, target.security, { eraseAll: Boolean(input.eraseAll), backup: Boolean(input.backup) });
-  const prepared = await firmwareForTarget(input.firmware, target, input, reporter);
+  // A catalog choice and a build check follow the chip's own facts (PSRAM in the package): read them only then.
+  const wantsIdentity = 'resolve' in input.firmware || input.checkBuild !== undefined;
+  const identity = wantsIdentity ? await readChipIdentity(session.link, target.chip, { secureDownload: target.secureDownload }) : undefined;
+  const prepared = await firmwareForTarget(input.firmware, target, input, reporter, identity);
+  const forced = input.checkBuild?.(prepared.firmware, { target, identity });
+  if (forced) reporter.warn(forced);
   for (const w of prepared.warnings) reporter.warn(w);
   if (prepared.flashParamsChanged) reporter.info(`Flash parameters: ${prepared.flashParams}`);
   await checkAppsAgainstFlashTable(session, prepared, reporter);

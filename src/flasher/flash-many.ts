@@ -9,7 +9,8 @@ import { UpyflashError, asUpyflashError } from '../errors.js';
 import type { ProgressEvent, ProgressSink } from '../progress.js';
 import { Reporter } from '../progress.js';
 import type { Transport } from '../transport/transport.js';
-import { type FlashJobInput, type FlashJobResult, runFlashJob } from './flash-job.js';
+import { readChipIdentity } from './chip-identity.js';
+import { type FirmwareResolverContext, type FlashJobInput, type FlashJobResult, runFlashJob } from './flash-job.js';
 import { type FlasherSession, type SessionOptions, connect } from './session.js';
 import { SharedFirmware } from './shared-firmware.js';
 
@@ -51,6 +52,11 @@ export interface FlashManyOptions {
   readonly open?: (port: string) => Promise<Transport>;
   /** Per-board additions to the job, e.g. a boot check that reopens this board's port. */
   readonly jobFor?: (port: string) => Partial<FlashJobInput>;
+  /**
+   * Asks a board opened by port name which MicroPython it runs, before it is reset into the loader
+   * (a catalog choice then keeps each board on its own board id). Each board is asked on its own.
+   */
+  readonly askRunning?: (port: string) => Promise<FirmwareResolverContext['running']>;
   /** How many boards run at once (default: all). */
   readonly jobs?: number;
   readonly sink?: TargetSink;
@@ -99,6 +105,8 @@ export class ManyFlasher {
 
   private async flashOne(target: ManyTarget, port: string, emit: (e: TargetEvent) => void, started: number): Promise<BoardResult> {
     const reporter = new Reporter(targetSink(port, emit));
+    const catalog = 'resolve' in this.options.job.firmware;
+    const running = catalog && typeof target === 'string' ? await this.options.askRunning?.(port) : undefined;
     const transport = typeof target === 'string' ? await this.openPort(port) : target.transport;
     this.live.add(transport);
     let session: FlasherSession | undefined;
@@ -109,7 +117,10 @@ export class ManyFlasher {
       session = await connect(transport, this.options.session, reporter);
       seen = await identify(session);
       emit({ target: port, type: 'identified', chip: seen.chip!, ...(seen.mac ? { mac: seen.mac } : {}) });
-      const prepared = await this.firmware.forTarget(await session.describeTarget(), reporter);
+      const described = await session.describeTarget();
+      // A catalog choice follows each board's own facts: its eFuses and the MicroPython it ran.
+      const identity = catalog ? await readChipIdentity(session.link, described.chip, { secureDownload: described.secureDownload }) : undefined;
+      const prepared = await this.firmware.forTarget(described, reporter, { ...(identity ? { identity } : {}), ...(running ? { running } : {}) });
       const job = await runFlashJob(session, { ...this.options.job, ...this.options.jobFor?.(port), firmware: { prepared } }, reporter);
       await session.close('no-reset');
       return {

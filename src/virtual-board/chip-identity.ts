@@ -1,4 +1,6 @@
 import type { ChipSpec } from '../chips/types.js';
+import type { BoardChip } from './chips.js';
+import type { ModuleProfile } from './modules.js';
 
 /**
  * What makes one virtual chip differ from another of its family: factory MAC, crystal, revision,
@@ -103,4 +105,18 @@ export function romBootReplyValue(chip: ChipSpec, read: (addr: number) => number
 export function uartClockDivider(uartClockPerXtal: number, identity: ChipIdentity, baud: number): number {
   const uartClockHz = identity.crystalMHz * 1e6 * uartClockPerXtal;
   return Math.round(uartClockHz / baud);
+}
+
+/**
+ * The identity of a real part (modules.ts): its eFuse words, its revision, and the ROM's console variable
+ * set for the USB console the module is plugged in by (UART0 leaves it 0).
+ */
+export function moduleIdentity(profile: ModuleProfile, board: BoardChip): Partial<ChipIdentity> {
+  const registers: Record<number, number> = { ...profile.efuses };
+  if (profile.usb !== 'uart') {
+    const value = board.usbConsole?.values[profile.usb];
+    if (!board.usbConsole || value === undefined) throw new Error(`${profile.id}: the ${board.id} has no ${profile.usb} console`);
+    registers[board.usbConsole.reg] = value;
+  }
+  return { registers, revision: profile.revision };
 }

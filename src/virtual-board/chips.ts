@@ -98,6 +98,12 @@ export interface BoardChip {
    * RTC_CNTL_WDT_WKEY). Absent where esptool has no watchdog reset (ESP32, ESP8266).
    */
   readonly rtcWatchdog?: { readonly config0Reg: number; readonly protectReg: number; readonly key: number };
+  /**
+   * The ROM variable that names the console the download mode talks on (UARTDEV_BUF_NO in ROM .bss) and
+   * its value for each of the chip's own USB consoles (esptool targets' uses_usb_otg / uses_usb_jtag_serial).
+   * Absent on chips without USB (ESP32, ESP8266).
+   */
+  readonly usbConsole?: { readonly reg: number; readonly values: Readonly<Partial<Record<'usb-otg' | 'usb-serial-jtag', number>>> };
 }
 
 const RWDT_KEY = 0x50d83aa1;
@@ -190,6 +196,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     bootOffset: 0x1000,
     bootHeaderBytes: 24,
     rtcWatchdog: { config0Reg: 0x3f408094, protectReg: 0x3f4080ac, key: RWDT_KEY },
+    usbConsole: { reg: 0x3ffffd14, values: { 'usb-otg': 2 } },
   },
   esp32s3: {
     ...common,
@@ -208,6 +215,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     bootOffset: 0x0,
     bootHeaderBytes: 24,
     rtcWatchdog: { config0Reg: 0x60008098, protectReg: 0x600080b0, key: RWDT_KEY },
+    usbConsole: { reg: 0x3fcef14c, values: { 'usb-otg': 3, 'usb-serial-jtag': 4 } },
   },
   esp32c3: {
     ...common,
@@ -227,6 +235,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     bootOffset: 0x0,
     bootHeaderBytes: 24,
     rtcWatchdog: { config0Reg: 0x60008090, protectReg: 0x600080a8, key: RWDT_KEY },
+    usbConsole: { reg: 0x3fcdf07c, values: { 'usb-serial-jtag': 3 } },
   },
   esp32c6: {
     ...common,
@@ -245,6 +254,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     bootOffset: 0x0,
     bootHeaderBytes: 24,
     rtcWatchdog: { config0Reg: 0x600b1c00, protectReg: 0x600b1c18, key: RWDT_KEY },
+    usbConsole: { reg: 0x4087f580, values: { 'usb-serial-jtag': 3 } },
   },
   esp32c2: {
     ...common,

@@ -4,6 +4,7 @@
  * so the page and the CLI refuse the same files, write the same bytes and report the same events.
  * Kept out of page/ so it is tested in Node against the virtual board.
  */
+import type { ChipFacts } from '../firmware/build-choice.js';
 import type { ChipSpec } from '../chips/types.js';
 import type { Reporter } from '../progress.js';
 import type { Transport } from '../transport/transport.js';
@@ -27,6 +28,8 @@ export interface BoardFacts {
   /** major*100+minor, as esptool counts revisions; undefined when the chip did not say. */
   readonly revision: number | undefined;
   readonly port: string;
+  /** Model, revision and PSRAM in the package, from the eFuses (what the firmware choice follows). */
+  readonly identity: ChipFacts | undefined;
 }
 
 export interface ConnectedBoard {
@@ -93,5 +96,6 @@ function factsFrom(chip: ChipSpec, details: ChipDetails, port: string): BoardFac
     flashSizeBytes: details.flashSizeBytes,
     revision: details.revision ? details.revision.major * 100 + details.revision.minor : undefined,
     port,
+    identity: details.identity ? { model: details.identity.model, revision: details.identity.revision, embeddedPsram: details.identity.embeddedPsram } : undefined,
   };
 }

@@ -73,6 +73,24 @@ describe('upyflash firmware (CLI)', () => {
     assert.match(r.stderr, /plain HTTP/);
   });
 
+  it('list --chip esp32s3 --search lolin: only the matching boards the site offers, each with its versions', async () => {
+    const r = await cli(['firmware', 'list', '--chip', 'esp32s3', '--search', 'lolin', '--json', '--base-url', site.baseUrl]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { result: { boards: Array<{ id: string; vendor?: string }>; firmware: Array<{ board: string; files: Array<{ fileName: string }> }> } };
+    assert.deepEqual(doc.result.boards.map((b) => b.id), ['LOLIN_S3', 'LOLIN_S3_MINI']);
+    // LOLIN_S3_MINI has a card but no page: listed as a board, with no versions.
+    assert.deepEqual(doc.result.firmware.map((f) => f.board), ['LOLIN_S3']);
+    assert.deepEqual(doc.result.firmware[0]!.files.map((f) => f.fileName), ['LOLIN_S3-20251209-v1.27.0.bin', 'LOLIN_S3-20250911-v1.26.1.bin']);
+
+    // Without --chip every chip's list is searched; words may come in any order and case.
+    const all = await cli(['firmware', 'list', '--search', 'Mini S2', '--base-url', site.baseUrl]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /^Boards \(1\):\n  LOLIN_S2_MINI\s+S2 mini — Wemos$/m);
+    assert.match(all.stdout, /LOLIN_S2_MINI-20251209-v1\.27\.0\.bin/);
+    const none = await cli(['firmware', 'list', '--chip', 'esp32c3', '--search', 'lolin', '--base-url', site.baseUrl]);
+    assert.match(none.stdout, /No board matches "lolin"/);
+  });
+
   it('list --board prints a readable table', async () => {
     const r = await cli(['firmware', 'list', '--board', 'ESP8266_GENERIC', '--base-url', site.baseUrl]);
     assert.equal(r.code, 0, r.stderr);

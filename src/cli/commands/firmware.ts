@@ -4,6 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { CHIP_IDS, chipById, type ChipSpec } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import type { FirmwareListing } from '../../firmware/list.js';
+import type { RunningFirmware } from '../../firmware/build-choice.js';
 import { listFirmwareOnSite, resolveFirmware } from '../../firmware/node/resolve.js';
 import type { FirmwareResolver } from '../../flasher/flash-job.js';
 import { parseSize, runCommand, type CommandIo, type GlobalOptions } from '../run-command.js';
@@ -15,6 +16,7 @@ import { type Precompressed, precompressBody } from '../precompress.js';
 interface CatalogCliOptions extends GlobalOptions {
   chip?: string;
   board?: string;
+  search?: string;
   baseUrl?: string;
   refresh?: boolean;
 }
@@ -33,7 +35,8 @@ export function register(program: Command): void {
   withCatalogOptions(
     firmware
       .command('list')
-      .description('list boards and MicroPython versions (the chip\'s generic board, a --board, or every chip\'s generic board)'),
+      .description('list boards and MicroPython versions (the chip\'s generic board, a --board, or every chip\'s generic board)')
+      .option('--search <words>', 'every board the site offers (for --chip, or for every chip) whose id, name or vendor has these words, with its versions'),
   ).action(async (_opts: CatalogCliOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals<CatalogCliOptions>();
     await runCommand(opts, async (io) => {
@@ -42,11 +45,13 @@ export function register(program: Command): void {
         {
           ...(chip ? { chip } : {}),
           ...(opts.board ? { board: opts.board } : {}),
+          ...(opts.search !== undefined ? { search: opts.search } : {}),
           ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
           ...(opts.refresh ? { refresh: true } : {}),
         },
         io.reporter,
       );
+      if (opts.search !== undefined && listing.boards.length === 0) io.print(`No board matches "${opts.search}".`);
       printListing(io, listing);
       return { result: listing };
     });
@@ -95,17 +100,19 @@ export function register(program: Command): void {
 function registerFlashWithoutFile(program: Command): void {
   const flash = program.commands.find((c) => c.name() === 'flash');
   flash
-    ?.option('--board <id>', 'without FILE: MicroPython board id (default: the generic board of the detected chip)')
-    .option('--variant <id>', 'without FILE: board variant, e.g. SPIRAM; "standard" for the plain build (default: from the detected flash size)')
+    ?.option('--board <id>', 'without FILE: MicroPython board id (default: the board the running MicroPython names, else the generic board of the detected chip)')
+    .option('--variant <id>', 'without FILE: board variant, e.g. SPIRAM; "standard" for the plain build (default: from the detected flash size and PSRAM)')
+    .option('--force', 'flash the build asked for (--board/--variant, or a FILE named for a board) even where a detected fact contradicts it')
     .option('--version <v>', 'without FILE: latest, preview or a release such as 1.24.1', 'latest')
     .option('--base-url <url>', 'without FILE: download site (default https://micropython.org, or UPYFLASH_BASE_URL)')
     .option('--refresh', 'without FILE: download again even when a cached copy exists');
 }
 
 /** The catalog as the flash job's resolver: --board/--variant/--version/--base-url/--refresh from `flash`'s options. */
-export function catalogResolver(options: Readonly<Record<string, unknown>>): FirmwareResolver {
+export function catalogResolver(options: Readonly<Record<string, unknown>>, extra: { running?: RunningFirmware } = {}): FirmwareResolver {
   const text = (key: string): string | undefined => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
-  return async ({ chip, flashBytes, reporter }) => {
+  return async ({ chip, flashBytes, reporter, identity, running: asked }) => {
+    const running = asked ?? extra.running;
     const board = text('board');
     const variant = text('variant');
     const version = text('version');
@@ -119,6 +126,9 @@ export function catalogResolver(options: Readonly<Record<string, unknown>>): Fir
         ...(version !== undefined ? { version } : {}),
         ...(baseUrl !== undefined ? { baseUrl } : {}),
         ...(options['refresh'] === true ? { refresh: true } : {}),
+        ...(options['force'] === true ? { force: true } : {}),
+        ...(identity ? { facts: identity } : {}),
+        ...(running ? { running } : {}),
       },
       reporter,
     );

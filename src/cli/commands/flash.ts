@@ -10,6 +10,8 @@ import type { AfterMode } from '../../flasher/reset.js';
 import { describeBoot } from '../../repl/boot-check.js';
 import { type ConnectionFlags, addConnectionOptions, openSession, resolvePortSpec, sessionOptions } from '../connect-options.js';
 import { catalogResolver } from './firmware.js';
+import { checkImageBuild } from '../../firmware/build-choice.js';
+import { runningFirmwareOn } from '../running-firmware.js';
 import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
 import { type FlashFirmwareInput, flashFirmwareInput } from '../flash-input.js';
@@ -19,6 +21,7 @@ import { FsDeflateStore } from '../../flasher/node/deflate-store.js';
 import { defaultCacheDir } from '../../platform/node/cache-dir.js';
 
 export interface FlashFlags extends ConnectionFlags, GlobalOptions, ManyFlags {
+  board?: string;
   addr?: string;
   forceAddr?: boolean;
   erase?: boolean;
@@ -89,6 +92,7 @@ export function flashJobInput(
 ): FlashJobInput {
   return {
     firmware: firmware ?? { resolve: catalogResolver(flags as Record<string, unknown>) },
+    ...(firmware && 'file' in firmware ? { checkBuild: localBuildCheck(Boolean((flags as { force?: boolean }).force)) } : {}),
     ...(address !== undefined ? { address } : {}),
     forceAddress: Boolean(flags.forceAddr),
     flashParams: {
@@ -105,6 +109,16 @@ export function flashJobInput(
   };
 }
 
+/** A local file whose name or banner names a build is refused where the chip's facts rule that build out (E03C). */
+function localBuildCheck(force: boolean): FlashJobInput['checkBuild'] {
+  return (fw, { target, identity }) =>
+    checkImageBuild(
+      { fileName: fw.fileName ?? '', boardName: fw.micropython?.boardName },
+      { chip: target.chip, flashBytes: target.flashSizeBytes, facts: identity },
+      force,
+    );
+}
+
 function parseAddress(text: string | undefined): number | undefined {
   return text !== undefined ? parseSize(text, '--addr') : undefined;
 }
@@ -115,7 +129,9 @@ async function flashOneCommand(input: FlashFirmwareInput, flags: FlashFlags, io:
   const address = multi ? undefined : parseAddress(input.address ?? flags.addr);
   const portSpec = await resolvePortSpec(flags, io);
   const firmware: FirmwareChoice | undefined = multi?.parts ? { parts: multi.parts } : local ? { file: local } : undefined;
-  const jobInput = flashJobInput(firmware, address, sessionOptions(flags).after, flags, io);
+  // An update stays on the board the running MicroPython names (unless --board says otherwise).
+  const running = !firmware && flags.board === undefined ? await runningFirmwareOn(portSpec, io.reporter) : undefined;
+  const jobInput = flashJobInput(firmware ?? { resolve: catalogResolver(flags as Record<string, unknown>, running ? { running } : {}) }, address, sessionOptions(flags).after, flags, io);
   const session = await openSession({ ...flags, port: portSpec }, io);
   let job: FlashJobResult;
   try {

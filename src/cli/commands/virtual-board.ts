@@ -7,6 +7,7 @@ import { BEHAVIOURS, serveVirtualBoard, type Behaviour, type ServeBoardOptions }
 import { FLASH_FAULTS } from '../../virtual-board/flash-faults.js';
 import { SECURITY_STATES, type SecurityState } from '../../virtual-board/security-state.js';
 import { VIRTUAL_BRIDGE_IDS } from '../../virtual-board/usb-bridge.js';
+import { MODULE_PROFILES, moduleProfile } from '../../virtual-board/modules.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
 
 interface VirtualBoardFlags extends GlobalOptions {
@@ -28,6 +29,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   ramCode?: string;
   security?: string;
   fault?: string;
+  module?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -50,6 +52,7 @@ export function register(program: Command): void {
     .option('--garble-above <baud>', 'corrupt bytes both ways when the host rate is above BAUD (tests)')
     .option('--garble-after <bytes>', 'with --bridge or --garble-above: above the limit the link holds for BYTES (both ways), then goes bad (tests)')
     .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
+    .option('--module <name>', `a real part's eFuses, flash size and USB port: ${MODULE_PROFILES.map((m) => m.id).join(', ')}`)
     .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
     .option('--fault <fault>', `flash faults for tests: ${FLASH_FAULTS.join(', ')} (a region's write also lands zeros in the sector after it)`)
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
@@ -57,7 +60,7 @@ export function register(program: Command): void {
     .action(async (_o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<VirtualBoardFlags>();
       await runCommand<Record<string, unknown>>(flags, async (io) => {
-        const base = baseOptions(flags);
+        const base = baseOptions(flags, command.getOptionValueSource('chip') !== 'default');
         const count = Number(flags.count ?? '1');
         const perBoard = parseMisbehave(flags.misbehave, count);
         if (count === 1 && Object.keys(perBoard).length === 0) return serveOne(io, base, flags.flash);
@@ -98,9 +101,13 @@ function untilStopped(): Promise<void> {
   });
 }
 
-function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
-  const chip = chipById(flags.chip);
+function baseOptions(flags: VirtualBoardFlags, chipGiven: boolean): ServeBoardOptions {
+  const profile = flags.module !== undefined ? moduleProfile(flags.module) : undefined;
+  const chip = profile && !chipGiven ? chipById(profile.chip) : chipById(flags.chip);
   if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip "${flags.chip}"; use one of ${CHIP_IDS.join(', ')}.`);
+  if (profile && profile.chip !== chip.id) {
+    throw new UpyflashError('BAD_ARGUMENT', `--module ${profile.id} is an ${chipById(profile.chip)!.name}, not an ${chip.name}`, { hint: 'Leave --chip out: the module names its chip.' });
+  }
   const m = /^(.*):(\d+)$/.exec(flags.listen);
   if (!m) throw new UpyflashError('BAD_ARGUMENT', `--listen ${flags.listen}: expected HOST:PORT, e.g. 127.0.0.1:5555`);
   const behaviour = parseBehaviour(flags.behaviour ?? 'normal', '--behaviour');
@@ -139,6 +146,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
     ...(flags.security !== undefined ? { security: flags.security as SecurityState } : {}),
     ...(flags.fault !== undefined ? { flashFault: flags.fault } : {}),
+    ...(profile ? { module: profile.id } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { commandWithRetry } from '../retry.js';
 import { readFlashId } from '../spi-flash.js';
 import type { LinkState } from './link-state.js';
 import type { TargetInfo } from './types.js';
+import { readChipIdentity } from '../chip-identity.js';
 
 /** SPI attach and flash id (RDID through the SPI registers), then tell the loader the flash size. */
 export async function attachFlash(s: LinkState): Promise<void> {
@@ -34,9 +35,11 @@ export async function chipDetails(s: LinkState): Promise<ChipDetails> {
   let facts: Awaited<ReturnType<typeof readChipFacts>> | undefined;
   if (!s.detection.secureDownload) facts = await readChipFacts(s.link, chip, s.transport.baud);
   const rev = facts?.revision;
+  const identity = await readChipIdentity(s.link, chip, { secureDownload: s.detection.secureDownload });
   return {
     chip: chip.name,
-    description: rev ? `${chip.name} (revision v${rev.major}.${rev.minor})` : chip.name,
+    description: identity?.description ?? (rev ? `${chip.name} (revision v${rev.major}.${rev.minor})` : chip.name),
+    ...(identity ? { identity } : {}),
     revision: rev,
     mac: facts?.mac,
     crystalMHz: facts?.crystalMHz,

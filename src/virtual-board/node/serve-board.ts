@@ -3,7 +3,8 @@ import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../board.js';
-import { defaultIdentity, type ChipIdentity } from '../chip-identity.js';
+import { defaultIdentity, moduleIdentity, type ChipIdentity } from '../chip-identity.js';
+import { moduleProfile } from '../modules.js';
 import { boardChip } from '../chips.js';
 import { FLASH_FAULTS, type FlashWriteFaults, parseFlashFault } from '../flash-faults.js';
 import { SecurityUnsupported, securedIdentity, type SecurityState } from '../security-state.js';
@@ -48,6 +49,8 @@ export interface ServeBoardOptions {
   security?: SecurityState;
   /** A flash fault (flash-faults.ts): "stray-write", "stray-write:N" or "stray-write:always". */
   flashFault?: string;
+  /** A real part's eFuses, flash size and USB console (modules.ts); its chip must be `chip`. */
+  module?: string;
 }
 
 export interface ServedBoard {
@@ -62,11 +65,21 @@ export interface ServedBoard {
 export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<ServedBoard> {
   const chip = chipById(opts.chip);
   if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown chip for the virtual board: ${opts.chip}`);
-  const bridge = opts.bridge !== undefined ? virtualBridgeById(opts.bridge) : undefined;
+  const profile = opts.module !== undefined ? moduleProfile(opts.module) : undefined;
+  const usbBridge = profile && profile.usb !== 'uart' ? 'native' : undefined;
+  const bridge = opts.bridge !== undefined ? virtualBridgeById(opts.bridge) : usbBridge ? virtualBridgeById(usbBridge) : undefined;
+  const flashBytes = opts.flashBytes ?? profile?.flashBytes;
   const seed = opts.seed ?? 1;
-  const mac = opts.boardIndex !== undefined ? defaultIdentity(chip, opts.flashBytes ?? chip.defaultFlashBytes).mac : undefined;
+  const mac = opts.boardIndex !== undefined ? defaultIdentity(chip, flashBytes ?? chip.defaultFlashBytes).mac : undefined;
   if (mac) mac[3] = opts.boardIndex! & 0xff;
-  const identity: Partial<ChipIdentity> = { ...(mac ? { mac } : {}), ...securityOf(opts) };
+  const fromModule = profile ? moduleIdentity(profile, boardChip(opts.chip)) : {};
+  const secured = securityOf(opts);
+  const identity: Partial<ChipIdentity> = {
+    ...(mac ? { mac } : {}),
+    ...fromModule,
+    ...secured,
+    ...(fromModule.registers || secured.registers ? { registers: { ...fromModule.registers, ...secured.registers } } : {}),
+  };
   const board = new VirtualBoard({
     chip: opts.chip,
     bootMode: opts.bootMode ?? 'normal',
@@ -77,7 +90,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     app: micropythonApp(),
     ...(opts.ramCode ? { ramCode: opts.ramCode } : {}),
     ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
-    ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
+    ...(flashBytes ? { flashBytes } : {}),
     ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),
     ...(opts.flashFault !== undefined ? { flashFaults: flashFaultOf(opts.flashFault) } : {}),
     ...(bridge && bridge.carriesUpTo === undefined ? { nativeUsb: true } : {}),
@@ -102,7 +115,8 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
   const hostPort = `${server.host}:${server.port}`;
   const urls = { rfc2217: `rfc2217://${hostPort}`, socket: `socket://${hostPort}` };
   const via = bridge ? `, via ${bridgeLabel(bridge)}` : '';
-  const line = `virtual ${chip.name} listening on ${urls.rfc2217} (DTR/RTS and baud) and ${urls.socket} (raw)${via}`;
+  const what = profile ? `${chip.name} (${profile.id}: ${profile.title})` : chip.name;
+  const line = `virtual ${what} listening on ${urls.rfc2217} (DTR/RTS and baud) and ${urls.socket} (raw)${via}`;
   return {
     board,
     server,

@@ -6,6 +6,7 @@ import { buildSampleFirmware } from '../../image/sample.js';
 import { formatBytes } from '../progress-view.js';
 import type { CatalogClient } from '../catalog-client.js';
 import type { FirmwareChoice } from '../api.js';
+import { type DetectedBoard, preferredFirmware } from '../firmware-choice.js';
 import { byId } from './dom.js';
 
 export type FirmwareSource = 'catalog' | 'file' | 'sample';
@@ -35,6 +36,7 @@ export class FirmwarePicker {
   private choices: readonly FirmwareChoice[] = [];
   private chip: ChipSpec | undefined;
   private localFile: { name: string; bytes: Uint8Array; firmware: FirmwareFile } | undefined;
+  private detected: DetectedBoard | undefined;
 
   constructor(
     private readonly catalog: CatalogClient | undefined,
@@ -79,8 +81,9 @@ export class FirmwarePicker {
   }
 
   /** A board was detected (or forgotten with undefined): list its firmware; offer the sample on the demo board. */
-  async setBoard(chip: ChipSpec | undefined, demo: boolean): Promise<void> {
+  async setBoard(chip: ChipSpec | undefined, demo: boolean, detected?: DetectedBoard): Promise<void> {
     this.chip = chip;
+    this.detected = detected;
     this.sampleLabel.hidden = !demo;
     if (demo && chip) this.sampleRadio.checked = true;
     else if (this.sampleRadio.checked) (this.catalog ? this.catalogRadio : this.fileRadio).checked = true;
@@ -123,9 +126,11 @@ export class FirmwarePicker {
       if (this.chip !== chip) return;
       this.choices = list.choices;
       this.fillSelect(list.choices);
-      this.catalogNote.textContent = list.offline
-        ? `Offline: showing the ${list.board} list from the cache.`
-        : `${list.choices.length} images for ${list.board} on micropython.org.`;
+      const where = list.offline ? `Offline: showing the ${list.board} list from the cache.` : `${list.choices.length} images for ${list.board} on micropython.org.`;
+      // The build the CLI would pick for these facts goes first, with its reason in one line.
+      const preferred = this.detected ? preferredFirmware(list.choices, chip, this.detected) : undefined;
+      if (preferred) this.catalogSelect.value = preferred.choice.file;
+      this.catalogNote.textContent = preferred ? `${preferred.line} (${[...preferred.reasons, ...preferred.notes].join('; ')}). ${where}` : where;
     } catch (e) {
       if (this.chip !== chip) return;
       const err = e instanceof UpyflashError ? e : undefined;

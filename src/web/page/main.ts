@@ -135,7 +135,7 @@ async function attach(transport: Transport, how: { demo: boolean; before: Before
     connection.board = board;
     showBoard(board, demo);
     progress.done(`Connected: ${board.facts.description}`, 'Connected. Choose the firmware, then Flash.');
-    await picker.setBoard(board.facts.chip, demo);
+    await picker.setBoard(board.facts.chip, demo, board.facts);
     return els.flash;
   } catch (e) {
     await disconnect();
