@@ -26,6 +26,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   misbehave: string[];
   ramCode?: string;
   security?: string;
+  resetServer?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--garble-after <bytes>', 'with --bridge or --garble-above: above the limit the link holds for BYTES (both ways), then goes bad (tests)')
     .option('--ram-code <mode>', 'a program started with MEM_END that is no known flasher stub: stub (run it as one) or reboot (user code)', 'stub')
     .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
+    .option('--reset-server', "recognise a client's DTR/RTS reset sequence and play it to the board with the chip's timing (as esptool's esp_rfc2217_server does)")
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
     .action(async (_o: unknown, command: Command) => {
@@ -135,6 +137,7 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(garbleAfter !== undefined ? { garbleAfterBytes: garbleAfter } : {}),
     ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
     ...(flags.security !== undefined ? { security: flags.security as SecurityState } : {}),
+    ...(flags.resetServer ? { resetServer: true } : {}),
   };
 }
 

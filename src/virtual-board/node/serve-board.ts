@@ -45,6 +45,8 @@ export interface ServeBoardOptions {
   boardIndex?: number;
   /** eFuses burnt for a locked-down chip: Secure Download Mode, flash encryption or secure boot. */
   security?: SecurityState;
+  /** Play a client's DTR/RTS reset sequences with the chip's timing (server.ts resetServer). */
+  resetServer?: boolean;
 }
 
 export interface ServedBoard {
@@ -90,7 +92,13 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       : undefined;
   let server: VirtualBoardServer;
   try {
-    server = await startVirtualBoardServer({ board, host: opts.host, port: opts.port, ...(link ? { bridge: link } : {}) });
+    server = await startVirtualBoardServer({
+      board,
+      host: opts.host,
+      port: opts.port,
+      ...(link ? { bridge: link } : {}),
+      ...(opts.resetServer ? { resetServer: true } : {}),
+    });
   } catch (err) {
     board.close();
     throw err;
