@@ -51,11 +51,13 @@ export interface SerialServerOptions extends Rfc2217SessionOptions {
   host?: string;
   /** 0 or absent: any free port. */
   port?: number;
-  /** A new client: the endpoint it talks to, or a reason to turn it away. */
-  open(client: { address: string; port: number }): BoardEndpoint | { refused: string };
+  /** A new client: the endpoint it talks to, or a reason to turn it away (what it sends meanwhile waits). */
+  open(client: { address: string; port: number }): Opened | Promise<Opened>;
   /** Told about each client (connected, refused, left). */
   log?: (message: string) => void;
 }
+
+export type Opened = BoardEndpoint | { refused: string };
 
 export interface SerialServer {
   port: number;
@@ -77,13 +79,18 @@ const MODEM_DELTA_SHIFT = 4;
 export async function startSerialServer(opts: SerialServerOptions): Promise<SerialServer> {
   const host = opts.host ?? '127.0.0.1';
   const sessions = new Set<Rfc2217Session>();
-  const server: Server = createServer((socket) => {
-    const client = { address: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 };
+  const accept = async (socket: Socket): Promise<void> => {
+    const client = { address: plainAddress(socket.remoteAddress ?? '?'), port: socket.remotePort ?? 0 };
     const who = `${client.address}:${client.port}`;
-    const endpoint = opts.open(client);
+    // The socket is paused (no data listener) until the session takes it: nothing the client sends is lost.
+    const endpoint = await opts.open(client);
     if ('refused' in endpoint) {
       opts.log?.(`refused ${who}: ${endpoint.refused}`);
       socket.destroy();
+      return;
+    }
+    if (socket.destroyed) {
+      endpoint.close();
       return;
     }
     opts.log?.(`client ${who} connected`);
@@ -92,6 +99,9 @@ export async function startSerialServer(opts: SerialServerOptions): Promise<Seri
       opts.log?.(`client ${who} left`);
     });
     sessions.add(session);
+  };
+  const server: Server = createServer((socket) => {
+    accept(socket).catch(() => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -111,6 +121,11 @@ export async function startSerialServer(opts: SerialServerOptions): Promise<Seri
         server.close(() => resolve());
       }),
   };
+}
+
+/** An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; logs and allow lists use the plain address. */
+export function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 type Mode = 'undecided' | 'raw' | 'rfc2217';
