@@ -14,6 +14,7 @@ import { ESP32 } from '../../src/chips/index.js';
 import { buildSampleFirmware } from '../../src/image/sample.js';
 import { startServeProcess, type BoardProcess } from '../../harness/board-process.js';
 import { cliJson, describeRun, runCli } from '../../harness/cli-run.js';
+import { ser2netMissing, startSer2net } from '../../harness/ser2net.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'upyflash-serve-'));
 const fw = join(dir, 'ESP32_GENERIC-test.bin');
@@ -52,12 +53,27 @@ describe('upyflash serve', () => {
     const s = await serve();
     const run = await runCli(['--json', 'flash', fw, '--port', s.rfc2217], { timeoutMs: 120_000 });
     assert.equal(run.code, 0, describeRun(run));
-    const doc = cliJson<{ verified: boolean; boot?: { version?: string } }>(run);
+    const doc = cliJson<{ verified: boolean; bootCheck?: { running: string } }>(run);
     assert.equal(doc.ok, true);
     assert.equal(doc.result?.verified, true);
-    assert.match(JSON.stringify(doc.result), /MicroPython|"version"/);
+    assert.match(doc.result?.bootCheck?.running ?? '', /MicroPython v1\.\d+.* is running on/);
     assert.match(s.stderr(), /virtual:esp32: client 127\.0\.0\.1:\d+ connected/);
     assert.match(s.stderr(), /reset into download mode/);
+  });
+
+  it('through Debian ser2net in front (RFC 2217 on both sides) the same flash and boot check pass', { skip: ser2netMissing() }, async () => {
+    const s = await serve();
+    const bridge = await startSer2net(dir, Number(s.hostPort.split(':')[1]));
+    try {
+      const run = await runCli(['--json', 'flash', fw, '--port', `rfc2217://127.0.0.1:${bridge.port}`], { timeoutMs: 120_000 });
+      assert.equal(run.code, 0, describeRun(run));
+      const doc = cliJson<{ verified: boolean; bootCheck?: { running: string } }>(run);
+      assert.equal(doc.result?.verified, true);
+      assert.match(doc.result?.bootCheck?.running ?? '', /MicroPython v1\.\d+.* is running on/);
+      assert.match(s.stderr(), /reset into download mode/, 'the reset sequence crossed ser2net and was recognised behind it');
+    } finally {
+      await bridge.stop();
+    }
   });
 
   it('serves one client per port: a second is refused while the first is on', async () => {
