@@ -148,6 +148,7 @@ export class Rfc2217Session {
   private stopSize = 1;
   private lineStateMask = 0;
   private modemStateMask = 0xff;
+  private comPortOn = false;
   /** Last modem state told to the client; undefined until the first NOTIFY_MODEMSTATE. */
   private toldModemState: number | undefined;
   private ended = false;
@@ -245,7 +246,9 @@ export class Rfc2217Session {
    * client refuses to report CTS/DSR/RI/CD, "remote sends no NOTIFY_MODEMSTATE", until it has had one).
    */
   private comPortAgreed(): void {
-    if (this.toldModemState !== undefined) return;
+    // Both directions of COM-PORT-OPTION get agreed; the first one starts the notices.
+    if (this.comPortOn) return;
+    this.comPortOn = true;
     this.notifyModemState(true);
     if (this.endpoint.modemState && !this.modemTimer) {
       this.modemTimer = setInterval(() => this.notifyModemState(false), this.opts.modemPollMs ?? DEFAULT_MODEM_POLL_MS);
