@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './tcp-listen.js';
 
 /** Debian's ser2net 4.x (apt ser2net), a plain RFC 2217 bridge as people put in front of real boards. */
 export const SER2NET = '/usr/sbin/ser2net';
@@ -14,15 +15,6 @@ export function ser2netMissing(): string | undefined {
 export interface Ser2net {
   readonly port: number;
   stop(): Promise<void>;
-}
-
-/** A TCP port nobody listens on right now (ser2net needs a number in its config). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 /**
