@@ -3,7 +3,6 @@ import { plainAddress, startSerialServer, type SerialServer } from '../transport
 import { ESPTOOL_RESET_TIMING } from '../transport/reset-recognizer.js';
 import { transportEndpoint } from '../transport/transport-endpoint.js';
 import type { BoardEndpoint } from '../transport/endpoint.js';
-import type { ControlLines } from '../transport/transport.js';
 
 /**
  * `upyflash serve`: local serial ports (or virtual: boards) shared over RFC 2217, one TCP port each,
@@ -110,9 +109,8 @@ function lazyEndpoint(spec: string, opts: ShareOptions, released: () => void): B
     if (inner) fn(inner);
     else waiting.push(fn);
   };
-  let baud = 115200;
-  let lines: ControlLines | undefined;
-  openTransport(spec, { baud }).then(
+  // The client sets its rate right after connecting; until then the port runs at the sync rate.
+  openTransport(spec, { baud: 115200 }).then(
     (transport) => {
       if (done) {
         void transport.close();
@@ -131,14 +129,8 @@ function lazyEndpoint(spec: string, opts: ShareOptions, released: () => void): B
   );
   return {
     write: (d) => use((e) => e.write(d)),
-    setSignals: (l) => {
-      lines = l;
-      use((e) => e.setSignals(lines!));
-    },
-    setBaud: (b) => {
-      baud = b;
-      use((e) => e.setBaud(baud));
-    },
+    setSignals: (lines) => use((e) => e.setSignals(lines)),
+    setBaud: (baud) => use((e) => e.setBaud(baud)),
     onData: (l) => listeners.push(l),
     onClose: (l) => closers.push(l),
     close: () => {
