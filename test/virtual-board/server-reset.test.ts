@@ -5,7 +5,11 @@ import { VirtualBoard } from '../../src/virtual-board/board.js';
 import { echoApp, serveBoard, TINY_ESP32_IMAGE } from '../../harness/board-fixture.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
 import { sleep } from '../../harness/collect.js';
+import { startBoardProcess } from '../../harness/board-process.js';
 import { pyserialMissing, runPython } from '../../harness/pyserial.js';
+import { Op } from '../../src/protocol/opcodes.js';
+import { decodeResponse, encodeCommand, SYNC_PAYLOAD } from '../../src/protocol/packet.js';
+import { SlipDecoder, slipEncode } from '../../src/protocol/slip.js';
 import { PyserialLikeClient } from '../../harness/rfc2217-client.js';
 
 const onCleanup = cleanupAfterAll();
@@ -66,6 +70,26 @@ describe('virtual-board --reset-server (esp_rfc2217_server reset handling)', () 
     await c.control(Control.RTS_OFF);
     await c.until(() => c.text().includes('hello'));
     assert.notEqual(served.board.state, 'download');
+    c.close();
+  });
+
+  it('`upyflash virtual-board --reset-server` (a separate process): the paced reset reaches the ROM loader, which answers SYNC', async () => {
+    const board = await startBoardProcess({ args: ['--reset-server'] });
+    onCleanup(() => board.stop().then(() => undefined));
+    const c = await PyserialLikeClient.open(Number(board.hostPort.split(':')[1]));
+    await classicResetAtPyserialPace(c);
+    await sleep(200);
+    c.text();
+    const slip = new SlipDecoder();
+    const replies: number[] = [];
+    for (let attempt = 0; attempt < 5 && replies.length === 0; attempt++) {
+      c.write(slipEncode(encodeCommand(Op.SYNC, SYNC_PAYLOAD)));
+      await c.until(() => {
+        for (const item of slip.push(Uint8Array.from(c.data.splice(0)))) if (item.kind === 'frame') replies.push(decodeResponse(item.data)?.op ?? -1);
+        return replies.length > 0;
+      }, 1000).catch(() => undefined);
+    }
+    assert.equal(replies[0], Op.SYNC);
     c.close();
   });
 
