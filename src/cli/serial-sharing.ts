@@ -133,6 +133,7 @@ function lazyEndpoint(spec: string, opts: ShareOptions, released: () => void): B
     setBaud: (baud) => use((e) => e.setBaud(baud)),
     onData: (l) => listeners.push(l),
     onClose: (l) => closers.push(l),
+    modemState: () => inner?.modemState?.() ?? 0,
     close: () => {
       use((e) => e.close());
       end();

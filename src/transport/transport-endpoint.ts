@@ -1,5 +1,10 @@
 import type { BoardEndpoint } from './endpoint.js';
-import type { ControlLines, Transport } from './transport.js';
+import type { ControlLines, ModemLines, Transport } from './transport.js';
+
+/** RFC 2217's modem state byte: CTS 0x10, DSR 0x20, RI 0x40, CD 0x80. */
+export function modemStateByte(l: ModemLines): number {
+  return (l.cts ? 0x10 : 0) | (l.dsr ? 0x20 : 0) | (l.ri ? 0x40 : 0) | (l.cd ? 0x80 : 0);
+}
 
 /**
  * The other way round from endpoint-transport.ts: a host-side Transport (a local serial port, or any
@@ -35,7 +40,9 @@ export function transportEndpoint(transport: Transport, opts: { readSliceMs?: nu
     }
   };
   void pump();
+  const modemLines = transport.modemLines?.bind(transport);
   return {
+    ...(modemLines ? { modemState: async () => modemStateByte(await modemLines()) } : {}),
     write: (data) => enqueue(() => transport.write(data)),
     setSignals: (lines: ControlLines) => enqueue(() => transport.setSignals({ ...lines })),
     setBaud: (baud) => {
