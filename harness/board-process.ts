@@ -39,7 +39,7 @@ const URL_LINE = /listening on rfc2217:\/\/([\d.]+:\d+)/;
 const START_TIMEOUT_MS = 20_000;
 
 export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise<BoardProcess> {
-  const args = [cliPath, 'virtual-board', '--chip', opts.chip ?? 'esp32', '--listen', '127.0.0.1:0'];
+  const args = ['virtual-board', '--chip', opts.chip ?? 'esp32', '--listen', '127.0.0.1:0'];
   if (opts.flashFile) args.push('--flash', opts.flashFile);
   if (opts.flashSize) args.push('--flash-size', opts.flashSize);
   if (opts.boot) args.push('--boot', opts.boot);
@@ -47,18 +47,29 @@ export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise
   if (!opts.linkModel) args.push('--no-link-model');
   if (!opts.flashTiming) args.push('--no-flash-timing');
   if (opts.args) args.push(...opts.args);
-  const child: ChildProcessByStdio<null, null, Readable> = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawnListening(args, URL_LINE, 'virtual-board');
+}
+
+/** `upyflash serve PORT...` in a child process: the first shared port's URL, its log, and a stop. */
+export async function startServeProcess(ports: readonly string[], args: readonly string[] = []): Promise<BoardProcess> {
+  return spawnListening(['serve', ...ports, '--base-port', '0', ...args], SERVE_LINE, 'serve');
+}
+
+const SERVE_LINE = /on rfc2217:\/\/([\d.]+:\d+)/;
+
+/** Starts the CLI with `args` and waits for the line that names its listening address. */
+async function spawnListening(args: readonly string[], urlLine: RegExp, verb: string): Promise<BoardProcess> {
+  const child: ChildProcessByStdio<null, null, Readable> = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let text = '';
-  let exited: Promise<number | null> | undefined;
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr.on('data', (d: Buffer) => (text += d.toString()));
   const hostPort = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`virtual-board did not print its URL within ${START_TIMEOUT_MS} ms:\n${text}`));
+      reject(new Error(`${verb} did not print its URL within ${START_TIMEOUT_MS} ms:\n${text}`));
     }, START_TIMEOUT_MS);
     const look = () => {
-      const m = URL_LINE.exec(text);
+      const m = urlLine.exec(text);
       if (!m) return;
       clearTimeout(timer);
       child.stderr.off('data', look);
@@ -67,9 +78,10 @@ export async function startBoardProcess(opts: BoardProcessOptions = {}): Promise
     child.stderr.on('data', look);
     void exit.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`virtual-board exited (${code}) before listening:\n${text}`));
+      reject(new Error(`${verb} exited (${code}) before listening:\n${text}`));
     });
   });
+  let exited: Promise<number | null> | undefined;
   return {
     hostPort,
     rfc2217: `rfc2217://${hostPort}`,

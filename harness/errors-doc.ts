@@ -17,6 +17,7 @@ const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   [EXIT.WRITE_OR_VERIFY]: 'write or verification failed',
   [EXIT.FIRMWARE_DOWNLOAD]: 'firmware download failed',
   [EXIT.MICROPYTHON]: 'MicroPython problem after flashing, or `run` raised',
+  [EXIT.BOOT_NOT_CHECKED]: 'written and verified, but the boot check could not run (the firmware is on the chip; the message says why)',
 };
 
 /** A heading per family of codes (the first three characters); a code in no family here throws. */

@@ -1,4 +1,4 @@
-import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Cleanup } from './cleanups.js';
 
 /**
@@ -20,4 +20,13 @@ export async function listenLocal(server: Server, cleanup: (...cleanups: Cleanup
       }),
   );
   return (server.address() as AddressInfo).port;
+}
+
+/** A port the OS just gave out on 127.0.0.1 and took back: free now, and very likely the next ones too. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
 }

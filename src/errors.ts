@@ -301,6 +301,12 @@ export const ERRORS = {
     title: "The board's file system refused the name",
     hint: 'Use a name without "/" or control characters, shorter than 255 bytes, that is not taken yet; the folder it goes in must exist.',
   },
+  BOOT_NOT_CHECKED: {
+    code: 'E068',
+    title: 'Written and verified; the boot was not checked',
+    hint: 'The firmware is on the board and its checksum matched; only the look at it starting failed on the link. Run `upyflash repl` on the same port to see it, or flash again over a steadier connection.',
+    actions: ['retry', 'check-cable'],
+  },
   TRANSFER_INTERRUPTED: {
     code: 'E067',
     title: 'The file transfer stopped part way',
@@ -391,6 +397,11 @@ export class UpyflashError extends Error {
   toJSON(): { code: string; kind: ErrorKind; message: string; hint: string; actions: ActionId[]; details: Record<string, unknown> } {
     return { code: this.code, kind: this.kind, message: this.message, hint: this.hint, actions: [...this.actions], details: { ...this.details } };
   }
+}
+
+/** The link failed (connect, protocol, port errors: E00x-E02x), as opposed to the board, the image or the firmware. */
+export function isLinkFailure(e: UpyflashError): boolean {
+  return /^E0[012]/.test(e.code) && e.kind !== 'BAD_ARGUMENT';
 }
 
 export function isUpyflashError(e: unknown, kind?: ErrorKind): e is UpyflashError {

@@ -1,4 +1,4 @@
-import type { UpyflashError } from '../errors.js';
+import { isLinkFailure, type UpyflashError } from '../errors.js';
 
 /**
  * Documented process exit codes (docs/errors.md, generated from this table and errors.ts). Scripts can tell a refused image from a board
@@ -13,16 +13,16 @@ export const EXIT = {
   WRITE_OR_VERIFY: 5,
   FIRMWARE_DOWNLOAD: 6,
   MICROPYTHON: 7,
+  /** Written and verified, but the boot check could not run (E068): the firmware is there. */
+  BOOT_NOT_CHECKED: 8,
 } as const;
 
 export function exitCodeFor(e: UpyflashError): number {
   if (e.kind === 'BAD_ARGUMENT') return EXIT.USAGE;
+  if (e.kind === 'BOOT_NOT_CHECKED') return EXIT.BOOT_NOT_CHECKED;
+  if (isLinkFailure(e)) return EXIT.CONNECTION;
   const family = e.code.slice(0, 3);
   switch (family) {
-    case 'E00':
-    case 'E01':
-    case 'E02':
-      return EXIT.CONNECTION;
     case 'E03':
       return EXIT.IMAGE_REFUSED;
     case 'E04':

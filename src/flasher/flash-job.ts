@@ -9,7 +9,7 @@
  * `{ prepared }` and only re-checked when a board differs from the one it was prepared for).
  */
 import type { ChipSpec } from '../chips/index.js';
-import { UpyflashError, isUpyflashError } from '../errors.js';
+import { UpyflashError, isLinkFailure, isUpyflashError } from '../errors.js';
 import { type FirmwareFile, analyzeFirmware } from '../image/firmware-file.js';
 import { type FlashParams, patchFlashParams } from '../image/flash-params.js';
 import { validateFirmware } from '../image/validate.js';
@@ -227,6 +227,8 @@ export interface FlashJobResult {
   readonly boot?: BootInfo;
   /** What the keep-files hook restored. */
   readonly keptFiles?: Readonly<Record<string, unknown>>;
+  /** The write was verified but the link failed before the boot could be seen (E068, with why). */
+  readonly bootNotChecked?: UpyflashError;
 }
 
 /**
@@ -253,10 +255,30 @@ export async function runFlashJob(session: FlasherSession, input: FlashJobInput,
     ...(input.backup ? { backup: input.backup } : {}),
   });
   if ((input.after ?? 'hard-reset') !== 'hard-reset') return { flash, prepared };
-  await session.hardReset();
-  if (input.bootCheck === false) return { flash, prepared };
-  const after = await checkBoot(session, input.bootCheck ?? {}, input.keepFiles, reporter);
-  return { flash, prepared, ...after };
+  try {
+    await session.hardReset();
+    if (input.bootCheck === false) return { flash, prepared };
+    const after = await checkBoot(session, input.bootCheck ?? {}, input.keepFiles, reporter);
+    return { flash, prepared, ...after };
+  } catch (e) {
+    const notChecked = bootNotChecked(e, flash, input.keepFiles !== undefined);
+    if (!notChecked) throw e;
+    reporter.warn(notChecked.message);
+    return { flash, prepared, bootNotChecked: notChecked };
+  }
+}
+
+/**
+ * A verified write stays a success when only the link fails afterwards (the reset, the reopen, a slow
+ * bridge): the result says so instead of a connection error. With files to put back, the error stands
+ * (it carries the restore instructions).
+ */
+function bootNotChecked(e: unknown, flash: FlashResult, keepingFiles: boolean): UpyflashError | undefined {
+  if (!flash.verified || keepingFiles || !isUpyflashError(e) || !isLinkFailure(e)) return undefined;
+  return new UpyflashError('BOOT_NOT_CHECKED', `Written and verified; boot not checked: ${e.message} (${e.code})`, {
+    details: { cause: e.toJSON() },
+    cause: e,
+  });
 }
 
 async function checkBoot(

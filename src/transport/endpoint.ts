@@ -17,4 +17,9 @@ export interface BoardEndpoint {
    * optional so that simple endpoints need not implement it.
    */
   onClose?(listener: () => void): void;
+  /**
+   * The modem input lines as RFC 2217 NOTIFY_MODEMSTATE carries them (CTS 0x10, DSR 0x20, RI 0x40,
+   * CD 0x80); absent: none wired, all read off.
+   */
+  modemState?(): number | Promise<number>;
 }

@@ -42,4 +42,14 @@ export interface Transport {
   flushInput(): Promise<void>;
   /** Resolves once everything written has left the host. */
   drain(): Promise<void>;
+  /** The modem input lines, where the link has them (a local serial port); a server passes them on. */
+  modemLines?(): Promise<ModemLines>;
+}
+
+export interface ModemLines {
+  cts: boolean;
+  dsr: boolean;
+  /** Carrier detect (DCD). */
+  cd: boolean;
+  ri: boolean;
 }

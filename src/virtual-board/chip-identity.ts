@@ -27,7 +27,7 @@ export interface ChipIdentity {
 }
 
 /** JEDEC manufacturer id of Winbond, whose W25Qxx parts sit on most ESP modules. */
-const WINBOND = 0xef;
+export const WINBOND = 0xef;
 const W25Q_TYPE = 0x40;
 
 /** Winbond W25Qxx JEDEC id for a flash size (capacity byte = log2 of the size in bytes). */

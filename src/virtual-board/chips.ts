@@ -25,6 +25,35 @@ export interface RomLoaderFacts {
   readonly eraseSizeBug: boolean;
   /** The SYNC reply's value stays in the reply buffer (C3 trace); the ESP32 and ESP8266 ROMs keep the older value. */
   readonly syncLeavesReplyValue: boolean;
+  /**
+   * READ_FLASH_SLOW (0x0E): `offset, length` in, always a 64-byte buffer out. esptool's ESP32ROM (and
+   * every ROM class derived from it) has read_flash_slow, "ROM only, 64-byte blocks"; the ESP8266 ROM
+   * has not (esptool test_read_nostub_high_offset skips it: "ESP8266 does not support read_flash_slow").
+   */
+  readonly readFlashSlow: boolean;
+  /**
+   * What connects the SPI flash to the ROM loader: the ESP32-family ROMs come up with the flash pins
+   * unattached and need SPI_ATTACH; the ESP8266 ROM has no SPI_ATTACH and attaches in FLASH_BEGIN
+   * (esptool flash_spi_attach: "flash_begin will do it"). Before that, SPI commands sent through the
+   * registers read an idle-high MISO (issue 23: esptool's flash_id before attach reads device ffff,
+   * "Detected flash size: Unknown"). A flasher stub attaches the flash when it starts.
+   */
+  readonly flashAttachedBy: 'spi-attach' | 'flash-begin';
+}
+
+/**
+ * The ESP32 ROM's estimate of its crystal, from which its CHANGE_BAUDRATE computes the UART divider:
+ * TIMG0 RTCCALICFG1's calibration value (bits 7..31) times 15625 times the eFuse CK8M_FREQ byte / 40
+ * (esptool targets/esp32.py get_rom_cal_crystal_freq, which replays the ROM's arithmetic). The ROM
+ * measures the calibration value against the crystal at boot, so it scales with the real crystal.
+ */
+export interface RomClockCalibration {
+  readonly caliReg: number;
+  readonly caliShift: number;
+  readonly caliMask: number;
+  readonly ck8mReg: number;
+  /** EFUSE_RD_CK8M_FREQ as burnt at the factory. */
+  readonly ck8m: number;
 }
 
 export interface BoardChip {
@@ -83,7 +112,17 @@ export interface BoardChip {
    * assumes 40 MHz (esptool targets/esp32c2.py change_baud), the ESP32-C5 ROM uses what PCR_SYSCLK_CONF
    * bits 24..30 say (targets/esp32c5.py). The UART then runs at `asked * real / assumed`.
    */
-  readonly romUartXtal?: { readonly assumedMHz: number } | { readonly reg: number; readonly shift: number; readonly mask: number };
+  readonly romUartXtal?:
+    | { readonly assumedMHz: number }
+    | { readonly reg: number; readonly shift: number; readonly mask: number }
+    | { readonly calibration: RomClockCalibration };
+  /**
+   * Which end of SPI_ADDR a user command's address phase sends: the ESP32 and ESP8266 SPI controller
+   * shifts out the top `addr_len` bits (esp-idf hal/esp32 spi_flash_ll_set_usr_address stores
+   * `addr << (32 - bitlen)`), the SPI_MEM controller of the newer chips the low ones
+   * (spimem_flash_ll_set_usr_address stores `addr`).
+   */
+  readonly spiUserAddress: 'high' | 'low';
   /**
    * eFuse words that hold the security state on a chip whose ROM has no GET_SECURITY_INFO (ESP32:
    * FLASH_CRYPT_CNT in BLK0 word 0 bits 20..26, ABS_DONE_0 in word 6 bit 4; esptool targets/esp32.py).
@@ -120,6 +159,8 @@ const ESP32_ROM: RomLoaderFacts = {
   securityInfo: false,
   eraseSizeBug: false,
   syncLeavesReplyValue: false,
+  readFlashSlow: true,
+  flashAttachedBy: 'spi-attach',
 };
 
 const NEWER_ROM: RomLoaderFacts = { ...ESP32_ROM, flashBeginWords: 5, securityInfo: true, syncLeavesReplyValue: true };
@@ -134,14 +175,22 @@ const ESP8266_ROM: RomLoaderFacts = {
   securityInfo: false,
   eraseSizeBug: true,
   syncLeavesReplyValue: false,
+  readFlashSlow: false,
+  flashAttachedBy: 'flash-begin',
 };
 
-const common = { syncReplyValue: SYNC_REPLY_VALUE, syncReplies: 8, romChangeBaudUpdatesRecord: false } as const;
+const common = {
+  syncReplyValue: SYNC_REPLY_VALUE,
+  syncReplies: 8,
+  romChangeBaudUpdatesRecord: false,
+  spiUserAddress: 'low',
+} as const;
 
 export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp8266: {
     ...common,
     id: 'esp8266',
+    spiUserAddress: 'high',
     hasSecureDownloadMode: false,
     rom: ESP8266_ROM,
     magic: 0xfff0c101,
@@ -160,6 +209,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
   esp32: {
     ...common,
     id: 'esp32',
+    spiUserAddress: 'high',
     hasSecureDownloadMode: false,
     securityEfuses: { cryptCntReg: 0x3ff5a000, cryptCntShift: 20, absDoneReg: 0x3ff5a018, absDone0: 1 << 4 },
     rom: ESP32_ROM,
@@ -174,6 +224,9 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     romBaudRecordReg: 0x3ffe019c,
     flasherStubResetsUartToRomBaud: true,
     stubUartClockMHz: 80,
+    // CK8M_FREQ 51 (0x33) as esp-idf's ESP32 eFuse summary shows it (docs/en/api-reference/system/inc/
+    // espefuse_summary_ESP32.rst: "CLK8M_FREQ (BLOCK0) 8MHz clock freq override = 51 R/W (0x33)").
+    romUartXtal: { calibration: { caliReg: 0x3ff5f06c, caliShift: 7, caliMask: 0x1ffffff, ck8mReg: 0x3ff5a010, ck8m: 0x33 } },
     messages: ROM_MESSAGES.esp32,
     bootOffset: 0x1000,
     bootHeaderBytes: 24,

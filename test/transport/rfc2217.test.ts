@@ -15,6 +15,8 @@ interface ServerBehaviour {
   silentSetControl?: boolean;
   /** Bytes the "board" sends before a PURGE_DATA is acknowledged (to test flushInput). */
   beforePurgeAck?: Uint8Array;
+  /** Answer these commands only after this long (a bridge whose serial port is slow to change). */
+  slowAnswers?: { commands: readonly number[]; delayMs: number };
 }
 
 /** What the scripted server saw, in order: COM-PORT commands as [cmd, ...payload], data as 'data'. */
@@ -49,7 +51,10 @@ async function startServer(behaviour: ServerBehaviour = {}): Promise<{ server: S
           seen.comPort.push([cmd!, ...payload]);
           if (cmd === ComPort.SET_CONTROL && behaviour.silentSetControl) continue;
           if (cmd === ComPort.PURGE_DATA && behaviour.beforePurgeAck) socket.write(escapeIac(behaviour.beforePurgeAck));
-          socket.write(comPortCommand(cmd! + SERVER_OFFSET, Uint8Array.from(payload)));
+          const answer = comPortCommand(cmd! + SERVER_OFFSET, Uint8Array.from(payload));
+          const slow = behaviour.slowAnswers;
+          if (slow?.commands.includes(cmd!)) setTimeout(() => socket.write(answer), slow.delayMs);
+          else socket.write(answer);
         } else if (e.type === 'data') {
           seen.data.push(...e.data);
           socket.write(escapeIac(e.data.map((b) => (b + 1) & 0xff)));
@@ -193,5 +198,24 @@ test('the server hanging up fails reads and pending commands with DISCONNECTED',
     (e: unknown) => isUpyflashError(e, 'DISCONNECTED'),
   );
   await assert.rejects(t.setBaud(9600), (e: unknown) => isUpyflashError(e, 'DISCONNECTED'));
+  await stop(server, clients);
+});
+
+test('a server slow to answer SET_BAUDRATE and (once it has answered one) SET_CONTROL gets the settle time, not the network timeout', async () => {
+  // ser2net answers these when the port behind it has changed: seconds on a busy machine (issue: E015
+  // "did not acknowledge SET_BAUDRATE" after a verified write).
+  const { server, port, clients } = await startServer({ slowAnswers: { commands: [ComPort.SET_BAUDRATE, ComPort.SET_CONTROL], delayMs: 600 } });
+  const t = client(port, { networkTimeoutMs: 300, settleTimeoutMs: 2000 });
+  await t.open();
+  const started = Date.now();
+  await t.setBaud(921600);
+  assert.ok(Date.now() - started >= 550, 'waited for the late answer');
+  assert.equal(t.baud, 921600);
+  await t.setSignals({ dtr: true, rts: false });
+  await t.close();
+  // Past the settle time it is still an error with its code.
+  const never = client(port, { networkTimeoutMs: 100, settleTimeoutMs: 300 });
+  await assert.rejects(never.open(), (e: unknown) => isUpyflashError(e, 'TIMEOUT') && /SET_BAUDRATE/.test(e.message));
+  await never.close();
   await stop(server, clients);
 });

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pooledBoardUrls, startBoardProcess, type BoardProcess } from '../../harness/board-process.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
 import { runCli } from '../../harness/cli-run.js';
+import { freePort } from '../../harness/tcp-listen.js';
 
 const cleanup = cleanupAfterAll();
-
-/** A port the OS just gave out; the next two are very likely free as well. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 describe('virtual-board --count', () => {
   it('serves 3 boards on consecutive ports, each with its own flash file and MAC; the silent one gives E010', async () => {

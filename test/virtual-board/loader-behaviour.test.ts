@@ -92,23 +92,55 @@ class Client {
     assert.equal(this.loader.mode, 'stub');
   }
 
-  /** esptool's run_spiflash_command for READ_ID (0x9F), with the chip data's SPI register map. */
-  readFlashId(): number {
+  /** esptool's flash_spi_attach: SPI_ATTACH, or on the ESP8266 ROM the FLASH_BEGIN(0, 0) standing in. */
+  attachFlash(): void {
+    const d = this.chip.rom;
+    const r = d.spiAttachWords === 0 ? this.cmd(Op.FLASH_BEGIN, u32le(0, 0, 0x400, 0)) : this.cmd(Op.SPI_ATTACH, new Uint8Array(d.spiAttachWords * 4));
+    assert.equal(r.status[0], 0);
+  }
+
+  /**
+   * esptool's run_spiflash_command (loader.py), with the chip data's SPI register map: USR flags,
+   * lengths, the opcode in USR2, SPI_ADDR only for a non-zero address (esptool writes it only then),
+   * W0 cleared, SPI_USR started and polled, W0 read, USR/USR2 restored.
+   */
+  spiCommand(command: number, o: { readBits?: number; addr?: number; addrLen?: number; dummyLen?: number } = {}): number {
     const spi = this.chip.spi;
-    const reg = (o: number) => spi.base + o;
+    const reg = (off: number) => spi.base + off;
+    const readBits = o.readBits ?? 0;
+    const addrLen = o.addrLen ?? 0;
+    const dummyLen = o.dummyLen ?? 0;
     const oldUsr = this.readReg(reg(spi.usr));
     const oldUsr2 = this.readReg(reg(spi.usr2));
-    if (spi.misoDlen !== undefined) this.writeReg(reg(spi.misoDlen), 24 - 1);
-    else this.writeReg(reg(spi.usr1), (24 - 1) << 8);
-    this.writeReg(reg(spi.usr), (1 << 31) | (1 << 28));
-    this.writeReg(reg(spi.usr2), (7 << 28) | 0x9f);
+    let usr1 = (dummyLen > 0 ? dummyLen - 1 : 0) | (addrLen > 0 ? (addrLen - 1) << 26 : 0);
+    if (spi.misoDlen !== undefined) {
+      if (readBits > 0) this.writeReg(reg(spi.misoDlen), readBits - 1);
+      if (usr1) this.writeReg(reg(spi.usr1), usr1);
+    } else {
+      usr1 |= (readBits > 0 ? readBits - 1 : 0) << 8;
+      this.writeReg(reg(spi.usr1), usr1);
+    }
+    const flags = (1 << 31) | (readBits > 0 ? 1 << 28 : 0) | (addrLen > 0 ? 1 << 30 : 0) | (dummyLen > 0 ? 1 << 29 : 0);
+    this.writeReg(reg(spi.usr), flags >>> 0);
+    this.writeReg(reg(spi.usr2), ((7 << 28) | command) >>> 0);
+    if (o.addr && addrLen > 0) this.writeReg(reg(0x04), o.addr);
     this.writeReg(reg(spi.w0), 0);
     this.writeReg(reg(0), 1 << 18);
     assert.equal(this.readReg(reg(0)) & (1 << 18), 0, 'SPI_USR clears when done');
-    const id = this.readReg(reg(spi.w0));
+    const value = this.readReg(reg(spi.w0));
     this.writeReg(reg(spi.usr), oldUsr);
     this.writeReg(reg(spi.usr2), oldUsr2);
-    return id & 0xffffff;
+    return value >>> 0;
+  }
+
+  /** READ_ID (0x9F): manufacturer, type, capacity. */
+  readFlashId(): number {
+    return this.spiCommand(0x9f, { readBits: 24 }) & 0xffffff;
+  }
+
+  /** esptool's read_spiflash_sfdp: RDSFDP (0x5A) with a 24-bit address and 8 dummy clocks. */
+  readSfdp(addr: number, bits = 32): number {
+    return this.spiCommand(0x5a, { readBits: bits, addr, addrLen: 24, dummyLen: 8 });
   }
 }
 
@@ -136,6 +168,7 @@ describe('ROM identity for every chip', () => {
       const div = c.readReg(chip.uartClkdivReg) & 0xfffff;
       const crystal = (115200 * div) / 1e6 / (chip.uartClockPerXtal ?? 1);
       assert.ok(Math.abs(crystal - c.identity.crystalMHz) < 0.5, `crystal ${crystal} MHz`);
+      c.attachFlash();
       assert.equal(c.readFlashId(), c.identity.flashJedecId);
       const packets = c.raw(Op.GET_SECURITY_INFO);
       if (chip.rom.supportsSecurityInfo) {
@@ -223,13 +256,14 @@ describe('ROM flashing', () => {
   });
 
   it('CHANGE_BAUDRATE: the reply goes out at the old rate, then the UART (and UART_CLKDIV) change', () => {
-    const c = new Client(ESP32);
+    // The C3 ROM divides for the crystal it has (the ESP32 ROM's own estimate is tested below).
+    const c = new Client(ESP32C3);
     const packets: string[] = [];
     c.host.onSend = () => packets.push(`reply@${c.host.bauds.length}`);
     c.cmd(Op.CHANGE_BAUDRATE, u32le(460800, 0));
     assert.deepEqual(packets, ['reply@0']);
     assert.deepEqual(c.host.bauds, [460800]);
-    const div = c.readReg(ESP32.uartClkdivReg);
+    const div = c.readReg(ESP32C3.uartClkdivReg);
     assert.ok(Math.abs((460800 * div) / 1e6 - 40) < 0.5);
   });
 
@@ -253,6 +287,115 @@ describe('ROM flashing', () => {
     c.cmd(Op.FLASH_BEGIN, u32le(0, 0, 0x400, 0));
     c.cmd(Op.FLASH_END, u32le(1));
     assert.equal(c.host.userCodeRuns, 1);
+  });
+});
+
+/**
+ * Espressif's hardware test bench for esptool (test/test_esptool.py in espressif/esptool) run against
+ * the board as if it were a chip: what each test expects of the ROM, replayed with esptool's own
+ * request sequences (loader.py, targets/esp32.py).
+ */
+describe("esptool's test bench (test_esptool.py)", () => {
+  it('TestFlashDetection read-flash-sfdp: the W25Q32 answers its SFDP table ("SFDP", BFPT, density)', () => {
+    const c = new Client(ESP32);
+    c.sync();
+    c.attachFlash();
+    // esptool's read_flash_sfdp(0, 4): "SFDP[0..3]: 0x53 0x46 0x44 0x50" on a Winbond part.
+    assert.equal(c.readSfdp(0), 0x50444653);
+    // The ESP32's controller sends SPI_ADDR's top 24 bits (esp-idf spi_flash_ll_set_usr_address), so a
+    // host that shifts the address (as esp-idf does) reaches the parameter header and the BFPT.
+    const header1 = c.readSfdp(0x0c << 8);
+    assert.equal(header1 & 0xffffff, 0x80, 'parameter header 0 points at the BFPT at 0x80');
+    assert.equal(c.readSfdp(0x84 << 8), (4 << 20) * 8 - 1, 'BFPT DWORD 2: density in bits minus one');
+    assert.equal((c.readSfdp(0x80 << 8) >>> 8) & 0xff, 0x20, 'BFPT DWORD 1: 4 KB erase opcode 20h');
+    // The SPI_MEM controller of newer chips sends the low bits: esptool's plain address works there.
+    const c3 = new Client(ESP32C3);
+    c3.sync();
+    c3.attachFlash();
+    assert.equal(c3.readSfdp(0), 0x50444653);
+    assert.equal(c3.readSfdp(0x04, 8), 0x05, 'JESD216 minor revision');
+    assert.equal(c3.readSfdp(0x84), (4 << 20) * 8 - 1);
+    assert.equal(c3.readSfdp(0x1fc), 0xffffffff, 'A7-A0 address the 256-byte table; unused bytes read FFh');
+  });
+
+  it('TestFlashSizes test_read_nostub_high_offset: READ_FLASH_SLOW reads 64-byte blocks through the ROM', () => {
+    const c = new Client(ESP32);
+    c.sync();
+    c.attachFlash();
+    const image = randomBytes(1024);
+    c.flash.program(0x300000, image);
+    // esptool's read_flash_slow: <II offset, length>, at most 64 bytes, a 64-byte buffer back.
+    const read: number[] = [];
+    for (let at = 0; at < image.length; at += 64) {
+      const r = c.cmd(Op.READ_FLASH_SLOW, u32le(0x300000 + at, Math.min(64, image.length - at)));
+      assert.equal(r.status[0], 0);
+      assert.equal(r.data.length, 64);
+      read.push(...r.data.subarray(0, 64));
+    }
+    assert.deepEqual(Uint8Array.from(read), new Uint8Array(image));
+    // A short read still answers 64 bytes; past `length` is what the buffer held before.
+    const short = c.cmd(Op.READ_FLASH_SLOW, u32le(0x300000, 10));
+    assert.deepEqual([...short.data.subarray(0, 10)], [...image.subarray(0, 10)]);
+    assert.deepEqual([...short.data.subarray(10)], [...image.subarray(1024 - 64 + 10, 1024)]);
+    assert.deepEqual([...c.cmd(Op.READ_FLASH_SLOW, u32le(0, 65)).status.subarray(0, 2)], [1, 0x0a], 'more than 64: read length error');
+    // "ESP8266 does not support read_flash_slow": its ROM refuses the opcode as unknown.
+    const e = new Client(ESP8266);
+    e.sync();
+    const refused = e.raw(Op.READ_FLASH_SLOW, u32le(0, 64)).map((p) => e.parse(p));
+    assert.ok(refused.length > 0);
+    for (const r of refused) assert.deepEqual([r.op, ...r.status], [Op.SYNC, 1, 5]);
+  });
+
+  it('TestFlashDetection test_flash_id: the flash answers only once attached (SPI_ATTACH, FLASH_BEGIN, a stub)', () => {
+    const c = new Client(ESP32);
+    c.sync();
+    // Before attach esptool's flash_id reads manufacturer ff, device ffff: "Detected flash size: Unknown".
+    assert.equal(c.readFlashId(), 0xffffff);
+    assert.equal(c.readSfdp(0), 0xffffffff);
+    c.attachFlash();
+    assert.equal(c.readFlashId(), c.identity.flashJedecId);
+    // A chip reset detaches it again.
+    c.loader.reset();
+    c.sync();
+    assert.equal(c.readFlashId(), 0xffffff);
+    // The flasher stub attaches the flash itself (esptool's flash_id runs through the stub by default).
+    c.uploadStub();
+    assert.equal(c.readFlashId(), c.identity.flashJedecId);
+    // The ESP8266 ROM has no SPI_ATTACH: FLASH_BEGIN(0, 0) stands in, as esptool's flash_spi_attach does.
+    const e = new Client(ESP8266);
+    e.sync();
+    assert.equal(e.readFlashId(), 0xffffff);
+    e.attachFlash();
+    assert.equal(e.readFlashId(), e.identity.flashJedecId);
+  });
+
+  it('--no-stub at 921600 (test_highspeed_flash): the ROM\'s clock calibration is a real chip\'s; rate 0 is refused', () => {
+    const c = new Client(ESP32);
+    c.sync();
+    // esptool targets/esp32.py get_rom_cal_crystal_freq and change_baud (false_rom_baud).
+    const cali = (c.readReg(0x3ff5f06c) >>> 7) & 0x1ffffff;
+    const ck8m = c.readReg(0x3ff5a010) & 0xff;
+    assert.equal(ck8m, 0x33, 'CK8M_FREQ as esp-idf\'s ESP32 eFuse summary shows it');
+    const romFreq = (cali * 15625 * ck8m) / 40;
+    assert.ok(Math.abs(romFreq - 40e6) < 40e6 * 0.01, `ROM crystal estimate ${romFreq} Hz`);
+    const validFreq = romFreq > 33e6 ? 40e6 : 26e6;
+    const falseRomBaud = Math.floor((921600 * romFreq) / validFreq);
+    assert.notEqual(falseRomBaud, 921600, 'the correction has something to correct');
+    assert.equal(c.cmd(Op.CHANGE_BAUDRATE, u32le(falseRomBaud, 0)).status[0], 0);
+    assert.equal(c.host.bauds.length, 1);
+    assert.ok(Math.abs(c.host.bauds[0]! - 921600) <= 1, `UART runs at ${c.host.bauds[0]}`);
+    // A blank-eFuse chip makes esptool ask for 0: the ROM refuses and keeps talking at its rate.
+    const blank = new Client(ESP32, { identity: { registers: { 0x3ff5a010: 0 } } });
+    blank.sync();
+    const r = blank.cmd(Op.CHANGE_BAUDRATE, u32le(0, 0));
+    assert.equal(r.op, Op.CHANGE_BAUDRATE);
+    assert.deepEqual([...r.status.subarray(0, 2)], [1, 5]);
+    assert.deepEqual(blank.host.bauds, []);
+    assert.equal(blank.readReg(ROM_MAGIC_REG), ESP32.magicValues[0], 'still answering');
+    // A 26 MHz chip's calibration scales with its crystal: esptool picks 26 MHz as the valid one.
+    const x26 = new Client(ESP32, { identity: { crystalMHz: 26 } });
+    const est26 = (((x26.readReg(0x3ff5f06c) >>> 7) & 0x1ffffff) * 15625 * 0x33) / 40;
+    assert.ok(est26 < 33e6 && Math.abs(est26 - 26e6) < 26e6 * 0.01);
   });
 });
 

@@ -228,13 +228,19 @@ describe('esp-flasher-stub v1.2 behaviour', () => {
 });
 
 describe('UART rate when the stub starts', () => {
-  const baudWord = (r: Rig) => decodeResponse(r.raw(Op.READ_REG, u32le(0x3ffe019c))[0]!)!.value;
+  const readReg = (r: Rig, addr: number) => decodeResponse(r.raw(Op.READ_REG, u32le(addr))[0]!)!.value;
+  const baudWord = (r: Rig) => readReg(r, 0x3ffe019c);
+  /** What esptool asks the ESP32 ROM for (targets/esp32.py false_rom_baud), so that the UART runs at `baud`. */
+  const esp32RomAsk = (r: Rig, baud: number) => {
+    const romFreq = (((readReg(r, 0x3ff5f06c) >>> 7) & 0x1ffffff) * 15625 * (readReg(r, 0x3ff5a010) & 0xff)) / 40;
+    return Math.floor((baud * romFreq) / 40e6);
+  };
 
   it('ESP32: a ROM-first CHANGE_BAUDRATE is undone, the stub greets and listens at the recorded 115200', () => {
     const r = new Rig(ESP32);
     const sent: string[] = [];
     r.host.onSend = (p) => sent.push(`${toHex(p).slice(0, 8)}@${r.host.bauds.at(-1) ?? 115200}`);
-    r.raw(Op.CHANGE_BAUDRATE, u32le(921600, 0));
+    r.raw(Op.CHANGE_BAUDRATE, u32le(esp32RomAsk(r, 921600), 0));
     assert.equal(baudWord(r), 115200, 'the ROM does not update UartDev.baud_rate');
     sent.length = 0;
     r.uploadEsptoolJsStub();
@@ -244,7 +250,7 @@ describe('UART rate when the stub starts', () => {
 
   it('ESP32 with the legacy stub, and ESP32-C3 with v1.2: the ROM-first rate stays', { skip: noTraces }, () => {
     const legacy = new Rig(ESP32);
-    legacy.raw(Op.CHANGE_BAUDRATE, u32le(921600, 0));
+    legacy.raw(Op.CHANGE_BAUDRATE, u32le(esp32RomAsk(legacy, 921600), 0));
     legacy.uploadFromTrace('esp32-legacystub-write');
     assert.deepEqual(legacy.host.bauds, [921600]);
     const c3 = new Rig(ESP32C3);
@@ -261,7 +267,7 @@ describe('UART rate when the stub starts', () => {
   });
   it('a UART divides its clock by at least 16: the ROM (40 MHz) cannot run 3 Mbaud, the ESP32 stub (80 MHz) runs 4 Mbaud, the C3 stub (no clock boost) cannot', () => {
     const rom = new Rig(ESP32);
-    rom.raw(Op.CHANGE_BAUDRATE, u32le(3_000_000, 0));
+    rom.raw(Op.CHANGE_BAUDRATE, u32le(esp32RomAsk(rom, 3_000_000), 0));
     assert.deepEqual(rom.host.bauds, [2_500_000], 'the divider bottoms out at 40 MHz / 16');
     const esp32 = new Rig(ESP32);
     esp32.uploadEsptoolJsStub();

@@ -48,13 +48,14 @@ function readSteps(name: string): Step[] {
 /**
  * The ESP32 in Espressif's QEMU: its UART divider and GigaDevice 4 MB flash. eFuses and the SPI user
  * registers differ between recorded sessions (the emulator kept running between them, so the ROM's
- * and the stub's last flash reads left USR/USR2 set): each case passes what its session shows.
+ * and the stub's last flash reads left USR/USR2 set): each case passes what its session shows. The
+ * emulator has no clock calibration: CK8M_FREQ and TIMG0 RTCCALICFG1 read 0 (traces/README).
  */
 function emulatedEsp32(registers: Record<number, number> = {}): ChipIdentity {
   return {
     ...defaultIdentity(ESP32, 4 << 20),
     flashJedecId: 0x1640c8,
-    registers: { 0x3ff5a004: 0, 0x3ff5a008: 0, 0x3ff40014: 0x15a, ...registers },
+    registers: { 0x3ff5a004: 0, 0x3ff5a008: 0, 0x3ff5a010: 0, 0x3ff5f06c: 0, 0x3ff40014: 0x15a, ...registers },
   };
 }
 /** eFuse MAC words of the emulated ESP32 in the stub sessions. */

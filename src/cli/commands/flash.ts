@@ -16,6 +16,7 @@ import { flashBootCheck } from './repl.js';
 import { readInputFile } from '../input-file.js';
 import { type FlashFirmwareInput, flashFirmwareInput } from '../flash-input.js';
 import { type ManyFlags, addManyOptions, flashManyCommand, isManyRun } from '../flash-many-command.js';
+import { EXIT } from '../exit-codes.js';
 import { parseSize, runCommand, type CommandIo, type CommandResult, type GlobalOptions } from '../run-command.js';
 import { FsDeflateStore } from '../../flasher/node/deflate-store.js';
 import { defaultCacheDir } from '../../platform/node/cache-dir.js';
@@ -144,8 +145,13 @@ async function flashOneCommand(input: FlashFirmwareInput, flags: FlashFlags, io:
   await session.close('no-reset');
   const fileName = multi?.label ?? input.file ?? job.prepared.firmware.fileName;
   printSummary(job.flash, multi?.label ?? (fileName ? basename(fileName) : undefined), io);
+  if (job.bootNotChecked) {
+    io.print(`warning ${job.bootNotChecked.code}: ${job.bootNotChecked.message}`);
+    io.print(`hint: ${job.bootNotChecked.hint}`);
+  }
   const provenance = job.prepared.provenance;
   return {
+    ...(job.bootNotChecked ? { exitCode: EXIT.BOOT_NOT_CHECKED } : {}),
     result: {
       ...job.flash,
       file: fileName ?? null,
@@ -154,6 +160,7 @@ async function flashOneCommand(input: FlashFirmwareInput, flags: FlashFlags, io:
       warnings: job.prepared.warnings,
       ...(provenance ? { firmware: provenance } : {}),
       ...(job.boot ? { bootCheck: { ...job.boot, running: describeBoot(job.boot), ...(job.keptFiles ? { keptFiles: job.keptFiles } : {}) } } : {}),
+      ...(job.bootNotChecked ? { bootNotChecked: job.bootNotChecked.toJSON() } : {}),
     },
   };
 }

@@ -8,7 +8,7 @@ type Register = (program: Command) => void;
 
 export async function registerAll(program: Command): Promise<void> {
   const modules: Array<Promise<{ register: Register }>> = [
-    // flasher verbs: flash, erase, detect, verify, read-flash, image-info, ports, virtual-board, demo
+    // flasher verbs: flash, erase, detect, verify, read-flash, image-info, ports, virtual-board, serve, demo
     import('./flash.js'),
     import('./erase.js'),
     import('./detect.js'),
@@ -21,6 +21,7 @@ export async function registerAll(program: Command): Promise<void> {
     import('./ports.js'),
     import('./doctor.js'),
     import('./virtual-board.js'),
+    import('./serve.js'),
     import('./demo.js'),
     // firmware: firmware list / download
     import('./firmware.js'),

@@ -30,6 +30,7 @@ interface VirtualBoardFlags extends GlobalOptions {
   security?: string;
   fault?: string;
   module?: string;
+  resetServer?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     .option('--module <name>', `a real part's eFuses, flash size and USB port: ${MODULE_PROFILES.map((m) => m.id).join(', ')}`)
     .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
     .option('--fault <fault>', `flash faults for tests: ${FLASH_FAULTS.join(', ')} (a region's write also lands zeros in the sector after it)`)
+    .option('--reset-server', "recognise a client's DTR/RTS reset sequence and play it to the board with the chip's timing (as esptool's esp_rfc2217_server does)")
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
     .action(async (_o: unknown, command: Command) => {
@@ -147,6 +149,7 @@ function baseOptions(flags: VirtualBoardFlags, chipGiven: boolean): ServeBoardOp
     ...(flags.security !== undefined ? { security: flags.security as SecurityState } : {}),
     ...(flags.fault !== undefined ? { flashFault: flags.fault } : {}),
     ...(profile ? { module: profile.id } : {}),
+    ...(flags.resetServer ? { resetServer: true } : {}),
   };
 }
 

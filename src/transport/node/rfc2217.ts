@@ -36,6 +36,13 @@ export interface Rfc2217Options {
    * unanswered SET_CONTROL costs one network timeout, after which answers are no longer awaited.
    */
   ignoreSetControlAnswer?: boolean;
+  /**
+   * How long a server that does answer is given for the answers that wait on the serial port itself:
+   * SET_BAUDRATE, and SET_CONTROL once the server has answered one. A bridge (ser2net) answers those
+   * only when the port behind it has changed, which on a busy machine or through a chain of bridges
+   * takes longer than a network round trip. Default 15 s.
+   */
+  settleTimeoutMs?: number;
 }
 
 /** Options we are willing to have on, in both directions. */
@@ -58,6 +65,9 @@ export class Rfc2217Transport implements Transport {
   private lastWrite: Promise<void> = Promise.resolve();
   private currentBaud: number;
   private readonly networkTimeoutMs: number;
+  private readonly settleTimeoutMs: number;
+  /** The server has answered a SET_CONTROL: it does answer them, so a late answer is only slow. */
+  private controlAnswered = false;
   private ignoreSetControlAnswer: boolean;
   /** What the server was last told; unknown until the first setSignals after connecting. */
   private lines: ControlLines | undefined;
@@ -73,6 +83,7 @@ export class Rfc2217Transport implements Transport {
   ) {
     this.currentBaud = baud;
     this.networkTimeoutMs = options.networkTimeoutMs ?? 3000;
+    this.settleTimeoutMs = Math.max(this.networkTimeoutMs, options.settleTimeoutMs ?? 15_000);
     this.ignoreSetControlAnswer = options.ignoreSetControlAnswer ?? false;
   }
 
@@ -142,7 +153,8 @@ export class Rfc2217Transport implements Transport {
    */
   private async control(commands: readonly Command[]): Promise<void> {
     try {
-      await this.exchange(commands, !this.ignoreSetControlAnswer);
+      await this.exchange(commands, !this.ignoreSetControlAnswer, this.controlAnswered ? this.settleTimeoutMs : this.networkTimeoutMs);
+      if (!this.ignoreSetControlAnswer) this.controlAnswered = true;
     } catch (e) {
       if (!isUpyflashError(e, 'TIMEOUT')) throw e;
       this.ignoreSetControlAnswer = true;
@@ -150,7 +162,7 @@ export class Rfc2217Transport implements Transport {
   }
 
   async setBaud(baud: number): Promise<void> {
-    await this.exchange([[ComPort.SET_BAUDRATE, baudPayload(baud), 'SET_BAUDRATE']]);
+    await this.exchange([[ComPort.SET_BAUDRATE, baudPayload(baud), 'SET_BAUDRATE']], true, this.settleTimeoutMs);
     this.currentBaud = baud;
   }
 
@@ -181,12 +193,17 @@ export class Rfc2217Transport implements Transport {
 
   /** Baud, 8N1 and no flow control, each acknowledged by the server before we go on. */
   private async configurePort(): Promise<void> {
-    await this.exchange([
-      [ComPort.SET_BAUDRATE, baudPayload(this.currentBaud), 'SET_BAUDRATE'],
-      [ComPort.SET_DATASIZE, Uint8Array.of(DATASIZE_EIGHT), 'SET_DATASIZE'],
-      [ComPort.SET_PARITY, Uint8Array.of(PARITY_NONE), 'SET_PARITY'],
-      [ComPort.SET_STOPSIZE, Uint8Array.of(STOPSIZE_ONE), 'SET_STOPSIZE'],
-    ]);
+    // The port settings wait on the serial port behind the server: they get the settle time.
+    await this.exchange(
+      [
+        [ComPort.SET_BAUDRATE, baudPayload(this.currentBaud), 'SET_BAUDRATE'],
+        [ComPort.SET_DATASIZE, Uint8Array.of(DATASIZE_EIGHT), 'SET_DATASIZE'],
+        [ComPort.SET_PARITY, Uint8Array.of(PARITY_NONE), 'SET_PARITY'],
+        [ComPort.SET_STOPSIZE, Uint8Array.of(STOPSIZE_ONE), 'SET_STOPSIZE'],
+      ],
+      true,
+      this.settleTimeoutMs,
+    );
     await this.control([[ComPort.SET_CONTROL, Uint8Array.of(CONTROL_NO_FLOW_CONTROL), 'SET_CONTROL']]);
   }
 
@@ -194,8 +211,8 @@ export class Rfc2217Transport implements Transport {
    * Sends the commands in one TCP write (so they reach the server back to back) and, unless told
    * not to, waits for the server's answer to each, as pyserial does.
    */
-  private async exchange(commands: readonly Command[], waitForAnswers = true): Promise<void> {
-    const acks = waitForAnswers ? commands.map(([cmd, , label]) => this.expectAck(cmd, label)) : [];
+  private async exchange(commands: readonly Command[], waitForAnswers = true, timeoutMs = this.networkTimeoutMs): Promise<void> {
+    const acks = waitForAnswers ? commands.map(([cmd, , label]) => this.expectAck(cmd, label, timeoutMs)) : [];
     // If sending fails the answers never come; keep their rejections from going unobserved.
     for (const ack of acks) ack.catch(() => undefined);
     await this.send(concatBytes(commands.map(([cmd, payload]) => comPortCommand(cmd, payload))));
@@ -226,11 +243,11 @@ export class Rfc2217Transport implements Transport {
     }
   }
 
-  private expectAck(cmd: number, label: string): Promise<Uint8Array> {
+  private expectAck(cmd: number, label: string, timeoutMs: number): Promise<Uint8Array> {
     if (!this.socket) return Promise.reject(new UpyflashError('DISCONNECTED', `${this.name} is not open`));
     return this.answers.expect(
       cmd + SERVER_OFFSET,
-      this.networkTimeoutMs,
+      timeoutMs,
       () =>
         new UpyflashError('TIMEOUT', `${this.name}: the RFC 2217 server did not acknowledge ${label}`, {
           hint: 'Check that the server is an RFC 2217 server and is not overloaded; try again.',

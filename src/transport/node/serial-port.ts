@@ -8,7 +8,7 @@ import { UpyflashError } from '../../errors.js';
 import { ByteQueue } from '../byte-queue.js';
 import { hangupAwareBinding } from './hangup-aware-binding.js';
 import { serialOpenError, type SerialErrorContext } from './serial-errors.js';
-import type { ControlLines, Transport, TransportCapabilities } from '../transport.js';
+import type { ControlLines, ModemLines, Transport, TransportCapabilities } from '../transport.js';
 
 /** The part of node-serialport's SerialPort this transport uses; tests may hand in another. */
 export interface SerialPortLike {
@@ -19,6 +19,8 @@ export interface SerialPortLike {
   flush(callback: (err: Error | null) => void): void;
   set(options: { dtr: boolean; rts: boolean }, callback: (err: Error | null) => void): void;
   update(options: { baudRate: number }, callback: (err: Error | null) => void): void;
+  /** The modem lines (TIOCMGET); node-serialport has it, test doubles may leave it out. */
+  get?(callback: (err: Error | null, status?: { cts: boolean; dsr: boolean; dcd: boolean }) => void): void;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
   on(event: 'close', listener: (err: (Error & { disconnected?: boolean }) | null) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
@@ -153,6 +155,17 @@ export class SerialPortTransport implements Transport {
   async drain(): Promise<void> {
     const port = this.openPort();
     await call((cb) => port.drain(cb)).catch((err: unknown) => this.fail(err));
+  }
+
+  /** CTS, DSR and DCD as the port reads them (node-serialport does not report RI). */
+  async modemLines(): Promise<ModemLines> {
+    const port = this.openPort();
+    const get = port.get?.bind(port);
+    if (!get) return { cts: false, dsr: false, cd: false, ri: false };
+    const status = await new Promise<{ cts: boolean; dsr: boolean; dcd: boolean } | undefined>((resolve, reject) =>
+      get((err, s) => (err ? reject(err) : resolve(s))),
+    ).catch((err: unknown) => this.fail(err));
+    return { cts: Boolean(status?.cts), dsr: Boolean(status?.dsr), cd: Boolean(status?.dcd), ri: false };
   }
 
   private openPort(): SerialPortLike {

@@ -100,6 +100,8 @@ export class DownloadModeLoader {
       this.core.leaveDownloadMode();
       return;
     }
+    // Every flasher stub attaches the SPI flash as it starts.
+    this.core.regs.spi.attach();
     const stub = new StubLoader(this.core, family, (e) => this.jump(e));
     this.room = stub;
     stub.start();

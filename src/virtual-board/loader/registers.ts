@@ -31,7 +31,7 @@ export class RegisterModel {
     for (const [addr, value] of Object.entries(board.romRegisters)) this.fixed.set(Number(addr), value >>> 0);
     for (const [addr, value] of macRegisters(chip, identity.mac)) this.fixed.set(addr, value >>> 0);
     for (const [addr, value] of Object.entries(identity.registers ?? {})) this.fixed.set(Number(addr), value >>> 0);
-    this.spi = new SpiFlashController(chip.spi, identity, this.fixed);
+    this.spi = new SpiFlashController(chip.spi, identity, this.fixed, board.spiUserAddress);
   }
 
   /** The UART now runs at `baud` (CHANGE_BAUDRATE, or a stub re-programming the divider). */
@@ -58,7 +58,22 @@ export class RegisterModel {
     if (f !== undefined) return f;
     if (addr === this.board.uartClkdivReg) return uartClockDivider(this.board.uartClockPerXtal, this.identity, this.baud);
     if (addr === this.board.romBaudRecordReg) return this.recordedBaud >>> 0;
-    return 0;
+    return this.calibration(addr) ?? 0;
+  }
+
+  /**
+   * The ROM's clock calibration (chips.ts RomClockCalibration): the eFuse CK8M byte as burnt, and the
+   * calibration value the ROM measured against this chip's crystal, i.e. the one for which its estimate
+   * (value * 15625 * ck8m / 40) comes nearest the real crystal.
+   */
+  private calibration(addr: number): number | undefined {
+    const x = this.board.romUartXtal;
+    if (!x || !('calibration' in x)) return undefined;
+    const c = x.calibration;
+    if (addr === c.ck8mReg) return c.ck8m;
+    if (addr !== c.caliReg) return undefined;
+    const value = Math.round((this.identity.crystalMHz * 1e6 * 40) / (15625 * c.ck8m));
+    return ((value & c.caliMask) << c.caliShift) >>> 0;
   }
 
   /** WRITE_REG semantics: bits outside `mask` keep their value. */

@@ -26,6 +26,9 @@ const SECURE_DOWNLOAD_ALLOWED: ReadonlySet<number> = new Set([
   Op.GET_SECURITY_INFO,
 ]);
 
+/** The most READ_FLASH_SLOW reads at once, and the size of every answer. */
+const SLOW_READ_BLOCK = 64;
+
 interface ReplyHeader {
   op: number;
   value: number;
@@ -42,6 +45,8 @@ export class RomLoader implements LoaderRoom {
   /** The ROM's reply buffer: its value field outlives the command that set it. */
   private replyValue: number;
   private lastHeader: ReplyHeader;
+  /** READ_FLASH_SLOW's buffer in the ROM's RAM (cleared by a chip reset, like the room). */
+  private readonly slowReadBuffer = new Uint8Array(SLOW_READ_BLOCK);
 
   constructor(
     private readonly core: LoaderCore,
@@ -112,6 +117,7 @@ export class RomLoader implements LoaderRoom {
       case Op.SPI_ATTACH:
         if (rom.spiAttachWords === 0) return this.unsupported();
         if (d.length !== rom.spiAttachWords * 4) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
+        this.core.regs.spi.attach();
         this.replyValue = 0;
         return this.reply(cmd.op);
       case Op.SPI_SET_PARAMS:
@@ -139,6 +145,8 @@ export class RomLoader implements LoaderRoom {
         return this.changeBaud(cmd);
       case Op.SPI_FLASH_MD5:
         return this.md5(cmd);
+      case Op.READ_FLASH_SLOW:
+        return this.readFlashSlow(cmd);
       case Op.GET_SECURITY_INFO:
         if (!rom.securityInfo) return this.unsupported();
         if (d.length !== 0) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
@@ -159,23 +167,37 @@ export class RomLoader implements LoaderRoom {
     if (board.rom.syncLeavesReplyValue) this.replyValue = board.syncReplyValue;
   }
 
-  /** The ROM changes the UART divider; whether it updates `UartDev.baud_rate` is the chip's fact. */
+  /**
+   * The ROM changes the UART divider; whether it updates `UartDev.baud_rate` is the chip's fact. A rate
+   * of 0 has no divider: the ROM refuses it and keeps its rate. Which error byte the silicon sends for
+   * it is not recorded in any trace; the board answers with the ROM's invalid-message error (0x05).
+   */
   private changeBaud(cmd: DecodedCommand): void {
     if (!this.core.board.rom.changeBaud) return this.unsupported();
     if (cmd.data.length !== 8) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
-    this.reply(cmd.op);
     const asked = readU32(cmd.data, 0);
+    if (asked === 0) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
+    this.reply(cmd.op);
     if (this.core.board.romChangeBaudUpdatesRecord) this.core.regs.recordBaud(asked);
     this.core.changeBaud(this.realRate(asked));
   }
 
   /** A ROM that divides for another crystal than the chip has lands on `asked * real / assumed`. */
   private realRate(asked: number): number {
+    const assumed = this.assumedCrystalHz();
+    const real = this.core.identity.crystalMHz * 1e6;
+    return assumed !== undefined && assumed > 0 && assumed !== real ? Math.round((asked * real) / assumed) : asked;
+  }
+
+  /** The crystal the ROM divides for (chips.ts romUartXtal), in Hz; undefined: the real one. */
+  private assumedCrystalHz(): number | undefined {
     const x = this.core.board.romUartXtal;
-    if (!x) return asked;
-    const assumed = 'assumedMHz' in x ? x.assumedMHz : (this.core.regs.read(x.reg) >>> x.shift) & x.mask;
-    const real = this.core.identity.crystalMHz;
-    return assumed > 0 && assumed !== real ? Math.round((asked * real) / assumed) : asked;
+    if (!x) return undefined;
+    const read = (a: number) => this.core.regs.read(a);
+    if ('assumedMHz' in x) return x.assumedMHz * 1e6;
+    if ('reg' in x) return ((read(x.reg) >>> x.shift) & x.mask) * 1e6;
+    const c = x.calibration;
+    return (((read(c.caliReg) >>> c.caliShift) & c.caliMask) * 15625 * (read(c.ck8mReg) & 0xff)) / 40;
   }
 
   private flashBegin(cmd: DecodedCommand): void {
@@ -184,6 +206,7 @@ export class RomLoader implements LoaderRoom {
     if (compressed && !rom.deflate) return this.unsupported();
     if (cmd.data.length !== rom.flashBeginWords * 4) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
     const [eraseSize, blocks, blockSize, offset] = words(cmd.data, 4);
+    if (rom.flashAttachedBy === 'flash-begin') this.core.regs.spi.attach();
     const error = this.writer.begin({ eraseSize, blocks, blockSize, offset }, compressed);
     // The erase routine's result (0) stays in the reply buffer; with nothing to erase it is not called
     // (traces/esp8266-rom-write: the first, empty FLASH_BEGIN still shows the boot-time value).
@@ -230,6 +253,23 @@ export class RomLoader implements LoaderRoom {
     if (noEntry !== 0) return;
     this.abandon();
     this.jump(entry!);
+  }
+
+  /**
+   * READ_FLASH_SLOW(offset, length): up to 64 bytes read into the ROM's 64-byte buffer, and the whole
+   * buffer sent back whatever the length (esptool: "command always returns 64 byte buffer, regardless
+   * of how many bytes were actually read"), so bytes past `length` are what an earlier read left.
+   */
+  private readFlashSlow(cmd: DecodedCommand): void {
+    if (!this.core.board.rom.readFlashSlow) return this.unsupported();
+    if (cmd.data.length !== 8) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
+    const [addr, size] = words(cmd.data, 2);
+    if (size! > SLOW_READ_BLOCK) return this.reply(cmd.op, ROM_ERR.READ_LENGTH);
+    if (addr! + size! > this.core.flash.size) return this.reply(cmd.op, ROM_ERR.FLASH_READ);
+    this.slowReadBuffer.set(this.core.flash.read(addr!, size!), 0);
+    this.core.clock.flashBlocking(this.core.flash.readTimeMs(size!));
+    this.replyValue = 0;
+    this.reply(cmd.op, 0, this.slowReadBuffer.slice());
   }
 
   private md5(cmd: DecodedCommand): void {

@@ -1,17 +1,26 @@
 import { SPI_USER_COMMAND as BITS } from '../../chips/spi-bits.js';
 import type { SpiRegisters } from '../../chips/types.js';
-import type { ChipIdentity } from '../chip-identity.js';
+import { flashBytesFromJedec, WINBOND, type ChipIdentity } from '../chip-identity.js';
+import { SFDP_SIZE, w25qSfdp } from '../flash-sfdp.js';
 
 /**
  * The SPI flash controller as a host drives it through WRITE_REG/READ_REG (esptool's
  * run_spiflash_command): it sets the user-command registers, writes SPI_USR to the command register,
  * polls until the bit clears and reads the MISO bytes from W0... Only the commands a tool sends this
  * way are modelled: READ_ID (0x9F), the status registers (0x05/0x35/0x15 read, 0x01/0x31/0x11 write),
- * write enable/disable. Others (SFDP 0x5A, unique id 0x4B) return zeros, as the emulated flash in the
- * traces does.
+ * write enable/disable, and READ SFDP (0x5A, the part's table: flash-sfdp.ts). Others (unique id 0x4B)
+ * return zeros. Until the loader attaches the flash (chips.ts flashAttachedBy) no flash is on the
+ * pins: every MISO byte reads FFh and nothing reaches the part.
  */
 
 const W_REGS = 16;
+
+/** In USR: the transaction has an address phase; USR1 holds its bit length minus one from bit 26. */
+const USR_ADDR = 1 << 30;
+const USR1_ADDR_BITLEN_SHIFT = 26;
+const USR1_ADDR_BITLEN_MASK = 0x3f;
+/** SPI_ADDR's offset from the controller base, the same on every chip esptool drives (loader.py). */
+const ADDR_REG = 0x04;
 
 const FLASH = {
   WRSR: 0x01,
@@ -23,6 +32,7 @@ const FLASH = {
   WRSR2: 0x31,
   RDSR2: 0x35,
   RDID: 0x9f,
+  RDSFDP: 0x5a,
 } as const;
 
 /** Status register bit 1: write enable latch. */
@@ -32,13 +42,30 @@ export class SpiFlashController {
   private readonly regs = new Map<number, number>();
   /** Status registers 1..3 of the flash chip, as one 24-bit value. */
   private status = 0;
+  private attached = false;
+  private readonly sfdp: Uint8Array;
 
   constructor(
     private readonly spi: SpiRegisters,
     private readonly identity: ChipIdentity,
     private readonly resetValues: ReadonlyMap<number, number>,
+    /** Which end of SPI_ADDR the address phase sends (chips.ts spiUserAddress). */
+    private readonly addressFrom: 'high' | 'low',
   ) {
+    // Only the Winbond part's table is modelled; another part answers zeros, as the emulated flash in
+    // the traces (a GigaDevice id without SFDP) does.
+    const winbond = (identity.flashJedecId & 0xff) === WINBOND;
+    this.sfdp = winbond ? w25qSfdp(flashBytesFromJedec(identity.flashJedecId)) : new Uint8Array(SFDP_SIZE);
     this.reset();
+  }
+
+  /** The loader connected the flash to the controller (SPI_ATTACH, or what stands in for it). */
+  attach(): void {
+    this.attached = true;
+  }
+
+  get flashAttached(): boolean {
+    return this.attached;
   }
 
   owns(addr: number): boolean {
@@ -46,6 +73,7 @@ export class SpiFlashController {
   }
 
   reset(): void {
+    this.attached = false;
     this.regs.clear();
     for (const [addr, value] of this.resetValues) if (this.owns(addr)) this.regs.set(addr, value);
   }
@@ -76,8 +104,25 @@ export class SpiFlashController {
     const misoBits = (usr & BITS.usrMiso) !== 0 ? this.misoBitLength() : 0;
     const mosiBits = (usr & BITS.usrMosi) !== 0 ? this.mosiBitLength() : 0;
     const mosi = this.readW(Math.ceil(mosiBits / 8));
-    const miso = this.execute(command, mosi);
-    if (misoBits > 0) this.writeW(miso, Math.ceil(misoBits / 8));
+    const misoBytes = Math.ceil(misoBits / 8);
+    const miso = this.attached ? this.execute(command, mosi, misoBytes) : new Uint8Array(misoBytes).fill(0xff);
+    if (misoBits > 0) this.writeW(miso, misoBytes);
+  }
+
+  /** The address phase's value, or 0 without one. */
+  private address(): number {
+    if ((this.reg(this.spi.usr) & USR_ADDR) === 0) return 0;
+    const bits = ((this.reg(this.spi.usr1) >>> USR1_ADDR_BITLEN_SHIFT) & USR1_ADDR_BITLEN_MASK) + 1;
+    const raw = this.reg(ADDR_REG) >>> 0;
+    if (bits >= 32) return raw;
+    return this.addressFrom === 'high' ? raw >>> (32 - bits) : raw & ((1 << bits) - 1);
+  }
+
+  private readSfdp(length: number): Uint8Array {
+    const start = this.address();
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.sfdp[(start + i) % SFDP_SIZE]!;
+    return out;
   }
 
   private misoBitLength(): number {
@@ -90,9 +135,11 @@ export class SpiFlashController {
     return ((this.reg(this.spi.usr1) >>> BITS.usr1MosiBitlenShift) & BITS.usr1BitlenMask) + 1;
   }
 
-  private execute(command: number, mosi: Uint8Array): Uint8Array {
+  private execute(command: number, mosi: Uint8Array, misoBytes: number): Uint8Array {
     const id = this.identity.flashJedecId;
     switch (command) {
+      case FLASH.RDSFDP:
+        return this.readSfdp(misoBytes);
       case FLASH.RDID:
         return Uint8Array.from([id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff]);
       case FLASH.RDSR:

@@ -51,6 +51,8 @@ export interface ServeBoardOptions {
   flashFault?: string;
   /** A real part's eFuses, flash size and USB console (modules.ts); its chip must be `chip`. */
   module?: string;
+  /** Play a client's DTR/RTS reset sequences with the chip's timing (server.ts resetServer). */
+  resetServer?: boolean;
 }
 
 export interface ServedBoard {
@@ -107,7 +109,13 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       : undefined;
   let server: VirtualBoardServer;
   try {
-    server = await startVirtualBoardServer({ board, host: opts.host, port: opts.port, ...(link ? { bridge: link } : {}) });
+    server = await startVirtualBoardServer({
+      board,
+      host: opts.host,
+      port: opts.port,
+      ...(link ? { bridge: link } : {}),
+      ...(opts.resetServer ? { resetServer: true } : {}),
+    });
   } catch (err) {
     board.close();
     throw err;
