@@ -13,6 +13,7 @@ export const EXIT = {
   WRITE_OR_VERIFY: 5,
   FIRMWARE_DOWNLOAD: 6,
   MICROPYTHON: 7,
+  LIBRARIES_WIFI: 8,
 } as const;
 
 export function exitCodeFor(e: UpyflashError): number {
@@ -31,6 +32,8 @@ export function exitCodeFor(e: UpyflashError): number {
       return EXIT.FIRMWARE_DOWNLOAD;
     case 'E06':
       return EXIT.MICROPYTHON;
+    case 'E07':
+      return EXIT.LIBRARIES_WIFI;
     default:
       return EXIT.FAILURE;
   }

@@ -6,6 +6,7 @@ import { startBoardPool } from '../../virtual-board/node/board-pool.js';
 import { BEHAVIOURS, serveVirtualBoard, type Behaviour, type ServeBoardOptions } from '../../virtual-board/node/serve-board.js';
 import { SECURITY_STATES, type SecurityState } from '../../virtual-board/security-state.js';
 import { VIRTUAL_BRIDGE_IDS } from '../../virtual-board/usb-bridge.js';
+import type { VirtualAccessPoint } from '../../virtual-board/micropython/interpreter-protocol.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
 
 interface VirtualBoardFlags extends GlobalOptions {
@@ -26,6 +27,8 @@ interface VirtualBoardFlags extends GlobalOptions {
   misbehave: string[];
   ramCode?: string;
   security?: string;
+  ap: string[];
+  radio?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -51,6 +54,8 @@ export function register(program: Command): void {
     .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
+    .option('--ap <name:password>', 'a Wi-Fi network in range of the board (NAME alone: an open network); repeatable', collect, [])
+    .option('--no-radio', 'firmware without Wi-Fi (no network module)')
     .action(async (_o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<VirtualBoardFlags>();
       await runCommand<Record<string, unknown>>(flags, async (io) => {
@@ -135,7 +140,22 @@ function baseOptions(flags: VirtualBoardFlags): ServeBoardOptions {
     ...(garbleAfter !== undefined ? { garbleAfterBytes: garbleAfter } : {}),
     ...(flags.ramCode === 'reboot' ? { ramCode: 'reboot' as const } : {}),
     ...(flags.security !== undefined ? { security: flags.security as SecurityState } : {}),
+    ...(flags.radio === false ? { radio: null } : flags.ap.length ? { radio: { accessPoints: flags.ap.map(parseAccessPoint) } } : {}),
   };
+}
+
+/** "NAME:PASSWORD" (or "NAME" for an open network); the name ends at the first colon. */
+function parseAccessPoint(text: string, index: number): VirtualAccessPoint {
+  const colon = text.indexOf(':');
+  const ssid = colon < 0 ? text : text.slice(0, colon);
+  const password = colon < 0 ? '' : text.slice(colon + 1);
+  if (ssid === '' || new TextEncoder().encode(ssid).length > 32) {
+    throw new UpyflashError('BAD_ARGUMENT', `--ap ${text}: the network name must be 1 to 32 bytes`, { hint: 'Write --ap "NAME:PASSWORD", e.g. --ap "HomeNet:secret123".' });
+  }
+  if (password !== '' && (password.length < 8 || password.length > 63)) {
+    throw new UpyflashError('BAD_ARGUMENT', `--ap ${text}: a WPA2 password has 8 to 63 characters`);
+  }
+  return { ssid, password, rssi: -42 - 9 * index, channel: 1 + ((index * 5) % 13) };
 }
 
 function parseBehaviour(text: string, what: string): Behaviour {

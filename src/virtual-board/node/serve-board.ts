@@ -7,6 +7,7 @@ import { defaultIdentity, type ChipIdentity } from '../chip-identity.js';
 import { boardChip } from '../chips.js';
 import { SecurityUnsupported, securedIdentity, type SecurityState } from '../security-state.js';
 import { micropythonApp } from '../micropython/index.js';
+import type { RadioFacts } from '../micropython/interpreter-protocol.js';
 import { bridgeLabel, virtualBridgeById, type BridgeLinkOptions } from '../usb-bridge.js';
 import { fileFlashStore } from './flash-file.js';
 import { startVirtualBoardServer, type VirtualBoardServer } from './server.js';
@@ -45,6 +46,8 @@ export interface ServeBoardOptions {
   boardIndex?: number;
   /** eFuses burnt for a locked-down chip: Secure Download Mode, flash encryption or secure boot. */
   security?: SecurityState;
+  /** The Wi-Fi networks in range (`--ap`); null: firmware without a radio; undefined: a radio that finds none. */
+  radio?: RadioFacts | null;
 }
 
 export interface ServedBoard {
@@ -71,7 +74,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     linkModel: opts.linkModel !== false,
     flashTiming: opts.flashTiming !== false,
     stubImage: () => loadStubImage(chip),
-    app: micropythonApp(),
+    app: micropythonApp(opts.radio !== undefined ? { radio: opts.radio } : {}),
     ...(opts.ramCode ? { ramCode: opts.ramCode } : {}),
     ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
     ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
