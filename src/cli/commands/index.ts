@@ -30,6 +30,7 @@ export async function registerAll(program: Command): Promise<void> {
     import('./fs.js'),
     // next steps: libraries, Wi-Fi, examples
     import('./mip.js'),
+    import('./wifi.js'),
     import('./ui.js'),
   ];
   for (const m of await Promise.all(modules)) m.register(program);
