@@ -31,6 +31,7 @@ export async function registerAll(program: Command): Promise<void> {
     // next steps: libraries, Wi-Fi, examples
     import('./mip.js'),
     import('./wifi.js'),
+    import('./examples.js'),
     import('./ui.js'),
   ];
   for (const m of await Promise.all(modules)) m.register(program);
