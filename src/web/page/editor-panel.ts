@@ -1,5 +1,7 @@
 import { UpyflashError, isUpyflashError } from '../../errors.js';
 import { parseTraceback } from '../../repl/traceback.js';
+import { boardPins } from '../../examples/board-pins.js';
+import { EXAMPLES, exampleByName } from '../../examples/catalog.js';
 import type { BoardSession } from './board-session.js';
 import type { CodeEditor } from './code-editor.js';
 import { byId } from './dom.js';
@@ -27,6 +29,7 @@ export class EditorPanel {
   private readonly softButton = byId('soft-reset', HTMLButtonElement);
   private readonly hardButton = byId('hard-reset', HTMLButtonElement);
   private readonly status = byId('editor-status', HTMLParagraphElement);
+  private readonly examples = byId('editor-example', HTMLSelectElement);
   private readonly errors = new ErrorBox(byId('editor-error', HTMLDivElement));
   /** CodeMirror is loaded as its own chunk once the page is up: flashing does not wait for it. */
   private readonly editorReady: Promise<CodeEditor>;
@@ -53,6 +56,12 @@ export class EditorPanel {
     this.mainButton.addEventListener('click', () => void this.job(() => this.saveAsMain()));
     this.softButton.addEventListener('click', () => void this.job(() => this.softReset()));
     this.hardButton.addEventListener('click', () => void this.hardReset());
+    for (const e of EXAMPLES) this.examples.append(new Option(`${e.title}: ${e.summary}`, e.name));
+    this.examples.addEventListener('change', () => {
+      const name = this.examples.value;
+      this.examples.value = '';
+      if (name) void this.job(() => this.openExample(name));
+    });
     this.setEnabled();
   }
 
@@ -91,7 +100,7 @@ export class EditorPanel {
   private setEnabled(): void {
     const open = this.session !== undefined;
     const idle = open && !this.jobs.busy;
-    for (const b of [this.save, this.runButton, this.mainButton, this.softButton]) b.disabled = !idle;
+    for (const b of [this.save, this.runButton, this.mainButton, this.softButton, this.examples]) b.disabled = !idle;
     this.stopButton.disabled = !open;
     this.hardButton.disabled = !open;
   }
@@ -149,6 +158,16 @@ export class EditorPanel {
       hint: tb.line !== undefined ? `Line ${tb.line} is marked in the editor; the whole traceback is in the console.` : 'The whole traceback is in the console.',
       details: { traceback: stderr },
     });
+  }
+
+  /** An example written for this board (its LED pin, its ADC), in the editor under its own name. */
+  private async openExample(name: string): Promise<void> {
+    const example = exampleByName(name);
+    if (!example) return;
+    const platform = new TextDecoder().decode(await this.need().raw((_fs, repl) => repl.execOk('import sys\r\nprint(sys.platform)'))).trim();
+    const pins = boardPins(platform) ?? boardPins('esp32')!;
+    await this.show(`/${name.replace(/-/g, '_')}.py`, example.source(pins));
+    this.status.textContent = `Example "${example.title}" for ${pins.platform}: Run tries it, Save keeps it on the board.`;
   }
 
   private async stop(): Promise<void> {

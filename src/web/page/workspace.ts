@@ -6,6 +6,7 @@ import { byId } from './dom.js';
 import { EditorPanel } from './editor-panel.js';
 import { FilesPanel } from './files-panel.js';
 import type { ReplConsole } from './repl-console.js';
+import { WifiPanel } from './wifi-panel.js';
 
 /**
  * Steps 4 and 5 once a board runs MicroPython (after the flash, or opened as it is): the files panel
@@ -14,6 +15,7 @@ import type { ReplConsole } from './repl-console.js';
 export class Workspace {
   readonly files: FilesPanel;
   readonly editor: EditorPanel;
+  readonly wifi = new WifiPanel();
   private session: BoardSession | undefined;
   private unwatchLed: (() => void) | undefined;
 
@@ -39,6 +41,7 @@ export class Workspace {
     this.session = session;
     if (led) this.unwatchLed = watchLed(byId('board-led', HTMLSpanElement), led);
     this.editor.open(session);
+    this.wifi.open(session);
     await this.files.open(session);
   }
 
@@ -49,6 +52,7 @@ export class Workspace {
     this.unwatchLed?.();
     this.unwatchLed = undefined;
     this.editor.close();
+    this.wifi.close();
     this.files.close();
     await session?.close();
   }

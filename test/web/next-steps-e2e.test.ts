@@ -1,0 +1,61 @@
+/**
+ * The steps after the flash in Chromium on the demo board (whose radio hears DemoNet and Cafe-Guest):
+ * Wi-Fi scan, a wrong password with its code, a connection remembered at boot; then every example from
+ * the editor's menu runs without an exception (the web server until Stop).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { cleanupAfterAll } from '../../harness/cleanups.js';
+import { EXAMPLES } from '../../src/examples/catalog.js';
+import { chromiumSkip as skip, flashDemoBoard, openPhonePage, outDir, press, waitConsole, startUiServer } from './browser.js';
+import { ensurePageBuilt } from './page-build.js';
+
+const cleanup = cleanupAfterAll();
+
+async function waitText(page: Page, id: string, re: RegExp): Promise<void> {
+  await page.waitForFunction(([i, src]) => new RegExp(src!).test(document.getElementById(i!)?.textContent ?? ''), [id, re.source]);
+}
+
+test('Wi-Fi step and the examples menu on the demo board', { skip, timeout: 300_000 }, async () => {
+  await ensurePageBuilt({ whenStale: true });
+  const url = await startUiServer(cleanup);
+  const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: 60_000 });
+  await flashDemoBoard(page, url, 'esp32');
+
+  await press(page, '#wifi-scan', 'Enter');
+  await waitText(page, 'wifi-status', /^2 network\(s\) in range\.$/);
+  assert.deepEqual(await page.$$eval('#wifi-list button.name', (bs) => bs.map((b) => (b as HTMLElement).innerText)), ['DemoNet', 'Cafe-Guest']);
+  await page.locator('#wifi-list button.name', { hasText: 'DemoNet' }).click();
+  assert.equal(await page.locator('#wifi-ssid').inputValue(), 'DemoNet');
+  await page.locator('#wifi-password').fill('not-the-one');
+  await press(page, '#wifi-connect', 'Enter');
+  await page.locator('#wifi-error').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#wifi-error .error-code').innerText(), 'E075');
+  await page.locator('#wifi-password').fill('micropython');
+  await page.locator('#wifi-remember').check();
+  await press(page, '#wifi-connect', 'Enter');
+  await waitText(page, 'wifi-status', /^Connected to DemoNet: IP 192\.168\.1\.\d+ \(reconnects at every boot\)\.$/);
+  assert.equal(await page.locator('#wifi-error').isHidden(), true);
+  await page.locator('#wifi-step').screenshot({ path: join(outDir, 'wifi-step.png') });
+
+  for (const e of EXAMPLES) {
+    await page.locator('#editor-example').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => !(document.getElementById('editor-example') as HTMLSelectElement).disabled);
+    await page.locator('#editor-example').selectOption(e.name);
+    await waitText(page, 'editor-status', new RegExp(`^Example "${e.title.replace(/[()]/g, '.')}" for esp32`));
+    assert.equal(await page.locator('#editor-path').inputValue(), `/${e.name.replace(/-/g, '_')}.py`);
+    await press(page, '#editor-run', 'Enter');
+    if (e.endless) {
+      await waitConsole(page, /listening on http:\/\/192\.168\.1\.\d+\//);
+      await press(page, '#editor-stop', 'Enter');
+      await waitText(page, 'editor-status', /^Stopped \(KeyboardInterrupt\)\.$/);
+    } else {
+      await waitText(page, 'editor-status', /^The program (ended|raised an exception)\.$/);
+      assert.equal(await page.locator('#editor-status').innerText(), 'The program ended.', e.name);
+    }
+  }
+  await waitConsole(page, /DemoNet +-48 dBm {2}channel 6\r?\n/);
+  assert.deepEqual(pageErrors, []);
+});
