@@ -62,11 +62,11 @@ export async function openPhonePage(cleanup: AddCleanup, opts: { stepMs: number;
  * `upyflash ui --no-open --port 0` as a user runs it, with its own cache; its catalog points at `siteUrl`
  * (by default a port where nothing answers). Resolves with the URL it serves.
  */
-export async function startUiServer(cleanup: AddCleanup, siteUrl = 'http://127.0.0.1:9/'): Promise<string> {
+export async function startUiServer(cleanup: AddCleanup, siteUrl = 'http://127.0.0.1:9/', mipIndex?: string): Promise<string> {
   const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
   const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, UPYFLASH_BASE_URL: siteUrl, UPYFLASH_CACHE_DIR: cache },
+    env: { ...process.env, UPYFLASH_BASE_URL: siteUrl, UPYFLASH_CACHE_DIR: cache, ...(mipIndex ? { UPYFLASH_MIP_INDEX: mipIndex } : {}) },
   });
   cleanup(async () => {
     if (child.exitCode === null) {

@@ -1,13 +1,15 @@
 /**
  * The steps after the flash in Chromium on the demo board (whose radio hears DemoNet and Cafe-Guest):
- * Wi-Fi scan, a wrong password with its code, a connection remembered at boot; then every example from
- * the editor's menu runs without an exception (the web server until Stop).
+ * Wi-Fi scan, a wrong password with its code, a connection remembered at boot; a library with its
+ * dependency from a stand-in package index (through `upyflash ui`), imported in the console; then every
+ * example from the editor's menu runs without an exception (the web server until Stop).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
+import { startStandInIndex } from '../../harness/package-index.js';
 import { EXAMPLES } from '../../src/examples/catalog.js';
 import { chromiumSkip as skip, flashDemoBoard, openPhonePage, outDir, press, waitConsole, startUiServer } from './browser.js';
 import { ensurePageBuilt } from './page-build.js';
@@ -18,9 +20,19 @@ async function waitText(page: Page, id: string, re: RegExp): Promise<void> {
   await page.waitForFunction(([i, src]) => new RegExp(src!).test(document.getElementById(i!)?.textContent ?? ''), [id, re.source]);
 }
 
-test('Wi-Fi step and the examples menu on the demo board', { skip, timeout: 300_000 }, async () => {
+test('Wi-Fi step, Libraries panel and the examples menu on the demo board', { skip, timeout: 300_000 }, async () => {
   await ensurePageBuilt({ whenStale: true });
-  const url = await startUiServer(cleanup);
+  const index = await startStandInIndex([
+    {
+      name: 'sensorkit',
+      description: 'averages for sensor readings',
+      builds: { py: { '1.0': { 'sensorkit/__init__.py': 'from mathutil import mean\ndef double_avg(xs):\n    return 2 * mean(xs)\n' } } },
+      deps: [['mathutil', '']],
+    },
+    { name: 'mathutil', description: 'small maths', builds: { py: { '0.2': { 'mathutil.py': 'def mean(xs):\n    return sum(xs) / len(xs)\n' } } } },
+  ]);
+  cleanup(() => index.stop());
+  const url = await startUiServer(cleanup, undefined, index.url);
   const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: 60_000 });
   await flashDemoBoard(page, url, 'esp32');
 
@@ -39,6 +51,19 @@ test('Wi-Fi step and the examples menu on the demo board', { skip, timeout: 300_
   await waitText(page, 'wifi-status', /^Connected to DemoNet: IP 192\.168\.1\.\d+ \(reconnects at every boot\)\.$/);
   assert.equal(await page.locator('#wifi-error').isHidden(), true);
   await page.locator('#wifi-step').screenshot({ path: join(outDir, 'wifi-step.png') });
+
+  await page.locator('#libs-query').fill('sensor');
+  await press(page, '#libs-search', 'Enter');
+  await waitText(page, 'libs-status', /^1 package\(s\)\.$/);
+  await press(page, '#libs-list button[data-package="sensorkit"]', 'Enter');
+  await waitText(page, 'libs-status', /^Installed sensorkit 1\.0, mathutil 0\.2 in \/lib: 2 written, 0 unchanged\./);
+  const input = page.locator('#repl-input');
+  await input.focus();
+  await input.fill('import sensorkit; print(sensorkit.double_avg([1, 2, 3]))');
+  await page.keyboard.press('Enter');
+  await waitConsole(page, /\n4\.0\r?\n/);
+  assert.ok(index.requests.includes('/package/py/sensorkit/latest.json'), index.requests.join(' '));
+  await page.locator('#libs-step').screenshot({ path: join(outDir, 'libraries.png') });
 
   for (const e of EXAMPLES) {
     await page.locator('#editor-example').waitFor({ state: 'visible' });
