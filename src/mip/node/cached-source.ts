@@ -4,12 +4,13 @@
  * description, a file named by its hash) is served from the cache without asking; others are fetched
  * and fall back to the cached copy only when the server cannot be reached.
  */
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpyflashError } from '../../errors.js';
 import { fetchGet, isUnreachable, type HttpGet } from '../../firmware/http.js';
 import { defaultCacheDir } from '../../firmware/node/cache-dir.js';
 import { sha256, toHex } from '../../platform/hash.js';
+import { writeFileAtomic } from '../../platform/node/atomic-write.js';
 import type { Fetched, MipSource } from '../source.js';
 
 export class CachedMipSource implements MipSource {
@@ -44,17 +45,14 @@ export class CachedMipSource implements MipSource {
   }
 
   private async keep(file: string, bytes: Uint8Array): Promise<void> {
-    const temp = `${file}.${process.pid}.tmp`;
     try {
-      await mkdir(this.dir, { recursive: true });
-      await writeFile(temp, bytes);
-      await rename(temp, file);
+      await writeFileAtomic(file, bytes);
     } catch (e) {
-      await unlink(temp).catch(() => undefined);
       throw new UpyflashError('FILE_ERROR', `cannot write the package cache at ${file}: ${(e as Error).message}`, {
         hint: 'Check that the cache folder is writable, or point UPYFLASH_CACHE_DIR elsewhere.',
         cause: e,
       });
     }
   }
+
 }

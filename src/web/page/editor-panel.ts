@@ -5,7 +5,7 @@ import { EXAMPLES, exampleByName } from '../../examples/catalog.js';
 import type { BoardSession } from './board-session.js';
 import type { CodeEditor } from './code-editor.js';
 import { byId } from './dom.js';
-import { ErrorBox, PanelJobs } from './error-box.js';
+import { SessionPanel } from './session-panel.js';
 import type { ReplConsole } from './repl-console.js';
 
 export interface EditorPanelHost {
@@ -20,7 +20,7 @@ const STARTER = '# Runs on the board: Run tries it without saving, Save (Ctrl-S)
  * `upyflash run`; output in the console, a traceback's line marked in the editor), Stop (Ctrl-C),
  * Save as main.py and reset, Soft reset, Hard reset.
  */
-export class EditorPanel {
+export class EditorPanel extends SessionPanel {
   private readonly path = byId('editor-path', HTMLInputElement);
   private readonly save = byId('editor-save', HTMLButtonElement);
   private readonly runButton = byId('editor-run', HTMLButtonElement);
@@ -30,11 +30,8 @@ export class EditorPanel {
   private readonly hardButton = byId('hard-reset', HTMLButtonElement);
   private readonly status = byId('editor-status', HTMLParagraphElement);
   private readonly examples = byId('editor-example', HTMLSelectElement);
-  private readonly errors = new ErrorBox(byId('editor-error', HTMLDivElement));
   /** CodeMirror is loaded as its own chunk once the page is up: flashing does not wait for it. */
   private readonly editorReady: Promise<CodeEditor>;
-  private session: BoardSession | undefined;
-  private readonly jobs = new PanelJobs(this.errors, () => this.setEnabled());
   /** The buffer as last opened or saved: opening another file over other changes asks first. */
   private savedText = STARTER;
 
@@ -42,6 +39,7 @@ export class EditorPanel {
     private readonly console: ReplConsole,
     private readonly host: EditorPanelHost,
   ) {
+    super('editor-error');
     this.editorReady = import('./code-editor.js').then(({ CodeEditor }) => {
       const editor = new CodeEditor(byId('editor', HTMLDivElement), 'Python code (the file named above)', {
         save: () => void this.job(() => this.saveFile()),
@@ -65,16 +63,6 @@ export class EditorPanel {
     this.setEnabled();
   }
 
-  open(session: BoardSession): void {
-    this.session = session;
-    this.setEnabled();
-  }
-
-  close(): void {
-    this.session = undefined;
-    this.setEnabled();
-  }
-
   /** Shows a board file (from the files panel) and puts the cursor in the editor. */
   async show(path: string, text: string): Promise<void> {
     const editor = await this.editorReady;
@@ -87,19 +75,14 @@ export class EditorPanel {
     editor.focus();
   }
 
-  private async job(action: () => Promise<void>): Promise<void> {
-    if (!this.session) return;
-    await this.jobs.run(action);
-  }
-
   private need(): BoardSession {
     if (!this.session) throw new UpyflashError('DISCONNECTED', 'No board running MicroPython is open');
     return this.session;
   }
 
-  private setEnabled(): void {
+  protected setEnabled(): void {
     const open = this.session !== undefined;
-    const idle = open && !this.jobs.busy;
+    const idle = this.idle;
     for (const b of [this.save, this.runButton, this.mainButton, this.softButton, this.examples]) b.disabled = !idle;
     this.stopButton.disabled = !open;
     this.hardButton.disabled = !open;

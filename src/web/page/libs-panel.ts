@@ -7,7 +7,7 @@ import type { Reporter } from '../../progress.js';
 import { ROUTES } from '../api.js';
 import type { BoardSession } from './board-session.js';
 import { byId } from './dom.js';
-import { ErrorBox, PanelJobs } from './error-box.js';
+import { SessionPanel } from './session-panel.js';
 
 const SHOWN = 30;
 
@@ -17,38 +17,22 @@ const SHOWN = 30;
  * bytecode version, files checked against the index, same-content files skipped). micropython.org
  * sends no CORS headers, so `upyflash ui` fetches the index for the page, through its download cache.
  */
-export class LibsPanel {
+export class LibsPanel extends SessionPanel {
   private readonly form = byId('libs-form', HTMLFormElement);
   private readonly query = byId('libs-query', HTMLInputElement);
   private readonly searchButton = byId('libs-search', HTMLButtonElement);
   private readonly list = byId('libs-list', HTMLUListElement);
   private readonly progress = byId('libs-progress', HTMLProgressElement);
   private readonly status = byId('libs-status', HTMLParagraphElement);
-  private readonly errors = new ErrorBox(byId('libs-error', HTMLDivElement));
-  private readonly jobs = new PanelJobs(this.errors, () => this.setEnabled());
   private readonly index = new URL(`.${ROUTES.mip}`.replace(/\/$/, ''), location.href).href;
-  private session: BoardSession | undefined;
 
   constructor(private readonly reporter: Reporter) {
+    super('libs-error');
     this.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       void this.job(() => this.search());
     });
     this.setEnabled();
-  }
-
-  open(session: BoardSession): void {
-    this.session = session;
-    this.setEnabled();
-  }
-
-  close(): void {
-    this.session = undefined;
-    this.setEnabled();
-  }
-
-  private async job(action: () => Promise<void>): Promise<void> {
-    if (this.session) await this.jobs.run(action);
   }
 
   private async search(): Promise<void> {
@@ -66,14 +50,14 @@ export class LibsPanel {
     install.className = 'name';
     install.textContent = `Install ${p.name}`;
     install.dataset['package'] = p.name;
-    install.addEventListener('click', () => void this.job(() => this.install(p.name)));
+    install.addEventListener('click', () => void this.job((session) => this.install(session, p.name)));
     li.append(install, ` ${p.version}${p.description ? ` — ${p.description}` : ''}`);
     return li;
   }
 
-  private async install(name: string): Promise<void> {
+  private async install(session: BoardSession, name: string): Promise<void> {
     this.status.textContent = `Installing ${name}…`;
-    const { plan, result } = await this.session!.raw(async (_fs, repl) => {
+    const { plan, result } = await session.raw(async (_fs, repl) => {
       const info = await boardLibInfo(repl);
       const planned = await planInstall([name], { index: this.index, mpy: info.mpy, source: fetchSource(), reporter: this.reporter });
       const total = planned.files.reduce((n, f) => n + f.bytes.length, 0);
@@ -93,8 +77,8 @@ export class LibsPanel {
     this.status.textContent = `Installed ${names} in ${result.target}: ${result.written.length} written, ${result.skipped.length} unchanged. Try: import ${name.split('.')[0]}`;
   }
 
-  private setEnabled(): void {
-    const idle = this.session !== undefined && !this.jobs.busy;
+  protected setEnabled(): void {
+    const idle = this.idle;
     for (const c of [this.query, this.searchButton]) c.disabled = !idle;
     for (const b of this.list.querySelectorAll('button')) b.disabled = !idle;
   }

@@ -2,14 +2,14 @@ import { connectWifi, scanNetworks } from '../../wifi/wifi-board.js';
 import { rememberWifi } from '../../wifi/remember.js';
 import type { BoardSession } from './board-session.js';
 import { byId } from './dom.js';
-import { ErrorBox, PanelJobs } from './error-box.js';
+import { SessionPanel } from './session-panel.js';
 
 /**
  * "Connect to Wi-Fi" once MicroPython runs, as ESP Web Tools offers after a flash: scan, pick or type a
  * network, connect (the board prints its address), optionally remember it at boot. The same board code
  * as `upyflash wifi`, so the page shows the same error codes.
  */
-export class WifiPanel {
+export class WifiPanel extends SessionPanel {
   private readonly scanButton = byId('wifi-scan', HTMLButtonElement);
   private readonly ssid = byId('wifi-ssid', HTMLInputElement);
   private readonly password = byId('wifi-password', HTMLInputElement);
@@ -18,33 +18,17 @@ export class WifiPanel {
   private readonly options = byId('wifi-networks', HTMLDataListElement);
   private readonly list = byId('wifi-list', HTMLUListElement);
   private readonly status = byId('wifi-status', HTMLParagraphElement);
-  private readonly errors = new ErrorBox(byId('wifi-error', HTMLDivElement));
-  private readonly jobs = new PanelJobs(this.errors, () => this.setEnabled());
-  private session: BoardSession | undefined;
 
   constructor() {
-    this.scanButton.addEventListener('click', () => void this.job(() => this.scan()));
-    this.connectButton.addEventListener('click', () => void this.job(() => this.connect()));
+    super('wifi-error');
+    this.scanButton.addEventListener('click', () => void this.job((session) => this.scan(session)));
+    this.connectButton.addEventListener('click', () => void this.job((session) => this.connect(session)));
     this.setEnabled();
   }
 
-  open(session: BoardSession): void {
-    this.session = session;
-    this.setEnabled();
-  }
-
-  close(): void {
-    this.session = undefined;
-    this.setEnabled();
-  }
-
-  private async job(action: () => Promise<void>): Promise<void> {
-    if (this.session) await this.jobs.run(action);
-  }
-
-  private async scan(): Promise<void> {
+  private async scan(session: BoardSession): Promise<void> {
     this.status.textContent = 'Scanning…';
-    const networks = await this.session!.raw((_fs, repl) => scanNetworks(repl));
+    const networks = await session.raw((_fs, repl) => scanNetworks(repl));
     this.options.replaceChildren(...networks.map((n) => new Option(n.ssid)));
     this.list.replaceChildren(
       ...networks.map((n) => {
@@ -64,11 +48,11 @@ export class WifiPanel {
     this.status.textContent = networks.length ? `${networks.length} network(s) in range.` : 'No networks in range.';
   }
 
-  private async connect(): Promise<void> {
+  private async connect(session: BoardSession): Promise<void> {
     const ssid = this.ssid.value;
     const password = this.password.value;
     this.status.textContent = `Connecting to ${ssid}…`;
-    const conn = await this.session!.raw(async (_fs, repl) => {
+    const conn = await session.raw(async (_fs, repl) => {
       const c = await connectWifi(repl, ssid, password);
       if (this.remember.checked) await rememberWifi(repl, ssid, password);
       return c;
@@ -76,8 +60,8 @@ export class WifiPanel {
     this.status.textContent = `Connected to ${conn.ssid}: IP ${conn.ip}${this.remember.checked ? ' (reconnects at every boot)' : ''}.`;
   }
 
-  private setEnabled(): void {
-    const idle = this.session !== undefined && !this.jobs.busy;
+  protected setEnabled(): void {
+    const idle = this.idle;
     for (const c of [this.scanButton, this.ssid, this.password, this.remember, this.connectButton]) c.disabled = !idle;
   }
 }
