@@ -1,8 +1,9 @@
 /**
  * The steps after the flash in Chromium on the demo board (whose radio hears DemoNet and Cafe-Guest):
  * Wi-Fi scan, a wrong password with its code, a connection remembered at boot; a library with its
- * dependency from a stand-in package index (through `upyflash ui`), imported in the console; then every
- * example from the editor's menu runs without an exception (the web server until Stop).
+ * dependency from a stand-in package index (through `upyflash ui`), imported in the console; every
+ * example from the editor's menu runs without an exception (the web server until Stop); and a demo
+ * ESP8266 installs the same package with the index stopped (from the server's cache).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -82,5 +83,18 @@ test('Wi-Fi step, Libraries panel and the examples menu on the demo board', { sk
     }
   }
   await waitConsole(page, /DemoNet +-48 dBm {2}channel 6\r?\n/);
+
+  // A second board with the index stopped: `upyflash ui` serves what it fetched before from its cache.
+  await index.stop();
+  await flashDemoBoard(page, url, 'esp8266');
+  await page.locator('#libs-query').fill('sensor');
+  await press(page, '#libs-search', 'Enter');
+  await press(page, '#libs-list button[data-package="sensorkit"]', 'Enter');
+  await waitText(page, 'libs-status', /^Installed sensorkit 1\.0, mathutil 0\.2 in \/lib: 2 written, 0 unchanged\./);
+  const input8266 = page.locator('#repl-input');
+  await input8266.focus();
+  await input8266.fill('import sensorkit; print(sensorkit.double_avg([2, 4]))');
+  await page.keyboard.press('Enter');
+  await waitConsole(page, /\n6\.0\r?\n/);
   assert.deepEqual(pageErrors, []);
 });
