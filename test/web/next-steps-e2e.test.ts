@@ -21,6 +21,20 @@ async function waitText(page: Page, id: string, re: RegExp): Promise<void> {
   await page.waitForFunction(([i, src]) => new RegExp(src!).test(document.getElementById(i!)?.textContent ?? ''), [id, re.source]);
 }
 
+/** Libraries panel: search, install sensorkit (and its dependency), then use it from the console. */
+async function installSensorkit(page: Page, values: string, printed: RegExp): Promise<void> {
+  await page.locator('#libs-query').fill('sensor');
+  await press(page, '#libs-search', 'Enter');
+  await waitText(page, 'libs-status', /^1 package\(s\)\.$/);
+  await press(page, '#libs-list button[data-package="sensorkit"]', 'Enter');
+  await waitText(page, 'libs-status', /^Installed sensorkit 1\.0, mathutil 0\.2 in \/lib: 2 written, 0 unchanged\./);
+  const input = page.locator('#repl-input');
+  await input.focus();
+  await input.fill(`import sensorkit; print(sensorkit.double_avg(${values}))`);
+  await page.keyboard.press('Enter');
+  await waitConsole(page, printed);
+}
+
 test('Wi-Fi step, Libraries panel and the examples menu on the demo board', { skip, timeout: 300_000 }, async () => {
   await ensurePageBuilt({ whenStale: true });
   const index = await startStandInIndex([
@@ -53,16 +67,7 @@ test('Wi-Fi step, Libraries panel and the examples menu on the demo board', { sk
   assert.equal(await page.locator('#wifi-error').isHidden(), true);
   await page.locator('#wifi-step').screenshot({ path: join(outDir, 'wifi-step.png') });
 
-  await page.locator('#libs-query').fill('sensor');
-  await press(page, '#libs-search', 'Enter');
-  await waitText(page, 'libs-status', /^1 package\(s\)\.$/);
-  await press(page, '#libs-list button[data-package="sensorkit"]', 'Enter');
-  await waitText(page, 'libs-status', /^Installed sensorkit 1\.0, mathutil 0\.2 in \/lib: 2 written, 0 unchanged\./);
-  const input = page.locator('#repl-input');
-  await input.focus();
-  await input.fill('import sensorkit; print(sensorkit.double_avg([1, 2, 3]))');
-  await page.keyboard.press('Enter');
-  await waitConsole(page, /\n4\.0\r?\n/);
+  await installSensorkit(page, '[1, 2, 3]', /\n4\.0\r?\n/);
   assert.ok(index.requests.includes('/package/py/sensorkit/latest.json'), index.requests.join(' '));
   await page.locator('#libs-step').screenshot({ path: join(outDir, 'libraries.png') });
 
@@ -87,14 +92,6 @@ test('Wi-Fi step, Libraries panel and the examples menu on the demo board', { sk
   // A second board with the index stopped: `upyflash ui` serves what it fetched before from its cache.
   await index.stop();
   await flashDemoBoard(page, url, 'esp8266');
-  await page.locator('#libs-query').fill('sensor');
-  await press(page, '#libs-search', 'Enter');
-  await press(page, '#libs-list button[data-package="sensorkit"]', 'Enter');
-  await waitText(page, 'libs-status', /^Installed sensorkit 1\.0, mathutil 0\.2 in \/lib: 2 written, 0 unchanged\./);
-  const input8266 = page.locator('#repl-input');
-  await input8266.focus();
-  await input8266.fill('import sensorkit; print(sensorkit.double_avg([2, 4]))');
-  await page.keyboard.press('Enter');
-  await waitConsole(page, /\n6\.0\r?\n/);
+  await installSensorkit(page, '[2, 4]', /\n6\.0\r?\n/);
   assert.deepEqual(pageErrors, []);
 });
