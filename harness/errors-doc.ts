@@ -17,6 +17,7 @@ const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   [EXIT.WRITE_OR_VERIFY]: 'write or verification failed',
   [EXIT.FIRMWARE_DOWNLOAD]: 'firmware download failed',
   [EXIT.MICROPYTHON]: 'MicroPython problem after flashing, or `run` raised',
+  [EXIT.LIBRARIES_WIFI]: 'a library install or a Wi-Fi step failed (nothing half-written on the board)',
   [EXIT.BOOT_NOT_CHECKED]: 'written and verified, but the boot check could not run (the firmware is on the chip; the message says why)',
 };
 
@@ -29,6 +30,7 @@ const FAMILIES: Readonly<Record<string, string>> = {
   E04: 'Writing and verifying (E04x)',
   E05: 'Firmware catalog (E05x)',
   E06: 'MicroPython after the flash (E06x)',
+  E07: 'Libraries and Wi-Fi (E07x)',
   E09: 'Stopped on purpose, and internal errors (E09x)',
 };
 

@@ -312,6 +312,61 @@ export const ERRORS = {
     title: 'The file transfer stopped part way',
     hint: 'The board keeps the previous version of the file (uploads go to a temporary name first): reconnect and upload it again.',
   },
+  // Libraries and Wi-Fi (E07x)
+  PACKAGE_NOT_FOUND: {
+    code: 'E070',
+    title: 'No such package in the index',
+    hint: 'Check the spelling with `upyflash mip search WORD`; for a package outside micropython-lib give its location (github:org/repo[/path][@ref]) or --index URL.',
+    actions: [],
+  },
+  NO_BUILD_FOR_BOARD: {
+    code: 'E071',
+    title: "The package has no build for this board's MicroPython",
+    hint: "The index has it only as .mpy for another bytecode version: update MicroPython on the board (`upyflash flash`), or pick a version built for it (NAME@VERSION).",
+    actions: ['other-firmware'],
+  },
+  INDEX_UNREACHABLE: {
+    code: 'E072',
+    title: 'The package index cannot be reached',
+    hint: 'Check the internet connection or --index URL; packages installed once before come from the cache without it.',
+    actions: ['check-connection'],
+  },
+  BOARD_FULL: {
+    code: 'E073',
+    title: "The board's filesystem is full",
+    hint: 'Nothing was left half-written. Free space with `upyflash fs rm` (see `upyflash fs ls -r`), or install fewer packages.',
+    actions: [],
+  },
+  PACKAGE_CORRUPT: {
+    code: 'E074',
+    title: 'A package file from the index is damaged',
+    hint: 'The download does not match the hash the index gives; nothing was written. Try again later, or use another --index.',
+    actions: ['retry'],
+  },
+  WIFI_WRONG_PASSWORD: {
+    code: 'E075',
+    title: 'Wi-Fi: wrong password',
+    hint: 'The network refused the password: type it again (it is case-sensitive), or pass the right one with --password-file.',
+    actions: [],
+  },
+  WIFI_NO_NETWORK: {
+    code: 'E076',
+    title: 'Wi-Fi: no network of that name in range',
+    hint: 'Run `upyflash wifi scan` to see the names in range (they are case-sensitive); ESP boards see 2.4 GHz networks only.',
+    actions: [],
+  },
+  WIFI_NO_RADIO: {
+    code: 'E077',
+    title: 'This board has no Wi-Fi radio',
+    hint: 'The firmware has no `network.WLAN`: flash a MicroPython build with Wi-Fi for this board (ESP32 and ESP8266 generic builds have it).',
+    actions: ['other-firmware'],
+  },
+  WIFI_TIMEOUT: {
+    code: 'E078',
+    title: 'Wi-Fi: the connection did not complete',
+    hint: 'The board is still trying: move it nearer the access point, check the password, and run `upyflash wifi connect` again.',
+    actions: ['retry'],
+  },
   // Stopped on purpose
   CANCELLED: {
     code: 'E098',

@@ -89,3 +89,8 @@ export {
   type BridgePartId,
   type BridgeRateFacts,
 } from './ports/bridge-rates.js';
+
+// Next steps on a running board: libraries from a package index (mip), Wi-Fi, first programs.
+export * from './mip/index.js';
+export * from './wifi/index.js';
+export * from './examples/index.js';

@@ -26,3 +26,4 @@ export { LocalFolder } from './repl/node/local-folder.js';
 
 export { gatherHostFacts, rootsFromEnv, type GatherOptions, type HostRoots } from './doctor/node/host-facts.js';
 export { explainFailureOnThisHost } from './doctor/node/explain-failure.js';
+export { CachedMipSource } from './mip/node/cached-source.js';

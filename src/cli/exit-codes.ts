@@ -15,6 +15,8 @@ export const EXIT = {
   MICROPYTHON: 7,
   /** Written and verified, but the boot check could not run (E068): the firmware is there. */
   BOOT_NOT_CHECKED: 8,
+  /** A library install or Wi-Fi step failed (E07x). */
+  LIBRARIES_WIFI: 9,
 } as const;
 
 export function exitCodeFor(e: UpyflashError): number {
@@ -31,6 +33,8 @@ export function exitCodeFor(e: UpyflashError): number {
       return EXIT.FIRMWARE_DOWNLOAD;
     case 'E06':
       return EXIT.MICROPYTHON;
+    case 'E07':
+      return EXIT.LIBRARIES_WIFI;
     default:
       return EXIT.FAILURE;
   }

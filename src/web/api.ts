@@ -13,7 +13,12 @@ export const ROUTES = {
   firmwareList: `${API_PREFIX}/firmware`,
   /** GET ?file=<file name> -> the image bytes (application/octet-stream), from the cache or downloaded. */
   firmwareFile: `${API_PREFIX}/firmware/file`,
+  /** GET <prefix><index path> -> the package index's file (index.json, package/..., file/...), through the CLI's cache. */
+  mip: `${API_PREFIX}/mip/`,
 } as const;
+
+/** The index paths the server fetches for the page (the micropython-lib layout, nothing else). */
+export const MIP_PATH_PATTERN = /^(index\.json|package\/[A-Za-z0-9_]{1,8}\/[A-Za-z0-9_.-]{1,80}\/[A-Za-z0-9_.+-]{1,40}\.json|file\/[0-9a-f]{2}\/[0-9a-f]{4,64})$/;
 
 export interface HealthReply {
   readonly ok: true;

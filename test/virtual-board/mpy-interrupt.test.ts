@@ -133,7 +133,7 @@ test('os.uname, sys.implementation and machine name the flashed firmware; networ
   const hw = await send(
     t,
     r,
-    'import machine, network, esp; print(machine.SoftI2C(scl=machine.Pin(22), sda=machine.Pin(21)).scan(), network.WLAN(network.STA_IF).isconnected(), network.WLAN().scan(), esp.flash_size(), len(machine.unique_id()))\r',
+    'import machine, network, esp; w = network.WLAN(network.STA_IF); w.active(True); print(machine.SoftI2C(scl=machine.Pin(22), sda=machine.Pin(21)).scan(), w.isconnected(), w.scan(), esp.flash_size(), len(machine.unique_id()))\r',
     '>>> ',
   );
   assert.match(hw, /\r\n\[\] False \[\] 4194304 6\r\n>>> $/);

@@ -62,11 +62,11 @@ export async function openPhonePage(cleanup: AddCleanup, opts: { stepMs: number;
  * `upyflash ui --no-open --port 0` as a user runs it, with its own cache; its catalog points at `siteUrl`
  * (by default a port where nothing answers). Resolves with the URL it serves.
  */
-export async function startUiServer(cleanup: AddCleanup, siteUrl = 'http://127.0.0.1:9/'): Promise<string> {
+export async function startUiServer(cleanup: AddCleanup, siteUrl = 'http://127.0.0.1:9/', mipIndex?: string): Promise<string> {
   const cache = mkdtempSync(join(tmpdir(), 'upyflash-ui-cache-'));
   const child: ChildProcess = spawn(process.execPath, [cliPath, 'ui', '--no-open', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, UPYFLASH_BASE_URL: siteUrl, UPYFLASH_CACHE_DIR: cache },
+    env: { ...process.env, UPYFLASH_BASE_URL: siteUrl, UPYFLASH_CACHE_DIR: cache, ...(mipIndex ? { UPYFLASH_MIP_INDEX: mipIndex } : {}) },
   });
   cleanup(async () => {
     if (child.exitCode === null) {
@@ -87,4 +87,32 @@ export async function startUiServer(cleanup: AddCleanup, siteUrl = 'http://127.0
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`upyflash ui exited (${code}) before serving:\n${output}`)));
   });
+}
+
+/** Focuses an enabled control and presses a key on it, as a keyboard user does. */
+export async function press(page: Page, selector: string, key: string): Promise<void> {
+  const el = page.locator(selector);
+  await el.waitFor({ state: 'visible' });
+  await page.waitForFunction((s) => !(document.querySelector(s) as HTMLButtonElement | null)?.disabled, selector);
+  await el.focus();
+  await page.keyboard.press(key);
+}
+
+export async function waitFocus(page: Page, id: string): Promise<void> {
+  await page.waitForFunction((i) => document.activeElement?.id === i, id);
+}
+
+export async function waitConsole(page: Page, re: RegExp): Promise<void> {
+  await page.waitForFunction(([src, flags]) => new RegExp(src!, flags).test(document.getElementById('repl-output')?.textContent ?? ''), [re.source, re.flags]);
+}
+
+/** Opens the page, flashes the demo board of `chip` and waits for the console's input line. */
+export async function flashDemoBoard(page: Page, url: string, chip: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('#demo-chip').selectOption(chip);
+  await press(page, '#connect-demo', 'Enter');
+  await waitFocus(page, 'flash');
+  await page.keyboard.press('Enter');
+  await page.locator('#banner').waitFor({ state: 'visible' });
+  await waitFocus(page, 'repl-input');
 }

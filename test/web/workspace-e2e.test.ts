@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { boardLeds } from '../../src/virtual-board/board-leds.js';
 import { cleanupAfterAll } from '../../harness/cleanups.js';
-import { chromiumSkip as skip, openPhonePage, outDir, startUiServer } from './browser.js';
+import { chromiumSkip as skip, openPhonePage, outDir, press, startUiServer, waitConsole, waitFocus } from './browser.js';
 import { ensurePageBuilt } from './page-build.js';
 
 const STEP_MS = 60_000;
@@ -198,22 +198,6 @@ test('files, editor, Run and Stop on the demo board in Chromium, by keyboard', {
   assert.equal(overflow, 0);
   assert.deepEqual(pageErrors, []);
 });
-
-async function press(page: Page, selector: string, key: string): Promise<void> {
-  const el = page.locator(selector);
-  await el.waitFor({ state: 'visible' });
-  await page.waitForFunction((s) => !(document.querySelector(s) as HTMLButtonElement | null)?.disabled, selector);
-  await el.focus();
-  await page.keyboard.press(key);
-}
-
-async function waitFocus(page: Page, id: string): Promise<void> {
-  await page.waitForFunction((i) => document.activeElement?.id === i, id);
-}
-
-async function waitConsole(page: Page, re: RegExp): Promise<void> {
-  await page.waitForFunction(([src, flags]) => new RegExp(src!, flags).test(document.getElementById('repl-output')?.textContent ?? ''), [re.source, re.flags]);
-}
 
 /** Waits until the listed board paths satisfy `ok` (and no job is running in the panel). */
 async function waitTree(page: Page, ok: (names: string[]) => boolean): Promise<void> {

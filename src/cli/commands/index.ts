@@ -29,6 +29,10 @@ export async function registerAll(program: Command): Promise<void> {
     import('./repl.js'),
     import('./run.js'),
     import('./fs.js'),
+    // next steps: libraries, Wi-Fi, examples
+    import('./mip.js'),
+    import('./wifi.js'),
+    import('./examples.js'),
     import('./ui.js'),
   ];
   for (const m of await Promise.all(modules)) m.register(program);

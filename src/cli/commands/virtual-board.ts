@@ -8,6 +8,7 @@ import { FLASH_FAULTS } from '../../virtual-board/flash-faults.js';
 import { SECURITY_STATES, type SecurityState } from '../../virtual-board/security-state.js';
 import { VIRTUAL_BRIDGE_IDS } from '../../virtual-board/usb-bridge.js';
 import { MODULE_PROFILES, moduleProfile } from '../../virtual-board/modules.js';
+import type { VirtualAccessPoint } from '../../virtual-board/micropython/interpreter-protocol.js';
 import { parseSize, runCommand, type GlobalOptions } from '../run-command.js';
 
 interface VirtualBoardFlags extends GlobalOptions {
@@ -31,6 +32,8 @@ interface VirtualBoardFlags extends GlobalOptions {
   fault?: string;
   module?: string;
   resetServer?: boolean;
+  ap: string[];
+  radio?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -59,6 +62,8 @@ export function register(program: Command): void {
     .option('--reset-server', "recognise a client's DTR/RTS reset sequence and play it to the board with the chip's timing (as esptool's esp_rfc2217_server does)")
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
+    .option('--ap <name:password>', 'a Wi-Fi network in range of the board (NAME alone: an open network); repeatable', collect, [])
+    .option('--no-radio', 'firmware without Wi-Fi (no network module)')
     .action(async (_o: unknown, command: Command) => {
       const flags = command.optsWithGlobals<VirtualBoardFlags>();
       await runCommand<Record<string, unknown>>(flags, async (io) => {
@@ -150,7 +155,22 @@ function baseOptions(flags: VirtualBoardFlags, chipGiven: boolean): ServeBoardOp
     ...(flags.fault !== undefined ? { flashFault: flags.fault } : {}),
     ...(profile ? { module: profile.id } : {}),
     ...(flags.resetServer ? { resetServer: true } : {}),
+    ...(flags.radio === false ? { radio: null } : flags.ap.length ? { radio: { accessPoints: flags.ap.map(parseAccessPoint) } } : {}),
   };
+}
+
+/** "NAME:PASSWORD" (or "NAME" for an open network); the name ends at the first colon. */
+function parseAccessPoint(text: string, index: number): VirtualAccessPoint {
+  const colon = text.indexOf(':');
+  const ssid = colon < 0 ? text : text.slice(0, colon);
+  const password = colon < 0 ? '' : text.slice(colon + 1);
+  if (ssid === '' || new TextEncoder().encode(ssid).length > 32) {
+    throw new UpyflashError('BAD_ARGUMENT', `--ap ${text}: the network name must be 1 to 32 bytes`, { hint: 'Write --ap "NAME:PASSWORD", e.g. --ap "HomeNet:secret123".' });
+  }
+  if (password !== '' && (password.length < 8 || password.length > 63)) {
+    throw new UpyflashError('BAD_ARGUMENT', `--ap ${text}: a WPA2 password has 8 to 63 characters`);
+  }
+  return { ssid, password, rssi: -42 - 9 * index, channel: 1 + ((index * 5) % 13) };
 }
 
 function parseBehaviour(text: string, what: string): Behaviour {

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpyflashError } from '../../errors.js';
+import { writeFileAtomic } from '../../platform/node/atomic-write.js';
 import { sha256Hex, type CachedFile, type CachedListing, type CatalogStore } from '../store.js';
 
 /**
@@ -85,19 +86,16 @@ export class FsCatalogStore implements CatalogStore {
 
   private async atomicWrite(relative: string, bytes: Uint8Array): Promise<void> {
     const target = join(this.dir, relative);
-    const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      await mkdir(join(target, '..'), { recursive: true });
-      await writeFile(temp, bytes);
-      await rename(temp, target);
+      await writeFileAtomic(target, bytes);
     } catch (e) {
-      await unlink(temp).catch(() => undefined);
       throw new UpyflashError('FILE_ERROR', `cannot write the firmware cache at ${target}: ${(e as Error).message}`, {
         hint: 'Check that the cache folder is writable, or point UPYFLASH_CACHE_DIR elsewhere.',
         cause: e,
       });
     }
   }
+
 }
 
 /** Short stable key per URL: the same file name from two mirrors must not collide. */

@@ -21,6 +21,7 @@ import {
   CTL_SLOTS,
   CTL_WAKE,
   type BoardFacts,
+  type RadioFacts,
   type FromWorker,
   type InterpreterHost,
   type InterruptWords,
@@ -41,6 +42,8 @@ export interface MicroPythonAppOptions {
   wasmUrl?: string;
   /** Where the interpreter runs; default: a Web Worker in browsers, a worker thread in Node. */
   host?: InterpreterHost;
+  /** The Wi-Fi networks the board's radio finds (default: a radio that finds none); null: no radio at all. */
+  radio?: RadioFacts | null;
 }
 
 /** The AppFactory to plug into the virtual board: runs when the flash holds a MicroPython image. */
@@ -226,6 +229,8 @@ class MicroPythonBoardApp implements AppRuntime {
       flashSize: this.ctx.flash.size,
       cpuHz: esp8266 ? 80_000_000 : 160_000_000,
       resetCause: RESET_CAUSE[this.ctx.bootCause ?? 'power-on'],
+      fsBytes: this.region?.size ?? 0,
+      ...(this.options.radio === null ? {} : { radio: this.options.radio ?? { accessPoints: [] } }),
     };
   }
 

@@ -6,6 +6,7 @@
  * to the board through the `_vboard` JS module the worker registers (interpreter-worker.ts).
  */
 import type { BoardFacts } from './interpreter-protocol.js';
+import { networkModule, socketModule } from './radio-modules.js';
 
 /** Python literal of a JSON-able value (JSON strings, numbers and lists are Python literals too). */
 function py(value: string | number | number[]): string {
@@ -21,8 +22,9 @@ function versionTuple(version: string): string {
 }
 
 /** Lazily compiled modules and their u-prefixed aliases, as a Python list literal. */
-function lazyList(esp8266: boolean): string {
-  const names: [string, string | null][] = [['machine', 'umachine'], ['esp', null], ['network', null]];
+function lazyList(esp8266: boolean, radio: boolean): string {
+  const names: [string, string | null][] = [['machine', 'umachine'], ['esp', null], ['socket', 'usocket']];
+  if (radio) names.push(['network', null]);
   if (!esp8266) names.push(['esp32', null]);
   return `[${names.map(([n, a]) => `(${py(n)}, ${a ? py(a) : 'None'})`).join(', ')}]`;
 }
@@ -91,7 +93,16 @@ class _Uname(tuple):
 _uname = _Uname((_Uname.sysname, _Uname.nodename, _Uname.release, _Uname.version, _Uname.machine))
 def uname():
     return _uname
-_wrap('os', _os, {'uname': uname}, 'os', 'uos')
+_FS_BYTES = ${f.fsBytes}
+_wasm_statvfs = _os.statvfs
+def statvfs(path):
+    # The virtual flash's filesystem region, 4 KiB blocks as LittleFS on the ESP port reports them.
+    if not _FS_BYTES:
+        return _wasm_statvfs(path)
+    _os.stat(path)
+    free = max(0, _FS_BYTES - _vboard.fs_used()) // 4096
+    return (4096, 4096, _FS_BYTES // 4096, free, free, 0, 0, 0, 0, 255)
+_wrap('os', _os, {'uname': uname, 'statvfs': statvfs}, 'os', 'uos')
 
 class _Implementation:
     name = 'micropython'
@@ -142,8 +153,8 @@ def help(obj=None):
     print("Welcome to MicroPython on a virtual ${f.chipName} board (upyflash).")
     print("")
     print("This is real MicroPython compiled to WebAssembly, dressed as the firmware you flashed:")
-    print("machine.Pin drives the board's LED pins, PWM/ADC/I2C/SPI/network answer like a board")
-    print("with nothing attached and no radio. Files live in the virtual flash.")
+    print("machine.Pin drives the board's LED pins, PWM/ADC/I2C/SPI answer like a board with nothing")
+    print("attached; network.WLAN finds the access points the board was given. Files live in the virtual flash.")
     print("")
     print("Control commands: CTRL-A raw REPL, CTRL-B friendly REPL, CTRL-C interrupt,")
     print("CTRL-D soft reset, CTRL-E paste mode.")
@@ -178,7 +189,7 @@ for _name, _alias in _LAZY_LIST:
         _sys.modules[_alias] = _sys.modules[_name]
 `;
   return {
-    core: core.replace('_LAZY_LIST', lazyList(esp8266)),
+    core: core.replace('_LAZY_LIST', lazyList(esp8266, f.radio !== undefined)),
     lazy: {
       machine: `# --- machine -----------------------------------------------------------------------------------------
 class Pin:
@@ -437,40 +448,8 @@ class NVS:
         pass
 _module('esp32', 'esp32 (virtual board: NVS lives in memory until the next reset)', globals(), ['raw_temperature', 'hall_sensor', 'NVS'])
 ` }),
-      network: `# --- network: a radio that never finds anything -------------------------------------------------------
-class WLAN:
-    def __init__(self, interface=0):
-        self._if = interface
-        self._active = False
-    def active(self, a=None):
-        if a is None:
-            return self._active
-        self._active = bool(a)
-    def scan(self):
-        return []
-    def connect(self, ssid=None, key=None, **kw):
-        if not self._active:
-            raise OSError('Wifi Not Started')
-    def disconnect(self):
-        pass
-    def isconnected(self):
-        return False
-    def status(self, *args):
-        return 1000
-    def ifconfig(self, *args):
-        return ('0.0.0.0', '0.0.0.0', '0.0.0.0', '0.0.0.0')
-    def config(self, *args, **kw):
-        if args and args[0] == 'mac':
-            return bytes(${py(f.mac)})
-STA_IF = 0
-AP_IF = 1
-STAT_IDLE = 1000
-STAT_CONNECTING = 1001
-STAT_GOT_IP = 1010
-_module('network', 'network (virtual board: no radio, scans find nothing, never connects)', globals(),
-    ['WLAN', 'STA_IF', 'AP_IF', 'STAT_IDLE', 'STAT_CONNECTING', 'STAT_GOT_IP'])
-
-`,
+      network: networkModule(f, esp8266),
+      socket: socketModule(esp8266),
     },
   };
 }

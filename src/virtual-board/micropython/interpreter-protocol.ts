@@ -43,6 +43,23 @@ export interface BoardFacts {
   cpuHz: number;
   /** machine.reset_cause() value of this boot. */
   resetCause: number;
+  /** Bytes of flash that hold the filesystem (os.statvfs reports them); 0 when there is none. */
+  fsBytes: number;
+  /** The access points in range of the board's radio (network.WLAN); undefined: the firmware has no radio. */
+  radio?: RadioFacts;
+}
+
+export interface VirtualAccessPoint {
+  ssid: string;
+  /** '' for an open network. */
+  password: string;
+  /** Signal in dBm, as scan() reports it. */
+  rssi: number;
+  channel: number;
+}
+
+export interface RadioFacts {
+  accessPoints: VirtualAccessPoint[];
 }
 
 export interface StartMessage {

@@ -214,6 +214,10 @@ class WorkerBoard {
       pin_input: (pin: number) => this.slot(CTL_INPUT, pin),
       analog: (pin: number) => this.slot(CTL_ANALOG, pin),
       reset: (kind: string, ms: number) => this.restart(kind === 'deepsleep' ? 'deepsleep' : 'hard', ms),
+      fs_used: () => {
+        this.persist(mp);
+        return this.lastRecord?.length ?? 0;
+      },
     });
     mp.runPython(`import _vboard\nexec(_vboard.source, {'__name__': 'board'})\n${RUN_FILE}\ndel _vboard`);
   }

@@ -9,6 +9,7 @@ import { boardChip } from '../chips.js';
 import { FLASH_FAULTS, type FlashWriteFaults, parseFlashFault } from '../flash-faults.js';
 import { SecurityUnsupported, securedIdentity, type SecurityState } from '../security-state.js';
 import { micropythonApp } from '../micropython/index.js';
+import type { RadioFacts } from '../micropython/interpreter-protocol.js';
 import { bridgeLabel, virtualBridgeById, type BridgeLinkOptions } from '../usb-bridge.js';
 import { fileFlashStore } from './flash-file.js';
 import { startVirtualBoardServer, type VirtualBoardServer } from './server.js';
@@ -53,6 +54,8 @@ export interface ServeBoardOptions {
   module?: string;
   /** Play a client's DTR/RTS reset sequences with the chip's timing (server.ts resetServer). */
   resetServer?: boolean;
+  /** The Wi-Fi networks in range (`--ap`); null: firmware without a radio; undefined: a radio that finds none. */
+  radio?: RadioFacts | null;
 }
 
 export interface ServedBoard {
@@ -89,7 +92,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     linkModel: opts.linkModel !== false,
     flashTiming: opts.flashTiming !== false,
     stubImage: () => loadStubImage(chip),
-    app: micropythonApp(),
+    app: micropythonApp(opts.radio !== undefined ? { radio: opts.radio } : {}),
     ...(opts.ramCode ? { ramCode: opts.ramCode } : {}),
     ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
     ...(flashBytes ? { flashBytes } : {}),

@@ -11,8 +11,10 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UpyflashError, asUpyflashError } from '../../errors.js';
 import { chipById } from '../../chips/index.js';
-import { FIRMWARE_FILE_PATTERN, ROUTES, SOURCE_HEADER, type ErrorReply, type FirmwareListReply, type HealthReply } from '../api.js';
+import { FIRMWARE_FILE_PATTERN, MIP_PATH_PATTERN, ROUTES, SOURCE_HEADER, type ErrorReply, type FirmwareListReply, type HealthReply } from '../api.js';
 import type { FirmwareCatalogPort } from '../catalog-port.js';
+import { isNotFound } from '../../firmware/http.js';
+import type { MipSource } from '../../mip/source.js';
 
 export interface UiServerOptions {
   /** 0 = any free port. */
@@ -21,6 +23,8 @@ export interface UiServerOptions {
   readonly pageDir?: string;
   /** Where firmware lists and files come from; without it the page offers local files only. */
   readonly catalog?: FirmwareCatalogPort;
+  /** The package index the Libraries panel reads, fetched through the CLI's download cache. */
+  readonly mip?: { readonly index: string; readonly source: MipSource };
 }
 
 export interface UiServer {
@@ -71,7 +75,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const version = packageVersion();
   let port = 0;
   const server = createServer((req, res) => {
-    handle(req, res, { pageDir, catalog: options.catalog, version, port: () => port }).catch((e: unknown) => {
+    handle(req, res, { pageDir, catalog: options.catalog, mip: options.mip, version, port: () => port }).catch((e: unknown) => {
       sendError(res, asUpyflashError(e));
     });
   });
@@ -86,6 +90,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 interface Context {
   readonly pageDir: string;
   readonly catalog: FirmwareCatalogPort | undefined;
+  readonly mip: UiServerOptions['mip'];
   readonly version: string;
   port(): number;
 }
@@ -109,6 +114,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   if (url.pathname === ROUTES.health) return sendHealth(res, ctx);
   if (url.pathname === ROUTES.firmwareList) return sendFirmwareList(res, ctx, url.searchParams.get('chip'));
   if (url.pathname === ROUTES.firmwareFile) return sendFirmwareFile(res, ctx, url.searchParams.get('file'));
+  if (url.pathname.startsWith(ROUTES.mip)) return sendMipFile(res, ctx, url.pathname.slice(ROUTES.mip.length));
   if (url.pathname.startsWith('/api/')) {
     sendError(res, new UpyflashError('BAD_ARGUMENT', `Unknown API path ${url.pathname}`), 404);
     return;
@@ -147,6 +153,33 @@ async function sendFirmwareFile(res: ServerResponse, ctx: Context, file: string 
     [SOURCE_HEADER]: source,
   });
   res.end(bytes);
+}
+
+/** Only the index's own layout is fetched: the page cannot make this server fetch anything else. */
+async function sendMipFile(res: ServerResponse, ctx: Context, path: string): Promise<void> {
+  if (!ctx.mip) throw new UpyflashError('INDEX_UNREACHABLE', 'This server has no package index');
+  if (!MIP_PATH_PATTERN.test(path)) {
+    sendError(res, new UpyflashError('BAD_ARGUMENT', `Not a package index path: "${path}"`), 400);
+    return;
+  }
+  const immutable = path.startsWith('file/') || (path.startsWith('package/') && !path.endsWith('/latest.json'));
+  let got;
+  try {
+    got = await ctx.mip.source.fetch(`${ctx.mip.index.replace(/\/+$/, '')}/${path}`, { immutable });
+  } catch (e) {
+    if (isNotFound(e)) {
+      sendError(res, new UpyflashError('PACKAGE_NOT_FOUND', `Not in the package index: ${path}`), 404);
+      return;
+    }
+    throw e;
+  }
+  res.writeHead(200, {
+    'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+    'content-length': String(got.bytes.length),
+    'cache-control': 'no-store',
+    [SOURCE_HEADER]: got.stale ? 'cache' : 'index',
+  });
+  res.end(got.bytes);
 }
 
 function requireCatalog(ctx: Context): FirmwareCatalogPort {
@@ -226,6 +259,7 @@ function statusFor(err: UpyflashError): number {
     case 'BAD_ARGUMENT':
       return 400;
     case 'FIRMWARE_NOT_FOUND':
+    case 'PACKAGE_NOT_FOUND':
       return 404;
     case 'INTERNAL':
       return 500;

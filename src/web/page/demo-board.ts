@@ -28,7 +28,7 @@ export async function openDemoBoard(chipId: ChipId): Promise<DemoBoard> {
   if (!chip) throw new UpyflashError('BAD_ARGUMENT', `Unknown demo chip ${chipId}`);
   const board = new VirtualBoard({
     chip: chip.id,
-    app: micropythonApp({ wasmUrl: micropythonWasmUrl }),
+    app: micropythonApp({ wasmUrl: micropythonWasmUrl, radio: DEMO_RADIO }),
     // The board recognises the stub when the flasher uploads it (it cannot run Xtensa or RISC-V code).
     stubImage: await browserStub(chip),
   });
@@ -45,6 +45,14 @@ export function reopenDemoBoard(chipId: ChipId): DemoBoard | undefined {
   const board = poweredBoards.get(chipId);
   return board ? plugIn(board, board.chip.name) : undefined;
 }
+
+/** Networks in range of the demo board, so the Wi-Fi step and the examples have something to find. */
+export const DEMO_RADIO = {
+  accessPoints: [
+    { ssid: 'DemoNet', password: 'micropython', rssi: -48, channel: 6 },
+    { ssid: 'Cafe-Guest', password: '', rssi: -71, channel: 11 },
+  ],
+};
 
 /** One board per chip stays powered while the page is open, as a board on the desk would. */
 const poweredBoards = new Map<ChipId, VirtualBoard>();

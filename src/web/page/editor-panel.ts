@@ -1,9 +1,11 @@
 import { UpyflashError, isUpyflashError } from '../../errors.js';
 import { parseTraceback } from '../../repl/traceback.js';
+import { boardPins } from '../../examples/board-pins.js';
+import { EXAMPLES, exampleByName } from '../../examples/catalog.js';
 import type { BoardSession } from './board-session.js';
 import type { CodeEditor } from './code-editor.js';
 import { byId } from './dom.js';
-import { ErrorBox, PanelJobs } from './error-box.js';
+import { SessionPanel } from './session-panel.js';
 import type { ReplConsole } from './repl-console.js';
 
 export interface EditorPanelHost {
@@ -18,7 +20,7 @@ const STARTER = '# Runs on the board: Run tries it without saving, Save (Ctrl-S)
  * `upyflash run`; output in the console, a traceback's line marked in the editor), Stop (Ctrl-C),
  * Save as main.py and reset, Soft reset, Hard reset.
  */
-export class EditorPanel {
+export class EditorPanel extends SessionPanel {
   private readonly path = byId('editor-path', HTMLInputElement);
   private readonly save = byId('editor-save', HTMLButtonElement);
   private readonly runButton = byId('editor-run', HTMLButtonElement);
@@ -27,11 +29,9 @@ export class EditorPanel {
   private readonly softButton = byId('soft-reset', HTMLButtonElement);
   private readonly hardButton = byId('hard-reset', HTMLButtonElement);
   private readonly status = byId('editor-status', HTMLParagraphElement);
-  private readonly errors = new ErrorBox(byId('editor-error', HTMLDivElement));
+  private readonly examples = byId('editor-example', HTMLSelectElement);
   /** CodeMirror is loaded as its own chunk once the page is up: flashing does not wait for it. */
   private readonly editorReady: Promise<CodeEditor>;
-  private session: BoardSession | undefined;
-  private readonly jobs = new PanelJobs(this.errors, () => this.setEnabled());
   /** The buffer as last opened or saved: opening another file over other changes asks first. */
   private savedText = STARTER;
 
@@ -39,6 +39,7 @@ export class EditorPanel {
     private readonly console: ReplConsole,
     private readonly host: EditorPanelHost,
   ) {
+    super('editor-error');
     this.editorReady = import('./code-editor.js').then(({ CodeEditor }) => {
       const editor = new CodeEditor(byId('editor', HTMLDivElement), 'Python code (the file named above)', {
         save: () => void this.job(() => this.saveFile()),
@@ -53,16 +54,12 @@ export class EditorPanel {
     this.mainButton.addEventListener('click', () => void this.job(() => this.saveAsMain()));
     this.softButton.addEventListener('click', () => void this.job(() => this.softReset()));
     this.hardButton.addEventListener('click', () => void this.hardReset());
-    this.setEnabled();
-  }
-
-  open(session: BoardSession): void {
-    this.session = session;
-    this.setEnabled();
-  }
-
-  close(): void {
-    this.session = undefined;
+    for (const e of EXAMPLES) this.examples.append(new Option(`${e.title}: ${e.summary}`, e.name));
+    this.examples.addEventListener('change', () => {
+      const name = this.examples.value;
+      this.examples.value = '';
+      if (name) void this.job(() => this.openExample(name));
+    });
     this.setEnabled();
   }
 
@@ -78,20 +75,15 @@ export class EditorPanel {
     editor.focus();
   }
 
-  private async job(action: () => Promise<void>): Promise<void> {
-    if (!this.session) return;
-    await this.jobs.run(action);
-  }
-
   private need(): BoardSession {
     if (!this.session) throw new UpyflashError('DISCONNECTED', 'No board running MicroPython is open');
     return this.session;
   }
 
-  private setEnabled(): void {
+  protected setEnabled(): void {
     const open = this.session !== undefined;
-    const idle = open && !this.jobs.busy;
-    for (const b of [this.save, this.runButton, this.mainButton, this.softButton]) b.disabled = !idle;
+    const idle = this.idle;
+    for (const b of [this.save, this.runButton, this.mainButton, this.softButton, this.examples]) b.disabled = !idle;
     this.stopButton.disabled = !open;
     this.hardButton.disabled = !open;
   }
@@ -149,6 +141,16 @@ export class EditorPanel {
       hint: tb.line !== undefined ? `Line ${tb.line} is marked in the editor; the whole traceback is in the console.` : 'The whole traceback is in the console.',
       details: { traceback: stderr },
     });
+  }
+
+  /** An example written for this board (its LED pin, its ADC), in the editor under its own name. */
+  private async openExample(name: string): Promise<void> {
+    const example = exampleByName(name);
+    if (!example) return;
+    const platform = new TextDecoder().decode(await this.need().raw((_fs, repl) => repl.execOk('import sys\r\nprint(sys.platform)'))).trim();
+    const pins = boardPins(platform) ?? boardPins('esp32')!;
+    await this.show(`/${name.replace(/-/g, '_')}.py`, example.source(pins));
+    this.status.textContent = `Example "${example.title}" for ${pins.platform}: Run tries it, Save keeps it on the board.`;
   }
 
   private async stop(): Promise<void> {

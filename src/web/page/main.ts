@@ -19,6 +19,7 @@ import { FirmwarePicker } from './firmware-picker.js';
 import { LogPanel } from './log-panel.js';
 import { ProgressPanel } from './progress-panel.js';
 import { ReplConsole } from './repl-console.js';
+import { PlotPanel } from './plot-panel.js';
 import { Workspace } from './workspace.js';
 import type { LedSource } from './board-led.js';
 import { bootCheck } from '../../repl/boot-check.js';
@@ -71,6 +72,8 @@ const replConsole = new ReplConsole((e) => {
   fail(e);
   void disconnect();
 });
+
+new PlotPanel(replConsole);
 
 const workspace = new Workspace(replConsole, reporter, (e) => {
   fail(e);

@@ -30,6 +30,7 @@ export class ReplConsole {
   private historyAt = 0;
   private draft = '';
   private readonly scheduleRender = oncePerFrame(() => this.render());
+  private readonly listeners: Array<(data: Uint8Array) => void> = [];
 
   constructor(private readonly onLost: (e: UpyflashError) => void) {
     this.form.addEventListener('submit', (ev) => {
@@ -41,6 +42,15 @@ export class ReplConsole {
       this.input.focus();
     });
     this.input.addEventListener('keydown', (ev) => this.key(ev));
+  }
+
+  /** Everything the console shows from now on (the board's output and Run's), e.g. for the plotter. */
+  onOutput(listener: (data: Uint8Array) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private tell(data: Uint8Array): void {
+    for (const l of this.listeners) l(data);
   }
 
   get attached(): boolean {
@@ -73,7 +83,9 @@ export class ReplConsole {
 
   /** Shows bytes that did not come through the console's own reading (a Run's output, a note). */
   append(data: Uint8Array | string): void {
-    this.terminal.push(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    this.terminal.push(bytes);
+    this.tell(bytes);
     this.scheduleRender();
   }
 
@@ -100,6 +112,7 @@ export class ReplConsole {
         if (this.transport !== transport) break;
         if (data.length > 0) {
           this.terminal.push(data);
+          this.tell(data);
           this.scheduleRender();
         }
       }

@@ -6,6 +6,8 @@ import { byId } from './dom.js';
 import { EditorPanel } from './editor-panel.js';
 import { FilesPanel } from './files-panel.js';
 import type { ReplConsole } from './repl-console.js';
+import { WifiPanel } from './wifi-panel.js';
+import { LibsPanel } from './libs-panel.js';
 
 /**
  * Steps 4 and 5 once a board runs MicroPython (after the flash, or opened as it is): the files panel
@@ -14,6 +16,8 @@ import type { ReplConsole } from './repl-console.js';
 export class Workspace {
   readonly files: FilesPanel;
   readonly editor: EditorPanel;
+  readonly wifi = new WifiPanel();
+  readonly libs: LibsPanel;
   private session: BoardSession | undefined;
   private unwatchLed: (() => void) | undefined;
 
@@ -23,6 +27,7 @@ export class Workspace {
     private readonly onLost: (e: unknown) => void,
   ) {
     this.editor = new EditorPanel(console, { filesChanged: () => this.files.job(() => this.files.refresh()) });
+    this.libs = new LibsPanel(reporter);
     this.files = new FilesPanel({ openInEditor: (path, text) => this.editor.show(path, text) });
   }
 
@@ -39,6 +44,8 @@ export class Workspace {
     this.session = session;
     if (led) this.unwatchLed = watchLed(byId('board-led', HTMLSpanElement), led);
     this.editor.open(session);
+    this.wifi.open(session);
+    this.libs.open(session);
     await this.files.open(session);
   }
 
@@ -49,6 +56,8 @@ export class Workspace {
     this.unwatchLed?.();
     this.unwatchLed = undefined;
     this.editor.close();
+    this.wifi.close();
+    this.libs.close();
     this.files.close();
     await session?.close();
   }
