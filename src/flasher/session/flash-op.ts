@@ -11,6 +11,7 @@ import { type Session, canVerify, phaseStats, requireFlashSize } from './link-st
 import { ensureBaud } from './rate.js';
 import { readFlash } from './read-op.js';
 import { md5WithRetry, recover } from './recover.js';
+import { checkLoader } from './lost-loader.js';
 import { slowDown } from './slow-down.js';
 import { ensureStub } from './stub-life.js';
 import type { FlashPlan, FlashResult } from './types.js';
@@ -139,6 +140,7 @@ async function writeRegions(s: Session, parts: readonly FlashPart[], regions: Ra
       retriesAllowed: s.opts.writeRetries ?? DEFAULT_WRITE_RETRIES,
       recover: () => recover(s),
       slowDown: (why, streak) => slowDown(s, why, streak),
+      afterNoReply: () => checkLoader(s),
     },
     parts,
     regions,

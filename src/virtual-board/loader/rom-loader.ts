@@ -166,16 +166,20 @@ export class RomLoader implements LoaderRoom {
     this.reply(cmd.op);
     const asked = readU32(cmd.data, 0);
     if (this.core.board.romChangeBaudUpdatesRecord) this.core.regs.recordBaud(asked);
-    this.core.changeBaud(this.realRate(asked));
+    this.core.changeBaud(this.realRate(asked), asked);
   }
 
-  /** A ROM that divides for another crystal than the chip has lands on `asked * real / assumed`. */
+  /**
+   * A ROM that divides for another crystal than the chip has lands on `asked * real / assumed`; this
+   * chip's own divider error (identity.romBaudError) comes on top.
+   */
   private realRate(asked: number): number {
+    const error = this.core.identity.romBaudError ?? 1;
     const x = this.core.board.romUartXtal;
-    if (!x) return asked;
+    if (!x) return Math.round(asked * error);
     const assumed = 'assumedMHz' in x ? x.assumedMHz : (this.core.regs.read(x.reg) >>> x.shift) & x.mask;
     const real = this.core.identity.crystalMHz;
-    return assumed > 0 && assumed !== real ? Math.round((asked * real) / assumed) : asked;
+    return Math.round((assumed > 0 && assumed !== real ? (asked * real) / assumed : asked) * error);
   }
 
   private flashBegin(cmd: DecodedCommand): void {

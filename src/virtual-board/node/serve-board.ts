@@ -2,7 +2,7 @@ import type { ChipId } from '../../chips/types.js';
 import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
-import { VirtualBoard, type VirtualBoardOptions } from '../board.js';
+import { VirtualBoard, type FaultOptions, type VirtualBoardOptions } from '../board.js';
 import { defaultIdentity, type ChipIdentity } from '../chip-identity.js';
 import { boardChip } from '../chips.js';
 import { FLASH_FAULTS, type FlashWriteFaults, parseFlashFault } from '../flash-faults.js';
@@ -48,6 +48,12 @@ export interface ServeBoardOptions {
   security?: SecurityState;
   /** A flash fault (flash-faults.ts): "stray-write", "stray-write:N" or "stray-write:always". */
   flashFault?: string;
+  /** The chip browns out after this many host bytes with BOOT let go: it boots its firmware, the loader is gone. */
+  resetAfterBytes?: number;
+  /** The ROM runs its UART at the asked rate times this after CHANGE_BAUDRATE (identity.romBaudError). */
+  romBaudError?: number;
+  /** Raw socket:// clients are heard at the rate the chip's loader agreed (server.ts rawFollowsChip). */
+  rawFollowsChip?: boolean;
 }
 
 export interface ServedBoard {
@@ -66,7 +72,11 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
   const seed = opts.seed ?? 1;
   const mac = opts.boardIndex !== undefined ? defaultIdentity(chip, opts.flashBytes ?? chip.defaultFlashBytes).mac : undefined;
   if (mac) mac[3] = opts.boardIndex! & 0xff;
-  const identity: Partial<ChipIdentity> = { ...(mac ? { mac } : {}), ...securityOf(opts) };
+  const identity: Partial<ChipIdentity> = {
+    ...(mac ? { mac } : {}),
+    ...securityOf(opts),
+    ...(opts.romBaudError !== undefined ? { romBaudError: opts.romBaudError } : {}),
+  };
   const board = new VirtualBoard({
     chip: opts.chip,
     bootMode: opts.bootMode ?? 'normal',
@@ -78,7 +88,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     ...(opts.ramCode ? { ramCode: opts.ramCode } : {}),
     ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
     ...(opts.flashBytes ? { flashBytes: opts.flashBytes } : {}),
-    ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),
+    ...(faultsOf(opts, seed) ? { faults: faultsOf(opts, seed)! } : {}),
     ...(opts.flashFault !== undefined ? { flashFaults: flashFaultOf(opts.flashFault) } : {}),
     ...(bridge && bridge.carriesUpTo === undefined ? { nativeUsb: true } : {}),
     ...(Object.keys(identity).length ? { identity } : {}),
@@ -94,7 +104,13 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       : undefined;
   let server: VirtualBoardServer;
   try {
-    server = await startVirtualBoardServer({ board, host: opts.host, port: opts.port, ...(link ? { bridge: link } : {}) });
+    server = await startVirtualBoardServer({
+      board,
+      host: opts.host,
+      port: opts.port,
+      ...(link ? { bridge: link } : {}),
+      ...(opts.rawFollowsChip ? { rawFollowsChip: true } : {}),
+    });
   } catch (err) {
     board.close();
     throw err;
@@ -112,6 +128,15 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       await server.close();
       board.close();
     },
+  };
+}
+
+function faultsOf(opts: ServeBoardOptions, seed: number): FaultOptions | undefined {
+  if (opts.byteErrorRate === undefined && opts.resetAfterBytes === undefined) return undefined;
+  return {
+    seed,
+    ...(opts.byteErrorRate !== undefined ? { byteErrorRate: opts.byteErrorRate } : {}),
+    ...(opts.resetAfterBytes !== undefined ? { resetAfterBytes: opts.resetAfterBytes, bootReleasedBeforeReset: true } : {}),
   };
 }
 

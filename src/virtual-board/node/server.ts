@@ -38,6 +38,12 @@ export interface VirtualBoardServerOptions {
   port?: number;
   /** Baud of the bridge for raw clients (they cannot set one). Default 115200. */
   rawBaud?: number;
+  /**
+   * Raw clients are heard at the rate the chip's loader last acknowledged (board.agreedBaud) instead of
+   * a fixed rate: the far end of a link that follows the protocol but has no DTR/RTS, like a serial
+   * port whose control lines go nowhere (and, for a healthy chip, an emulator's serial socket).
+   */
+  rawFollowsChip?: boolean;
   /** How long a silent client is given to start telnet negotiation before it counts as raw. */
   detectMs?: number;
   /**
@@ -113,9 +119,14 @@ class Session {
     private readonly onEnd: () => void,
   ) {
     socket.setNoDelay(true);
-    this.baud = opts.rawBaud ?? 115200;
+    this.baud = opts.rawFollowsChip ? opts.board.agreedBaud : (opts.rawBaud ?? 115200);
     this.endpoint = opts.bridge ? bridgedEndpoint(opts.board.connect(), opts.bridge) : opts.board.connect();
     this.endpoint.setBaud(this.baud);
+    if (opts.rawFollowsChip) {
+      opts.board.onAgreedBaud((baud) => {
+        if (!this.ended && this.mode !== 'rfc2217') this.endpoint.setBaud(baud);
+      });
+    }
     this.endpoint.onData((data) => this.toClient(data));
     this.endpoint.onClose?.(() => this.end());
     this.detectTimer = setTimeout(() => this.decide('raw'), opts.detectMs ?? DEFAULT_DETECT_MS);
