@@ -6,11 +6,12 @@ import { type Session, resetUndoes } from './link-state.js';
 import { ensureBaud, restartLoader } from './rate.js';
 
 /**
- * How long a loader that stopped answering is given before it counts as gone: a stub busy with a long
- * flash operation (a 64 KiB block erase takes up to 2 s on common parts) answers once it is done.
+ * How long a loader that stopped answering is given before it counts as gone. The region before has
+ * already waited out its block timeouts (three of them, write.ts) in silence, so a stub still busy
+ * with flash work is unlikely; a second round trip covers a lost frame.
  */
-const PROBE_TIMEOUT_MS = 750;
-const PROBE_TRIES = 4;
+const PROBE_TIMEOUT_MS = 500;
+const PROBE_TRIES = 2;
 
 /**
  * After a region or chunk got no reply at all, on a link without a proven reset: is the loader still

@@ -74,7 +74,8 @@ async function connectAgain(s: Session, lastRate: number): Promise<Connection> {
   const before = s.opts.before ? { before: s.opts.before } : {};
   if (willReset(s)) return connectLoader(s.transport, before, s.reporter, s.link);
   try {
-    return await connectLoader(s.transport, before, quietReporter(s.reporter), s.link);
+    // Without a reset nothing changes between attempts: one round of SYNCs says whether a loader is there.
+    return await connectLoader(s.transport, { ...before, attempts: 1 }, quietReporter(s.reporter), s.link);
   } catch (e) {
     if (!isUpyflashError(e) || !CONNECT_FAILURES.has(e.kind)) throw e;
     const rates = lastRate === SYNC_BAUD ? `${SYNC_BAUD} baud` : `${lastRate} baud (the rate last set) nor at ${SYNC_BAUD} (the sync rate)`;

@@ -2,6 +2,7 @@ import { Op } from '../../protocol/opcodes.js';
 import { checksum, decodeCommand, SYNC_PAYLOAD, type DecodedCommand } from '../../protocol/packet.js';
 import { bytesEqual, readU32 } from '../../platform/bytes.js';
 import { md5, toHex } from '../../platform/hash.js';
+import { chargeMd5 } from './md5-cost.js';
 import { romBootReplyValue } from '../chip-identity.js';
 import { dataBlock, words, type LoaderCore, type LoaderRoom } from './core.js';
 import { RomFlashWriter } from './flash-write-session.js';
@@ -242,8 +243,8 @@ export class RomLoader implements LoaderRoom {
     const [addr, size] = words(cmd.data, 2);
     if (addr! + size! > this.core.flash.size) return this.reply(cmd.op, ROM_ERR.FLASH_READ);
     const digest = md5(this.core.flash.read(addr!, size!));
-    // The ROM reads every byte through the SPI controller first (its MD5 arithmetic is not modeled).
-    this.core.clock.flashBlocking(this.core.flash.readTimeMs(size!));
+    // Read and digested at the crystal clock the ROM runs at (md5-cost.ts).
+    chargeMd5(this.core, size!, this.core.identity.crystalMHz);
     this.replyValue = 0;
     this.reply(cmd.op, 0, new TextEncoder().encode(toHex(digest)));
   }
