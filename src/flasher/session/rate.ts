@@ -33,7 +33,7 @@ export async function ensureBaud(s: Session, how: { oneRate?: boolean } = {}): P
   if (exact && final && target < wanted && !steppedDown) {
     s.reporter.warn(`${wanted} baud is beyond the ${s.chip.name}'s UART in download mode (at most ${ceiling}); using ${target} baud.`);
   }
-  if (target !== s.transport.baud) await changeTo(s, target, steppedDown, (exact && target === wanted) || how.oneRate === true);
+  if (target !== s.transport.baud) await changeTo(s, target, steppedDown, exact && target === wanted, how.oneRate === true);
   if (auto && final && !s.rate.autoReported) {
     await reportAutoBaud(s, auto, { rate: s.rate.agreed ?? s.transport.baud, target: fitUnder(autoFirst ?? wanted, ceiling), first: autoFirst });
   }
@@ -58,13 +58,15 @@ function sayNoUartOnce(s: Session, auto: AutoBaud): void {
   s.rate.autoReported = true;
 }
 
-async function changeTo(s: Session, target: number, steppedDown: boolean, exact: boolean): Promise<void> {
+/** `oneRate`: only `target`, proven once; a failure throws E014 and the caller undoes it (stub-life.ts). */
+async function changeTo(s: Session, target: number, steppedDown: boolean, exact: boolean, oneRate: boolean): Promise<void> {
   if (!s.transport.capabilities.baudRate) {
     s.reporter.info(`${s.transport.name} cannot tell the far end a new rate; changing the chip to ${target} baud as --baud asks.`);
   }
   s.reporter.phase('baud', `Changing baud rate to ${target}...`);
   if (!steppedDown) s.rate.asked = target;
-  s.rate.agreed = await changeBaud(s.link, target, baudOptions(s, exact), s.reporter);
+  const opts = baudOptions(s, exact || oneRate);
+  s.rate.agreed = await changeBaud(s.link, target, oneRate ? { ...opts, proofTries: 1 } : opts, s.reporter);
 }
 
 /** --baud auto says once what it settled on, and remembers a rate worth starting from next time. */
