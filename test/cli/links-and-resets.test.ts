@@ -75,6 +75,20 @@ for (const c of CASES) {
   });
 }
 
+test('--no-stub without a reset: the ROM loader keeps the sync rate (a wrong ROM rate could not be undone), verified', { timeout: 120_000 }, async () => {
+  const dir = await tempDir();
+  const fw = await firmwareFile(dir);
+  const board = await startBoardProcess({ chip: 'esp32', boot: 'download', args: FAULT });
+  cleanup(async () => void (await board.stop()));
+  const run = await runCli(['--json', 'flash', fw, '--port', board.rfc2217, '--before', 'no-reset', '--no-stub', '--no-boot-check', '--after', 'no-reset'], { timeoutMs: 100_000 });
+  await board.stop();
+  assert.equal(run.code, 0, describeRun(run));
+  const r = cliJson<{ verified: boolean; stub: boolean; baud: number }>(run).result!;
+  assert.deepEqual([r.verified, r.stub, r.baud], [true, false, 115200]);
+  assert.match(run.stderr, /Staying at 115200 baud with the ROM loader: no reset on this link/);
+  assert.equal(warnings(run.stderr).length, 0, run.stderr);
+});
+
 test('a board lost mid-job on a link without a reset: E017 (exit 3) within 20 s, one error, no retry of every region', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
   const fw = await firmwareFile(dir);
