@@ -3,7 +3,7 @@ import { type FlashPart, describeRanges, partRange, sumRanges } from '../parts.j
 import { formatSize } from '../spi-flash.js';
 import { type Session, canVerify, stubPlanned } from './link-state.js';
 import { ensureBaud } from './rate.js';
-import { md5WithRetry } from './recover.js';
+import { chipMd5 } from './lost-loader.js';
 import { ensureStub } from './stub-life.js';
 
 /** A part's MD5 on the host, computed once per job (the job never changes a part's bytes). */
@@ -26,7 +26,7 @@ export async function changedParts(s: Session, parts: readonly FlashPart[]): Pro
   s.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
   const total = sumRanges(parts.map(partRange));
   const wholes: string[] = [];
-  for (const p of parts) wholes.push(await md5WithRetry(s, partRange(p)));
+  for (const p of parts) wholes.push(await chipMd5(s, partRange(p)));
   const todo: Range[] = [];
   if (parts.some((p, i) => wholes[i] !== partMd5(s, p))) {
     await ensureStub(s);

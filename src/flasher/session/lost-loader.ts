@@ -2,8 +2,10 @@ import { ROM_MAGIC_REG } from '../../chips/index.js';
 import { commands } from '../../protocol/commands.js';
 import { commandWithRetry } from '../retry.js';
 import { isRetryable } from '../write.js';
+import type { Range } from '../md5.js';
 import { type Session, resetUndoes } from './link-state.js';
 import { ensureBaud, restartLoader } from './rate.js';
+import { md5WithRetry } from './recover.js';
 
 /**
  * How long a loader that stopped answering is given before it counts as gone. The region before has
@@ -44,4 +46,9 @@ async function loaderHeard(s: Session): Promise<boolean> {
     if (!isRetryable(e)) throw e;
     return s.link.framesRead > before;
   }
+}
+
+/** The chip's MD5 of a range, retried on a garbling line, and ended with E017 when the loader is gone. */
+export function chipMd5(s: Session, r: Range): Promise<string> {
+  return md5WithRetry(s, r, () => checkLoader(s));
 }
