@@ -31,7 +31,8 @@
  * Options: --bauds 921600,2000000,auto (default 115200,460800,921600,2000000,auto; auto = --baud auto on a
  * virtual CH343); --jobs blank,default,reflash,changed-app,written (default all: full flash (--no-skip) onto
  * erased flash, the default job (compare first) onto erased flash, same-image reflash, a build with only
- * the app changed, full flash onto flash holding another build);
+ * the app changed, full flash onto flash holding another build, safe-order: the default job with and
+ * without a reset, on a healthy ROM and one that sets a wrong rate, bench/safe-order.ts);
  * --no-faults skips the fault run; --faults runs only the fault run; --no-esptool-js skips the
  * comparison, which otherwise runs at the bench rates from 460800 up (at every --bauds rate when given).
  * --many runs only the many-boards section (bench/many.ts: 1, 4, 8, 16 boards at once); --no-many
@@ -57,6 +58,7 @@ import { faultRun } from './fault-run.js';
 import { modeledFlashBusySeconds } from './flash-ceiling.js';
 import { manyBoardsBench } from './many.js';
 import { compressionBench } from './compression.js';
+import { safeOrderRows } from './safe-order.js';
 
 interface PhaseRow {
   phase: string;
@@ -66,7 +68,7 @@ interface PhaseRow {
   wireOutSeconds: number;
 }
 
-type Kind = 'full' | 'default' | 'reflash' | 'changed-app';
+type Kind = 'full' | 'default' | 'reflash' | 'changed-app' | `safe: ${string}`;
 type Flash = 'blank' | 'written';
 
 interface Row {
@@ -98,7 +100,7 @@ interface Row {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEFAULT_BAUDS: readonly (number | 'auto')[] = [115200, 460800, 921600, 2000000, 'auto'];
-const ALL_JOBS = ['blank', 'default', 'reflash', 'changed-app', 'written'] as const;
+const ALL_JOBS = ['blank', 'default', 'reflash', 'changed-app', 'written', 'safe-order'] as const;
 type Job = (typeof ALL_JOBS)[number];
 const FLASH_BYTES = 4 * 1024 * 1024;
 
@@ -121,6 +123,7 @@ interface RunSpec {
   image: Uint8Array;
   /** What the flash held before, from address 0 (for the flash-time model). */
   prior: Uint8Array | undefined;
+  before?: 'default-reset' | 'no-reset';
 }
 
 async function run(spec: RunSpec): Promise<Row> {
@@ -133,7 +136,8 @@ async function run(spec: RunSpec): Promise<Row> {
   };
   const io: CommandIo = { reporter: new Reporter(sink), json: true, print() {} };
   const t0 = performance.now();
-  const { result } = await flashCommand(spec.file, { port: spec.url, baud: String(spec.baud), skip: spec.kind !== 'full', bootCheck: false }, io);
+  const flags = { port: spec.url, baud: String(spec.baud), skip: spec.kind !== 'full', bootCheck: false, ...(spec.before ? { before: spec.before } : {}) };
+  const { result } = await flashCommand(spec.file, flags, io);
   const t1 = performance.now();
   const r = result as unknown as FlashResult;
   const wallSeconds = (t1 - t0) / 1000;
@@ -183,7 +187,7 @@ const HEADER =
 function printRow(row: Row): void {
   const baud = row.baudAsked === 'auto' ? `auto>${row.baud}` : String(row.baud);
   console.log(
-    `${baud.padEnd(9)} ${row.flash.padEnd(7)}  ${row.kind.padEnd(11)}  ${row.wallSeconds.toFixed(2).padStart(6)}  ${row.lineSeconds.toFixed(2).padStart(6)}  ${row.flashSeconds.toFixed(2).padStart(7)}  ${row.limitSeconds.toFixed(2).padStart(7)}  ${row.efficiency.toFixed(3).padStart(6)}  ${String(row.wireBytes).padStart(15)}  ${String(row.wireBytesIn).padStart(6)}  ${row.writtenBytes}`,
+    `${baud.padEnd(9)} ${row.flash.padEnd(7)}  ${row.kind.padEnd(row.kind.startsWith('safe') ? 26 : 11)}  ${row.wallSeconds.toFixed(2).padStart(6)}  ${row.lineSeconds.toFixed(2).padStart(6)}  ${row.flashSeconds.toFixed(2).padStart(7)}  ${row.limitSeconds.toFixed(2).padStart(7)}  ${row.efficiency.toFixed(3).padStart(6)}  ${String(row.wireBytes).padStart(15)}  ${String(row.wireBytesIn).padStart(6)}  ${row.writtenBytes}`,
   );
   const parts = row.phases
     .filter((p) => p.seconds >= 0.0005 || p.bytesOut > 0)
@@ -272,6 +276,9 @@ async function speedBench(): Promise<Row[]> {
         } finally {
           await board.stop();
         }
+      }
+      if (jobs.includes('safe-order') && baud !== 'auto') {
+        for (const row of await safeOrderRows(dir, baud, (url, c) => run({ url, baud, kind: `safe: ${c.name}`, flash: 'blank', file, image, prior: undefined, before: c.before }))) show(row);
       }
       if (jobs.includes('written')) {
         // A board that holds another firmware: the flash file starts with it.

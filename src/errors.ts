@@ -118,6 +118,12 @@ export const ERRORS = {
     hint: 'The board was unplugged or reset onto another port; plug it back in and run the command again.',
     actions: ['check-cable', 'retry'],
   },
+  LOADER_RATE_UNKNOWN: {
+    code: 'E017',
+    title: "The chip's loader stopped answering, and nothing on this link can reset it",
+    hint: 'The loader is gone or at a baud rate upyflash cannot know (this link has no reset lines). Hold BOOT, press and release EN (or unplug and replug the board with BOOT held), release BOOT, and run the same command again.',
+    actions: ['no-reset', 'retry'],
+  },
   // Loader replies (E02x)
   ROM_ERROR: {
     code: 'E020',

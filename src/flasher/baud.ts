@@ -54,6 +54,11 @@ export interface BaudOptions {
    * old one: reset it and bring the loader back at SYNC_BAUD. Resolves with whether the stub runs then.
    */
   readonly restart?: () => Promise<boolean>;
+  /**
+   * Round trips a new rate gets to prove itself (default 2). One where a failed proof costs little: a
+   * ROM-first change that does not hold is undone by a reset and the stub changes the rate instead.
+   */
+  readonly proofTries?: number;
 }
 
 /** Why a rate failed its proof, in words a user reads in the one-line warning. */
@@ -148,7 +153,7 @@ async function settleAt(link: LoaderLink, rate: number): Promise<void> {
 async function prove(link: LoaderLink, opts: BaudOptions): Promise<ProofFailure | undefined> {
   let failure: ProofFailure = 'no reply';
   let previous: string | undefined;
-  for (let i = 0; i < PROOF_TRIES; i++) {
+  for (let i = 0; i < (opts.proofTries ?? PROOF_TRIES); i++) {
     const bytesBefore = link.bytesRead;
     try {
       if (opts.secureDownload) {

@@ -10,7 +10,7 @@ import type { LoaderLink } from '../protocol/loader-link.js';
 import type { BlockTimeouts } from './block-timeouts.js';
 import { type Range, changedRanges, fileMd5, flashMd5, matchedPrefix } from './md5.js';
 import { type FlashPart, describeRanges, partOf, partRange, sliceOf, splitRanges, sumRanges } from './parts.js';
-import { LineFaultStreak, failureName, summarizeFailures } from './line-faults.js';
+import { LineFaultStreak, failureName, lineFault, summarizeFailures } from './line-faults.js';
 import { formatSize } from './spi-flash.js';
 import { isRetryable, writeRegion } from './write.js';
 
@@ -37,6 +37,11 @@ export interface RetryWriteOptions {
    * with undefined where the rate may or can not change. May throw (a user's exact rate, E014).
    */
   readonly slowDown?: (why: string, streak: number) => Promise<number | undefined>;
+  /**
+   * A region got no reply at all: make sure the loader is still there (and bring it back), before the
+   * next region is sent after it. May throw (E017: the loader is gone and nothing can reset the chip).
+   */
+  readonly afterNoReply?: () => Promise<void>;
 }
 
 /** Regions in a row that fail on the line before the rate is lowered (MD5 mismatches do not count). */
@@ -149,6 +154,7 @@ async function writePass(
       reasons.push(failureName(e));
       o.reporter.debug(`region 0x${r.offset.toString(16)}+${r.length} failed at ${o.link.transport.baud} baud: ${(e as Error).message}`);
       await o.recover();
+      if (o.afterNoReply && lineFault(e) === 'no reply') await o.afterNoReply();
       if (await slowDownIfLineIsBad(o, s, e)) baudChanged = true;
     }
     base += r.length;

@@ -32,6 +32,8 @@ export class LoaderLink {
   /** Counters for the bench and diagnostics: SLIP-framed bytes sent, raw bytes received. */
   bytesWritten = 0;
   bytesRead = 0;
+  /** SLIP frames received, whole or garbled: something speaks the protocol at this rate. */
+  framesRead = 0;
 
   constructor(readonly transport: Transport, dialect?: LoaderDialect) {
     this.dialect = dialect;
@@ -116,8 +118,10 @@ export class LoaderLink {
   private feed(chunk: Uint8Array): void {
     this.bytesRead += chunk.length;
     for (const item of this.decoder.push(chunk)) {
-      if (item.kind === 'frame') this.frames.push(item.data);
-      else this.noiseChunks.push(item.data);
+      if (item.kind === 'frame') {
+        this.frames.push(item.data);
+        this.framesRead++;
+      } else this.noiseChunks.push(item.data);
     }
   }
 

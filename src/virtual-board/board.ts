@@ -103,6 +103,8 @@ export class VirtualBoard {
   private host: HostPort | undefined;
   private currentState: BoardState = 'reset';
   private chipBaud: number;
+  /** The rate the running code means to talk at (a loader's acknowledged CHANGE_BAUDRATE); chipBaud is what its UART runs. */
+  private meantBaud: number;
   private nextCause: ResetCause = 'power-on';
   /** Why the chip last started, as the application reads it (machine.reset_cause()). */
   private bootCause: AppBootCause = 'power-on';
@@ -113,6 +115,7 @@ export class VirtualBoard {
   private powered = false;
   private closed = false;
   private readonly stateListeners: ((s: string) => void)[] = [];
+  private readonly agreedListeners: ((baud: number) => void)[] = [];
   private readonly portOwner: PortOwner;
   private readonly driven = new Map<number, 0 | 1>();
   private readonly pinListeners = new Set<(pin: number, level: 0 | 1) => void>();
@@ -155,6 +158,7 @@ export class VirtualBoard {
     });
     this.identity = { ...defaultIdentity(chip, flashBytes), ...opts.identity };
     this.chipBaud = this.rom.textBaud;
+    this.meantBaud = this.chipBaud;
     this.bootTimers = new TimerGroup(this.clock);
     this.faults = new LineFaults(opts.faults);
     const timed = opts.linkModel ?? true;
@@ -186,6 +190,15 @@ export class VirtualBoard {
     return this.chipBaud;
   }
 
+  /**
+   * The rate the chip's code means to talk at: the rate its loader last acknowledged, which is what a
+   * host following the protocol sets its side to. It differs from `baud` only on a chip whose ROM
+   * divides wrongly (identity.romBaudError).
+   */
+  get agreedBaud(): number {
+    return this.meantBaud;
+  }
+
   /** Bytes that went over each direction of the link (after faults and garbling). */
   get linkBytes(): { hostToChip: number; chipToHost: number } {
     return { hostToChip: this.toChip.bytesSent, chipToHost: this.toHost.bytesSent };
@@ -193,6 +206,11 @@ export class VirtualBoard {
 
   on(event: 'state', fn: (s: string) => void): void {
     if (event === 'state') this.stateListeners.push(fn);
+  }
+
+  /** Called whenever agreedBaud changes (before anything is sent at the new rate). */
+  onAgreedBaud(fn: (baud: number) => void): void {
+    this.agreedListeners.push(fn);
   }
 
   /** Plugs a host in; one host at a time, so a new one detaches the previous. */
@@ -259,6 +277,7 @@ export class VirtualBoard {
     const resetAt = this.faults.resetPoint(data.length);
     if (resetAt !== undefined) {
       this.dispatch(data.subarray(0, resetAt));
+      if (this.faults.releasesBoot) this.circuit.releaseStrap();
       this.circuit.glitch();
       return;
     }
@@ -321,6 +340,7 @@ export class VirtualBoard {
       return;
     }
     this.chipBaud = this.rom.textBaud;
+    this.agree(this.chipBaud);
     this.print(this.rom.banner(cause, gpio0Low, this.identity.revision));
     if (gpio0Low) this.enterDownloadMode();
     else this.bootFromFlash();
@@ -329,6 +349,7 @@ export class VirtualBoard {
   private enterDownloadMode(): void {
     this.print(this.rom.waitingForDownload);
     this.chipBaud = this.rom.loaderBaud;
+    this.agree(this.chipBaud);
     this.loader = new DownloadModeLoader({
       chip: this.chip,
       flash: this.flash,
@@ -349,8 +370,10 @@ export class VirtualBoard {
       send: (packet) => {
         if (id === this.bootId) this.uartWrite(slipEncode(packet));
       },
-      changeBaud: (baud) => {
-        if (id === this.bootId) this.chipBaud = baud;
+      changeBaud: (baud, agreed) => {
+        if (id !== this.bootId) return;
+        this.chipBaud = baud;
+        this.agree(agreed);
       },
       runUserCode: () => {
         // The loader calls this from inside its command handling; boot once it has returned.
@@ -385,6 +408,7 @@ export class VirtualBoard {
       if (runtime) {
         this.print(this.rom.imageLoad(check.image));
         this.chipBaud = this.rom.appBaud;
+        this.agree(this.chipBaud);
         this.app = runtime;
         live = true;
         for (const d of pending) this.uartWrite(d);
@@ -454,6 +478,12 @@ export class VirtualBoard {
     this.appCause = kind === 'deepsleep' ? 'deepsleep' : 'software';
     if (kind === 'deepsleep' && sleepMs <= 0) return;
     this.bootTimers.schedule(kind === 'deepsleep' ? sleepMs : 0, () => this.start(this.circuit.gpio0Low));
+  }
+
+  private agree(baud: number): void {
+    if (baud === this.meantBaud) return;
+    this.meantBaud = baud;
+    for (const l of this.agreedListeners) l(baud);
   }
 
   private setState(s: BoardState): void {

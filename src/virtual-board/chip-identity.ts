@@ -22,6 +22,12 @@ export interface ChipIdentity {
    * win over the values derived above. Lets a test give the board the exact eFuses of a recorded chip.
    */
   registers?: Readonly<Record<number, number>>;
+  /**
+   * The ROM's UART runs at the rate CHANGE_BAUDRATE asked for times this (default 1): a ROM that
+   * derives its divider from a wrong clock, as the ESP32-C2's ROM does on 26 MHz parts. The flasher
+   * stub computes its own divider and is not affected.
+   */
+  romBaudError?: number;
   /** What the ROM's reply buffer holds in its value field before any READ_REG; default romBootReplyValue(). */
   romReplyValue?: number;
 }

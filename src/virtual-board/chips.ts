@@ -100,6 +100,12 @@ export interface BoardChip {
   readonly flasherStubResetsUartToRomBaud: boolean;
   /** Where it does, the UART's source clock afterwards: the 80 MHz APB clock (esp-stub-lib clock.c: CPU from the PLL). */
   readonly stubUartClockMHz?: number;
+  /**
+   * The CPU clock esp-flasher-stub runs at after its clock setup, where it raises it (esp-stub-lib
+   * src/target/esp32/src/clock.c: 160 MHz on the ESP32); undefined: the ROM's (the crystal). Charges
+   * the stub's MD5 (loader/md5-cost.ts).
+   */
+  readonly stubCpuMHz?: number;
   readonly messages: RomMessages;
   /**
    * Where the ROM's flash boot reads the second-stage bootloader (ESP8266, S3, C3, C6: 0x0; ESP32, S2:
@@ -227,6 +233,7 @@ export const BOARD_CHIPS: Readonly<Record<ChipId, BoardChip>> = {
     // CK8M_FREQ 51 (0x33) as esp-idf's ESP32 eFuse summary shows it (docs/en/api-reference/system/inc/
     // espefuse_summary_ESP32.rst: "CLK8M_FREQ (BLOCK0) 8MHz clock freq override = 51 R/W (0x33)").
     romUartXtal: { calibration: { caliReg: 0x3ff5f06c, caliShift: 7, caliMask: 0x1ffffff, ck8mReg: 0x3ff5a010, ck8m: 0x33 } },
+    stubCpuMHz: 160,
     messages: ROM_MESSAGES.esp32,
     bootOffset: 0x1000,
     bootHeaderBytes: 24,

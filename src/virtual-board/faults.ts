@@ -16,6 +16,11 @@ export interface FaultOptions {
   disconnectAfterBytes?: number;
   /** The chip resets (as if EN glitched) after this many host bytes. */
   resetAfterBytes?: number;
+  /**
+   * BOOT is let go before that reset (a board put into download mode by hand, then browned out): the
+   * chip boots its firmware and the loader is gone, whatever rate the host talks at.
+   */
+  bootReleasedBeforeReset?: boolean;
 }
 
 export class LineFaults {
@@ -57,6 +62,10 @@ export class LineFaults {
    * Bytes arriving at the chip. Returns how many of them arrive before the chip resets, or undefined
    * when no reset falls inside this chunk.
    */
+  get releasesBoot(): boolean {
+    return this.opts.bootReleasedBeforeReset === true;
+  }
+
   resetPoint(length: number): number | undefined {
     const limit = this.opts.resetAfterBytes;
     const before = this.received;

@@ -28,8 +28,11 @@ export class AutoResetCircuit {
   private enWasHigh = false;
   private pending: unknown;
   private powered = false;
+  private strappedLow: boolean;
 
-  constructor(private readonly opts: ResetCircuitOptions) {}
+  constructor(private readonly opts: ResetCircuitOptions) {
+    this.strappedLow = opts.gpio0StrappedLow;
+  }
 
   get enHigh(): boolean {
     if (!this.powered) return false;
@@ -38,7 +41,7 @@ export class AutoResetCircuit {
   }
 
   get gpio0Low(): boolean {
-    if (this.opts.gpio0StrappedLow) return true;
+    if (this.strappedLow) return true;
     return this.opts.wired && this.lines.dtr && !this.lines.rts;
   }
 
@@ -61,6 +64,11 @@ export class AutoResetCircuit {
     this.powered = false;
     this.cancelPending();
     this.enWasHigh = false;
+  }
+
+  /** The BOOT button (or jumper) holding GPIO0 low is let go. */
+  releaseStrap(): void {
+    this.strappedLow = false;
   }
 
   /** EN glitches low for an instant (brown-out, ESD, a loose wire): the chip restarts. */

@@ -34,6 +34,9 @@ interface VirtualBoardFlags extends GlobalOptions {
   resetServer?: boolean;
   ap: string[];
   radio?: boolean;
+  resetAfter?: string;
+  romBaudError?: string;
+  rawFollowsChip?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -60,6 +63,9 @@ export function register(program: Command): void {
     .option('--security <state>', `eFuses of a locked-down chip: ${SECURITY_STATES.join(', ')} (Secure Download Mode, flash encryption, secure boot)`)
     .option('--fault <fault>', `flash faults for tests: ${FLASH_FAULTS.join(', ')} (a region's write also lands zeros in the sector after it)`)
     .option('--reset-server', "recognise a client's DTR/RTS reset sequence and play it to the board with the chip's timing (as esptool's esp_rfc2217_server does)")
+    .option('--reset-after <bytes>', 'the chip browns out after BYTES host bytes with BOOT let go: it boots its firmware and the loader is gone (tests)')
+    .option('--rom-baud-error <factor>', 'the ROM acknowledges CHANGE_BAUDRATE, then runs its UART at the asked rate times FACTOR; the stub divides right (tests)')
+    .option('--raw-follows-chip', 'raw socket:// clients are heard at the rate the chip last agreed to (a link with no DTR/RTS that follows the protocol), not at a fixed 115200')
     .option('--count <n>', 'serve N boards on N consecutive ports, each in its own thread', '1')
     .option('--misbehave <n:b>', `with --count: board N misbehaves (${BEHAVIOURS.join(', ')}); repeatable`, collect, [])
     .option('--ap <name:password>', 'a Wi-Fi network in range of the board (NAME alone: an open network); repeatable', collect, [])
@@ -156,6 +162,9 @@ function baseOptions(flags: VirtualBoardFlags, chipGiven: boolean): ServeBoardOp
     ...(profile ? { module: profile.id } : {}),
     ...(flags.resetServer ? { resetServer: true } : {}),
     ...(flags.radio === false ? { radio: null } : flags.ap.length ? { radio: { accessPoints: flags.ap.map(parseAccessPoint) } } : {}),
+    ...(flags.resetAfter !== undefined ? { resetAfterBytes: parseSize(flags.resetAfter, '--reset-after') } : {}),
+    ...(flags.romBaudError !== undefined ? { romBaudError: factor(flags.romBaudError, '--rom-baud-error') } : {}),
+    ...(flags.rawFollowsChip ? { rawFollowsChip: true } : {}),
   };
 }
 
@@ -183,6 +192,12 @@ function parseBehaviour(text: string, what: string): Behaviour {
 function positive(text: string, what: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new UpyflashError('BAD_ARGUMENT', `${what} ${text}: expected a rate, e.g. 460800`);
+  return n;
+}
+
+function factor(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0.2 || n > 5) throw new UpyflashError('BAD_ARGUMENT', `${what} ${text}: expected a factor between 0.2 and 5, e.g. 1.54`);
   return n;
 }
 

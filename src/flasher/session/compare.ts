@@ -1,9 +1,9 @@
 import { type Range, changedRanges, fileMd5 } from '../md5.js';
 import { type FlashPart, describeRanges, partRange, sumRanges } from '../parts.js';
 import { formatSize } from '../spi-flash.js';
-import { type Session, canVerify } from './link-state.js';
+import { type Session, canVerify, stubPlanned } from './link-state.js';
 import { ensureBaud } from './rate.js';
-import { md5WithRetry } from './recover.js';
+import { chipMd5 } from './lost-loader.js';
 import { ensureStub } from './stub-life.js';
 
 /** A part's MD5 on the host, computed once per job (the job never changes a part's bytes). */
@@ -15,17 +15,18 @@ export function partMd5(s: Session, p: FlashPart): string {
 
 /**
  * The 64 KiB regions of every part that differ from the flash; all of it when this loader cannot tell.
- * One MD5 per part through whatever loader is up says whether anything differs at all (an unchanged
- * image needs no stub and no rate change); only then are the stub and the fast rate brought up, so
- * the chunk-by-chunk comparison's round trips are short, and they are needed for the write anyway.
+ * One MD5 per part says whether anything differs at all (an unchanged image needs no rate change),
+ * computed by the stub where it may run: it digests several times faster than the ROM, which runs at
+ * the crystal clock (virtual-board/loader/md5-cost.ts), and it is needed for the write anyway. The fast
+ * rate comes up only when something differs, so the chunk-by-chunk comparison's round trips are short.
  */
 export async function changedParts(s: Session, parts: readonly FlashPart[]): Promise<Range[]> {
-  if (!canVerify(s)) await ensureStub(s);
+  if (!canVerify(s) || stubPlanned(s)) await ensureStub(s);
   if (!canVerify(s)) return parts.map(partRange);
   s.reporter.phase('compare', 'Comparing with the flash (64 KiB regions)...');
   const total = sumRanges(parts.map(partRange));
   const wholes: string[] = [];
-  for (const p of parts) wholes.push(await md5WithRetry(s, partRange(p)));
+  for (const p of parts) wholes.push(await chipMd5(s, partRange(p)));
   const todo: Range[] = [];
   if (parts.some((p, i) => wholes[i] !== partMd5(s, p))) {
     await ensureStub(s);

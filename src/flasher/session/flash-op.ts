@@ -10,7 +10,8 @@ import { erase } from './erase-op.js';
 import { type Session, canVerify, phaseStats, requireFlashSize } from './link-state.js';
 import { ensureBaud } from './rate.js';
 import { readFlash } from './read-op.js';
-import { md5WithRetry, recover } from './recover.js';
+import { recover } from './recover.js';
+import { checkLoader, chipMd5 } from './lost-loader.js';
 import { slowDown } from './slow-down.js';
 import { ensureStub } from './stub-life.js';
 import type { FlashPlan, FlashResult } from './types.js';
@@ -114,7 +115,7 @@ function regionsFor(s: Session, parts: readonly FlashPart[], todo: readonly Rang
 function finalCheckSteps(s: Session, parts: readonly FlashPart[], compressed: CompressedRegions, written: Range[], onRetry: () => void): FinalCheckSteps {
   return {
     reporter: s.reporter,
-    chipMd5: (r) => md5WithRetry(s, r),
+    chipMd5: (r) => chipMd5(s, r),
     fileMd5: (p) => partMd5(s, p),
     differing: (p, whole) => changedRanges(s.link, p.bytes, p.address, partRange(p), { wholeFlashMd5: whole, wholeFileMd5: partMd5(s, p) }),
     rewrite: async (spans) => {
@@ -139,6 +140,7 @@ async function writeRegions(s: Session, parts: readonly FlashPart[], regions: Ra
       retriesAllowed: s.opts.writeRetries ?? DEFAULT_WRITE_RETRIES,
       recover: () => recover(s),
       slowDown: (why, streak) => slowDown(s, why, streak),
+      afterNoReply: () => checkLoader(s),
     },
     parts,
     regions,

@@ -89,6 +89,14 @@ export function newSession(start: SessionStart): Session {
   };
 }
 
+/**
+ * A reset is known to bring the ROM loader back at the sync rate on this link: only then may a step
+ * that a reset alone can undo (a rate change through the ROM) be taken before the stub runs.
+ */
+export function resetUndoes(s: LinkState): boolean {
+  return s.reset.controlLines && s.reset.proven;
+}
+
 /** The loader now running can compute the flash's MD5 (and Secure Download Mode does not forbid it). */
 export function canVerify(s: LinkState): boolean {
   return Boolean(s.link.dialect?.supportsMd5) && !s.detection.secureDownload;

@@ -1,5 +1,5 @@
 import { UpyflashError } from '../../errors.js';
-import { LineFaultStreak } from '../line-faults.js';
+import { LineFaultStreak, lineFault } from '../line-faults.js';
 import { readFlashRange } from '../read.js';
 import { formatSize } from '../spi-flash.js';
 import { LINE_FAULTS_BEFORE_SLOWDOWN } from '../write-with-retry.js';
@@ -7,6 +7,7 @@ import { isRetryable } from '../write.js';
 import type { Session } from './link-state.js';
 import { ensureBaud } from './rate.js';
 import { recover } from './recover.js';
+import { checkLoader } from './lost-loader.js';
 import { slowDown } from './slow-down.js';
 import { ensureStub } from './stub-life.js';
 
@@ -51,6 +52,7 @@ async function readChunk(s: Session, from: number, len: number, faults: ReadFaul
       if (!isRetryable(e) || attempt >= READ_TRIES - 1) throw e;
       s.reporter.debug(`read at 0x${from.toString(16)}+${len} failed at ${s.transport.baud} baud (${(e as Error).message}); retrying`);
       await recover(s);
+      if (lineFault(e) === 'no reply') await checkLoader(s);
       // The same slow-down as the write loop: a chunk read again at a rate that garbles it fails again.
       if (faults.streak.failed(e)) {
         const why = faults.streak.why;

@@ -1,4 +1,5 @@
 import { type Range, flashMd5 } from '../md5.js';
+import { lineFault } from '../line-faults.js';
 import { isRetryable } from '../write.js';
 import type { LinkState } from './link-state.js';
 
@@ -19,14 +20,20 @@ export async function recover(s: LinkState): Promise<void> {
   s.link.reset();
 }
 
-/** The chip's MD5 of a flash range, asked again (after a recovery) when the line garbles the exchange. */
-export async function md5WithRetry(s: LinkState, r: Range): Promise<string> {
+/**
+ * The chip's MD5 of a flash range, asked again (after a recovery) when the line garbles the exchange;
+ * `afterNoReply` runs when a try got no reply at all (lost-loader.ts checks the loader is still there).
+ */
+export async function md5WithRetry(s: LinkState, r: Range, afterNoReply?: () => Promise<void>): Promise<string> {
   for (let i = 0; ; i++) {
     try {
-      return await flashMd5(s.link, r);
+      // One try each: the recovery between tries is what helps, and a chip that is gone should not
+      // be waited for three MD5 timeouts (8 s/MB each) before anything checks on it.
+      return await flashMd5(s.link, r, 1);
     } catch (e) {
       if (!isRetryable(e) || i >= 2) throw e;
       await recover(s);
+      if (afterNoReply && lineFault(e) === 'no reply') await afterNoReply();
     }
   }
 }

@@ -1,10 +1,10 @@
 import { UpyflashError } from '../../errors.js';
-import { Reporter } from '../../progress.js';
 import { FALLBACK_BAUDS, SYNC_BAUD, changeBaud } from '../baud.js';
 import { isRetryable } from '../write.js';
-import type { Session } from './link-state.js';
+import { type Session, resetUndoes } from './link-state.js';
 import { baudOptions, restartLoader } from './rate.js';
 import { recover } from './recover.js';
+import { quietReporter } from './rom-link.js';
 
 /** Attempts at the step to a lower rate while the link still answers at the bad one. */
 const STEP_DOWN_TRIES = 3;
@@ -19,6 +19,11 @@ export async function slowDown(s: Session, why: string, streak: number): Promise
   const from = s.transport.baud;
   const next = FALLBACK_BAUDS.find((b) => b < from && b >= SYNC_BAUD);
   if (next === undefined || !s.link.dialect?.supportsChangeBaud || !s.transport.capabilities.baudRate) return undefined;
+  if (s.loader === 'rom' && !resetUndoes(s)) {
+    // A ROM that takes a rate wrongly could never be brought back without a reset: keep this one.
+    s.reporter.debug(`${from} baud is failing (${why}); not stepping the ROM loader down, as no reset on this link could undo it`);
+    return undefined;
+  }
   if (s.opts.baud !== undefined) {
     if (streak >= 2) {
       throw new UpyflashError('BAUD_FAILED', `${from} baud kept corrupting frames mid-job (${why}); --baud ${from} was kept as asked`, {
@@ -38,7 +43,7 @@ export async function slowDown(s: Session, why: string, streak: number): Promise
 /** The proven change from `from` to `next`, from a reset if the link no longer carries it. */
 async function stepDown(s: Session, from: number, next: number): Promise<number> {
   // baud.ts's own warnings would describe each attempt; here one line (slowDown's) says what happened.
-  const quiet = new Reporter({ emit: (e) => (e.type === 'log' ? s.reporter.debug(e.message) : undefined) });
+  const quiet = quietReporter(s.reporter);
   let now = from;
   try {
     // A change whose proof failed is undone back to `from`: try it again (its frames can be garbled too).

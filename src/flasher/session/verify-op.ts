@@ -2,7 +2,7 @@ import { UpyflashError } from '../../errors.js';
 import { type Range, changedRanges, fileMd5 } from '../md5.js';
 import { formatSize } from '../spi-flash.js';
 import { type Session, canVerify } from './link-state.js';
-import { md5WithRetry } from './recover.js';
+import { chipMd5 } from './lost-loader.js';
 import { ensureStub } from './stub-life.js';
 import type { VerifyResult } from './types.js';
 
@@ -17,7 +17,7 @@ export async function verify(s: Session, plan: { image: Uint8Array; address: num
   const r: Range = { offset: plan.address, length: plan.image.length };
   s.reporter.phase('verify', `Verifying ${formatSize(r.length)} at 0x${r.offset.toString(16)}...`);
   const want = fileMd5(plan.image);
-  const got = await md5WithRetry(s, r);
+  const got = await chipMd5(s, r);
   const differing = got === want ? [] : await changedRanges(s.link, plan.image, plan.address, r);
   return { address: r.offset, length: r.length, match: got === want, fileMd5: want, flashMd5: got, differing };
 }

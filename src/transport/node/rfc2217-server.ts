@@ -30,9 +30,17 @@ import type { ControlLines } from '../transport.js';
  * raw byte stream at a fixed baud, without control lines.
  */
 
+/** A rate that changes on its own (a chip's loader acknowledging CHANGE_BAUDRATE). */
+export interface RateSource {
+  readonly baud: number;
+  onChange(listener: (baud: number) => void): void;
+}
+
 export interface Rfc2217SessionOptions {
   /** Baud of the link for raw clients (they cannot set one). Default 115200. */
   rawBaud?: number;
+  /** Raw clients are heard at this rate as it changes, instead of rawBaud (a link whose far end follows the chip). */
+  rawBaudSource?: RateSource;
   /** How long a silent client is given to start telnet negotiation before it counts as raw. */
   detectMs?: number;
   /** The answer to RFC 2217 SIGNATURE. */
@@ -160,7 +168,10 @@ export class Rfc2217Session {
     private readonly onEnd: () => void,
   ) {
     socket.setNoDelay(true);
-    this.baud = opts.rawBaud ?? 115200;
+    this.baud = opts.rawBaudSource?.baud ?? opts.rawBaud ?? 115200;
+    opts.rawBaudSource?.onChange((baud) => {
+      if (!this.ended && this.mode !== 'rfc2217') this.endpoint.setBaud(baud);
+    });
     if (opts.resetHandling)
       this.resets = new ResetRecognizer((l) => endpoint.setSignals(l), opts.resetHandling, undefined, opts.onReset);
     this.endpoint.setBaud(this.baud);

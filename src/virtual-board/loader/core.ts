@@ -18,8 +18,11 @@ import { WorkClock } from './work-clock.js';
 export interface LoaderHost {
   /** An unframed reply packet, or a raw stub data frame (OHAI, READ_FLASH data and digest). */
   send(packet: Uint8Array): void;
-  /** After the acknowledgement of CHANGE_BAUDRATE has been sent. */
-  changeBaud(baud: number): void;
+  /**
+   * After the acknowledgement of CHANGE_BAUDRATE has been sent: the UART now runs at `baud`; `agreed`
+   * is the rate the loader acknowledged (what a host that follows the protocol sets its side to).
+   */
+  changeBaud(baud: number, agreed: number): void;
   /** The chip leaves download mode (FLASH_END, RUN_USER_CODE, MEM_END to code that is not the stub). */
   runUserCode(): void;
   now(): number;
@@ -128,11 +131,11 @@ export class LoaderCore {
    * The UART switches rate once what was sent before has gone out. Past the divider's limit it runs at
    * the fastest rate it can reach, which is not what the host was told: the line garbles.
    */
-  changeBaud(baud: number): void {
+  changeBaud(baud: number, agreed = baud): void {
     const runs = Math.min(baud, this.uartMaxBaud);
     this.regs.setBaud(runs);
     this.uartBaud = runs;
-    this.atCursor(() => this.host.changeBaud(runs));
+    this.atCursor(() => this.host.changeBaud(runs, agreed));
   }
 
   /** The UART's source clock changed (a stub raised it): its divider reaches this far now. */

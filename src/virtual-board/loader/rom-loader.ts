@@ -2,6 +2,7 @@ import { Op } from '../../protocol/opcodes.js';
 import { checksum, decodeCommand, SYNC_PAYLOAD, type DecodedCommand } from '../../protocol/packet.js';
 import { bytesEqual, readU32 } from '../../platform/bytes.js';
 import { md5, toHex } from '../../platform/hash.js';
+import { chargeMd5 } from './md5-cost.js';
 import { romBootReplyValue } from '../chip-identity.js';
 import { dataBlock, words, type LoaderCore, type LoaderRoom } from './core.js';
 import { RomFlashWriter } from './flash-write-session.js';
@@ -179,14 +180,19 @@ export class RomLoader implements LoaderRoom {
     if (asked === 0) return this.reply(cmd.op, ROM_ERR.INVALID_MESSAGE);
     this.reply(cmd.op);
     if (this.core.board.romChangeBaudUpdatesRecord) this.core.regs.recordBaud(asked);
-    this.core.changeBaud(this.realRate(asked));
+    this.core.changeBaud(this.realRate(asked), asked);
   }
 
-  /** A ROM that divides for another crystal than the chip has lands on `asked * real / assumed`. */
+  /**
+   * A ROM that divides for another crystal than the chip has lands on `asked * real / assumed`; this
+   * chip's own divider error (identity.romBaudError) comes on top.
+   */
   private realRate(asked: number): number {
+    const error = this.core.identity.romBaudError ?? 1;
     const assumed = this.assumedCrystalHz();
     const real = this.core.identity.crystalMHz * 1e6;
-    return assumed !== undefined && assumed > 0 && assumed !== real ? Math.round((asked * real) / assumed) : asked;
+    const rate = assumed !== undefined && assumed > 0 && assumed !== real ? (asked * real) / assumed : asked;
+    return Math.round(rate * error);
   }
 
   /** The crystal the ROM divides for (chips.ts romUartXtal), in Hz; undefined: the real one. */
@@ -278,8 +284,8 @@ export class RomLoader implements LoaderRoom {
     const [addr, size] = words(cmd.data, 2);
     if (addr! + size! > this.core.flash.size) return this.reply(cmd.op, ROM_ERR.FLASH_READ);
     const digest = md5(this.core.flash.read(addr!, size!));
-    // The ROM reads every byte through the SPI controller first (its MD5 arithmetic is not modeled).
-    this.core.clock.flashBlocking(this.core.flash.readTimeMs(size!));
+    // Read and digested at the crystal clock the ROM runs at (md5-cost.ts).
+    chargeMd5(this.core, size!, this.core.identity.crystalMHz);
     this.replyValue = 0;
     this.reply(cmd.op, 0, new TextEncoder().encode(toHex(digest)));
   }

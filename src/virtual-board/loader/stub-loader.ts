@@ -2,6 +2,7 @@ import { Op } from '../../protocol/opcodes.js';
 import { checksum, decodeCommand, type DecodedCommand } from '../../protocol/packet.js';
 import { readU32 } from '../../platform/bytes.js';
 import { md5 } from '../../platform/hash.js';
+import { chargeMd5 } from './md5-cost.js';
 import { BLOCK64K_SIZE, SECTOR_SIZE } from '../flash-memory.js';
 import { dataBlock, words, type LoaderCore, type LoaderRoom } from './core.js';
 import { STUB_MAX_WRITE_BLOCK, StubFlashWriter } from './flash-write-session.js';
@@ -297,8 +298,8 @@ export class StubLoader implements LoaderRoom {
     const [addr, size] = words(cmd.data, 2);
     if (addr! + size! > this.core.flash.size) return this.reply(cmd.op, this.family.md5ReadError);
     const digest = md5(this.core.flash.read(addr!, size!));
-    // Every byte crosses the SPI bus before the reply (the MD5 arithmetic itself is not modeled).
-    this.core.clock.flashBlocking(this.core.flash.readTimeMs(size!));
+    // Read and digested at the clock the stub raised the CPU to (md5-cost.ts).
+    chargeMd5(this.core, size!, this.core.board.stubCpuMHz ?? this.core.identity.crystalMHz);
     this.reply(cmd.op, OK, digest);
   }
 

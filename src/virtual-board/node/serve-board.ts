@@ -2,7 +2,7 @@ import type { ChipId } from '../../chips/types.js';
 import { chipById } from '../../chips/index.js';
 import { UpyflashError } from '../../errors.js';
 import { loadStubImage } from '../../stub/node/esptool-js-stubs.js';
-import { VirtualBoard, type VirtualBoardOptions } from '../board.js';
+import { VirtualBoard, type FaultOptions, type VirtualBoardOptions } from '../board.js';
 import { defaultIdentity, moduleIdentity, type ChipIdentity } from '../chip-identity.js';
 import { moduleProfile } from '../modules.js';
 import { boardChip } from '../chips.js';
@@ -56,6 +56,12 @@ export interface ServeBoardOptions {
   resetServer?: boolean;
   /** The Wi-Fi networks in range (`--ap`); null: firmware without a radio; undefined: a radio that finds none. */
   radio?: RadioFacts | null;
+  /** The chip browns out after this many host bytes with BOOT let go: it boots its firmware, the loader is gone. */
+  resetAfterBytes?: number;
+  /** The ROM runs its UART at the asked rate times this after CHANGE_BAUDRATE (identity.romBaudError). */
+  romBaudError?: number;
+  /** Raw socket:// clients are heard at the rate the chip's loader agreed (server.ts rawFollowsChip). */
+  rawFollowsChip?: boolean;
 }
 
 export interface ServedBoard {
@@ -84,7 +90,9 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     ...fromModule,
     ...secured,
     ...(fromModule.registers || secured.registers ? { registers: { ...fromModule.registers, ...secured.registers } } : {}),
+    ...(opts.romBaudError !== undefined ? { romBaudError: opts.romBaudError } : {}),
   };
+  const faults = faultsOf(opts, seed);
   const board = new VirtualBoard({
     chip: opts.chip,
     bootMode: opts.bootMode ?? 'normal',
@@ -96,7 +104,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
     ...(opts.ramCode ? { ramCode: opts.ramCode } : {}),
     ...(opts.flashFile ? { store: fileFlashStore(opts.flashFile) } : {}),
     ...(flashBytes ? { flashBytes } : {}),
-    ...(opts.byteErrorRate !== undefined ? { faults: { byteErrorRate: opts.byteErrorRate, seed } } : {}),
+    ...(faults ? { faults } : {}),
     ...(opts.flashFault !== undefined ? { flashFaults: flashFaultOf(opts.flashFault) } : {}),
     ...(bridge && bridge.carriesUpTo === undefined ? { nativeUsb: true } : {}),
     ...(Object.keys(identity).length ? { identity } : {}),
@@ -118,6 +126,7 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       port: opts.port,
       ...(link ? { bridge: link } : {}),
       ...(opts.resetServer ? { resetServer: true } : {}),
+      ...(opts.rawFollowsChip ? { rawFollowsChip: true } : {}),
     });
   } catch (err) {
     board.close();
@@ -137,6 +146,15 @@ export async function serveVirtualBoard(opts: ServeBoardOptions): Promise<Served
       await server.close();
       board.close();
     },
+  };
+}
+
+function faultsOf(opts: ServeBoardOptions, seed: number): FaultOptions | undefined {
+  if (opts.byteErrorRate === undefined && opts.resetAfterBytes === undefined) return undefined;
+  return {
+    seed,
+    ...(opts.byteErrorRate !== undefined ? { byteErrorRate: opts.byteErrorRate } : {}),
+    ...(opts.resetAfterBytes !== undefined ? { resetAfterBytes: opts.resetAfterBytes, bootReleasedBeforeReset: true } : {}),
   };
 }
 

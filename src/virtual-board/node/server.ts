@@ -17,6 +17,12 @@ export interface VirtualBoardServerOptions {
   port?: number;
   /** Baud of the bridge for raw clients (they cannot set one). Default 115200. */
   rawBaud?: number;
+  /**
+   * Raw clients are heard at the rate the chip's loader last acknowledged (board.agreedBaud) instead of
+   * a fixed rate: the far end of a link that follows the protocol but has no DTR/RTS, like a serial
+   * port whose control lines go nowhere (and, for a healthy chip, an emulator's serial socket).
+   */
+  rawFollowsChip?: boolean;
   /** How long a silent client is given to start telnet negotiation before it counts as raw. */
   detectMs?: number;
   /**
@@ -41,6 +47,7 @@ export async function startVirtualBoardServer(opts: VirtualBoardServerOptions): 
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(opts.rawBaud !== undefined ? { rawBaud: opts.rawBaud } : {}),
+    ...(opts.rawFollowsChip ? { rawBaudSource: { get baud() { return opts.board.agreedBaud; }, onChange: (fn: (baud: number) => void) => opts.board.onAgreedBaud(fn) } } : {}),
     ...(opts.detectMs !== undefined ? { detectMs: opts.detectMs } : {}),
     ...(opts.resetServer ? { resetHandling: ESPTOOL_RESET_TIMING } : {}),
     ...(opts.log ? { log: opts.log } : {}),
