@@ -95,6 +95,8 @@ interface Row {
   wireBytesIn: number;
   writtenBytes: number;
   retries: number;
+  /** Wall time of the check over the whole image after the last write (0: nothing written, the compare was the check). */
+  finalCheckSeconds: number;
   phases: PhaseRow[];
 }
 
@@ -129,9 +131,15 @@ interface RunSpec {
 async function run(spec: RunSpec): Promise<Row> {
   // The hard reset happens after flash() returns its result; time it from its phase event.
   let resetAt: number | undefined;
+  // The final check (flasher/final-check.ts): from its "Checking all ..." line to the first "Verified:" line.
+  let checkFrom: number | undefined;
+  let checkTo: number | undefined;
   const sink = {
     emit(e: ProgressEvent) {
-      if (e.type === 'phase' && e.phase === 'reset') resetAt = performance.now();
+      if (e.type !== 'phase') return;
+      if (e.phase === 'reset') resetAt = performance.now();
+      if (e.phase === 'verify' && e.message.startsWith('Checking all ')) checkFrom = performance.now();
+      if (e.phase === 'verify' && e.message.startsWith('Verified:') && checkTo === undefined) checkTo = performance.now();
     },
   };
   const io: CommandIo = { reporter: new Reporter(sink), json: true, print() {} };
@@ -171,6 +179,7 @@ async function run(spec: RunSpec): Promise<Row> {
     wireBytesIn: r.phases.reduce((n, p) => n + p.bytesIn, 0),
     writtenBytes: r.writtenBytes,
     retries: r.retries,
+    finalCheckSeconds: checkFrom !== undefined && checkTo !== undefined ? round((checkTo - checkFrom) / 1000) : 0,
     phases,
   };
 }
@@ -193,6 +202,7 @@ function printRow(row: Row): void {
     .filter((p) => p.seconds >= 0.0005 || p.bytesOut > 0)
     .map((p) => `${p.phase} ${p.seconds.toFixed(3)}s${p.bytesOut ? ` ${p.bytesOut}B/${p.wireOutSeconds.toFixed(3)}s` : ''}`);
   console.log(`    phases: ${parts.join(' | ')}`);
+  if (row.finalCheckSeconds > 0) console.log(`    final check (whole image, after the last write): ${row.finalCheckSeconds.toFixed(3)}s = ${((100 * row.finalCheckSeconds) / row.wallSeconds).toFixed(1)}% of wall`);
 }
 
 const argv = process.argv.slice(2);
