@@ -18,3 +18,6 @@ export const cliPath: string = join(projectRoot, 'bin', 'upyflash.js');
 
 /** shared/traces beside the project (present on developer machines and in CI). */
 export const tracesDir: string = join(projectRoot, '..', 'shared', 'traces');
+
+/** A test option: skip, saying why, where the recordings are not beside this clone (a clone elsewhere). */
+export const tracesSkip: string | false = existsSync(tracesDir) ? false : `shared/traces not found at ${tracesDir}`;

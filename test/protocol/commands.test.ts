@@ -14,11 +14,12 @@ import { CHECKSUM_SEED, checksum, dataPacket, decodeCommand, decodeResponse, enc
 import { readU32 } from '../../src/platform/bytes.js';
 import { esp8266EraseSize } from '../../src/flasher/write.js';
 import { RECORDINGS, ourCommandFor, packetOf, recordedRequests, recording } from '../../harness/recorded-trace.js';
+import { tracesSkip } from '../../harness/paths.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const requests = recordedRequests;
 
-test('every request esptool sent in the recordings encodes identically through our typed commands', () => {
+test('every request esptool sent in the recordings encodes identically through our typed commands', { skip: tracesSkip }, () => {
   const seen = new Set<string>();
   for (const r of RECORDINGS) {
     for (const { frame, dialect } of requests(r)) {
@@ -40,7 +41,7 @@ function wordsOf(name: string, op: number): number[] {
     .map((q) => decodeCommand(q.frame)!.data.length / 4);
 }
 
-test('FLASH_BEGIN / FLASH_DEFL_BEGIN: 4 words to the ESP32 and ESP8266 ROMs, 5 to newer ROMs and to the stub', () => {
+test('FLASH_BEGIN / FLASH_DEFL_BEGIN: 4 words to the ESP32 and ESP8266 ROMs, 5 to newer ROMs and to the stub', { skip: tracesSkip }, () => {
   assert.deepEqual(wordsOf('esp32-rom-write-deflate', Op.FLASH_DEFL_BEGIN), [4]);
   assert.deepEqual(wordsOf('esp8266-rom-write', Op.FLASH_BEGIN), [4, 4]);
   assert.deepEqual(wordsOf('esp32c3-rom-write-deflate', Op.FLASH_DEFL_BEGIN), [5]);
@@ -61,7 +62,7 @@ test('FLASH_BEGIN / FLASH_DEFL_BEGIN: 4 words to the ESP32 and ESP8266 ROMs, 5 t
   assert.equal(readU32(commands.flashDeflBegin(STUB_DIALECT, 1, 1, 1, 1).data, 16), 0);
 });
 
-test('SPI_ATTACH: two words on ESP32-family ROMs, one on the stub; the ESP8266 ROM gets FLASH_BEGIN(0, 0, 0x400, 0) instead', () => {
+test('SPI_ATTACH: two words on ESP32-family ROMs, one on the stub; the ESP8266 ROM gets FLASH_BEGIN(0, 0, 0x400, 0) instead', { skip: tracesSkip }, () => {
   assert.deepEqual(wordsOf('esp32-rom-flash-id', Op.SPI_ATTACH), [2]);
   assert.deepEqual(wordsOf('esp32c3-rom-chip-id', Op.SPI_ATTACH), [2]);
   assert.equal(commands.spiAttach(ESP32.rom).data.length, 8);
@@ -72,7 +73,7 @@ test('SPI_ATTACH: two words on ESP32-family ROMs, one on the stub; the ESP8266 R
   assert.equal(hex(packetOf(commands.flashBegin(ESP8266.rom, 0, 0, ESP8266.rom.flashBlockSize, 0))), hex(stand.frame));
 });
 
-test('checksum: 0xEF XOR every data byte after the 16-byte header, in every recorded data block', () => {
+test('checksum: 0xEF XOR every data byte after the 16-byte header, in every recorded data block', { skip: tracesSkip }, () => {
   assert.equal(CHECKSUM_SEED, 0xef);
   assert.equal(checksum(new Uint8Array(0)), 0xef);
   assert.equal(checksum(Uint8Array.from([0xef])), 0x00);
@@ -100,7 +101,7 @@ test('checksum: 0xEF XOR every data byte after the 16-byte header, in every reco
   assert.equal(p.checksum, 0xef ^ 1 ^ 2 ^ 3);
 });
 
-test('sequence numbers count from 0 per BEGIN; ROM blocks are 1 KiB, stub blocks 16 KiB, RAM blocks 6 KiB', () => {
+test('sequence numbers count from 0 per BEGIN; ROM blocks are 1 KiB, stub blocks 16 KiB, RAM blocks 6 KiB', { skip: tracesSkip }, () => {
   const seqs = (name: string, op: number) =>
     requests(recording(name))
       .filter((q) => q.frame[1] === op)
@@ -113,7 +114,7 @@ test('sequence numbers count from 0 per BEGIN; ROM blocks are 1 KiB, stub blocks
   assert.equal(readU32(decodeCommand(begin('esp32-stub-write-921600', Op.MEM_BEGIN).frame)!.data, 8), 0x1800);
 });
 
-test('sizes in BEGIN as the loaders expect them: ROM deflate rounded up to whole blocks, stub exact, ESP8266 erase workaround', () => {
+test('sizes in BEGIN as the loaders expect them: ROM deflate rounded up to whole blocks, stub exact, ESP8266 erase workaround', { skip: tracesSkip }, () => {
   const begin = (name: string, op: number) => {
     const q = requests(recording(name)).filter((x) => x.frame[1] === op);
     return decodeCommand(q[q.length - 1]!.frame)!.data;
@@ -134,7 +135,7 @@ test('sizes in BEGIN as the loaders expect them: ROM deflate rounded up to whole
   assert.equal(erase, 0x2000);
 });
 
-test('CHANGE_BAUDRATE: the stub is sent (new, old); READ_FLASH: offset, length, packet size, packets in flight', () => {
+test('CHANGE_BAUDRATE: the stub is sent (new, old); READ_FLASH: offset, length, packet size, packets in flight', { skip: tracesSkip }, () => {
   const stubBaud = requests(recording('esp32-stub-write-921600')).find((q) => q.frame[1] === Op.CHANGE_BAUDRATE)!;
   assert.equal(hex(packetOf(commands.changeBaud(921600, 115200))), hex(stubBaud.frame));
   const read = requests(recording('esp32-stub-read-flash')).find((q) => q.frame[1] === Op.READ_FLASH)!;

@@ -22,6 +22,7 @@ import { decodeCommand, encodeResponse } from '../../src/protocol/packet.js';
 import { readU32 } from '../../src/platform/bytes.js';
 import { slipEncode } from '../../src/protocol/slip.js';
 import { ReplayTransport, type TraceChunk, ourCommandFor, packetOf, readTraceFrameRecords, recordedRequests, recording } from '../../harness/recorded-trace.js';
+import { tracesSkip } from '../../harness/paths.js';
 
 type Outcome = { op: string; reply?: Reply; error?: UpyflashError; readData?: Uint8Array; greeting?: string };
 
@@ -62,7 +63,7 @@ async function replay(name: string): Promise<{ outcomes: Outcome[]; transport: R
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
 
-test('every recorded conversation replays: our requests are esptool\'s bytes, every reply parses', async () => {
+test('every recorded conversation replays: our requests are esptool\'s bytes, every reply parses', { skip: tracesSkip }, async () => {
   for (const name of ['esp32-rom-flash-id', 'esp32-rom-write-deflate', 'esp32-stub-erase-region', 'esp32c3-rom-write-deflate', 'esp8266-rom-flash-id', 'esp8266-rom-write']) {
     const { outcomes, transport } = await replay(name);
     assert.equal(transport.hostBytesLeft, 0, `${name}: the whole recording was replayed`);
@@ -71,7 +72,7 @@ test('every recorded conversation replays: our requests are esptool\'s bytes, ev
   }
 });
 
-test('ESP32 ROM: GET_SECURITY_INFO answered with 8 copies of the SYNC header (1/5) -> UNSUPPORTED_COMMAND, and the next SYNC is clean', async () => {
+test('ESP32 ROM: GET_SECURITY_INFO answered with 8 copies of the SYNC header (1/5) -> UNSUPPORTED_COMMAND, and the next SYNC is clean', { skip: tracesSkip }, async () => {
   const { outcomes, transport } = await replay('esp32-rom-chip-id');
   assert.equal(transport.hostBytesLeft, 0);
   const [sync1, security, sync2, magic] = outcomes;
@@ -88,7 +89,7 @@ test('ESP32 ROM: GET_SECURITY_INFO answered with 8 copies of the SYNC header (1/
   assert.deepEqual(outcomes.filter((o) => o.error).map((o) => o.op), ['GET_SECURITY_INFO']);
 });
 
-test('ESP32 ROM: GET_SECURITY_INFO after READ_REG gets one copy of the READ_REG header -> UNSUPPORTED_COMMAND, nothing left over', async () => {
+test('ESP32 ROM: GET_SECURITY_INFO after READ_REG gets one copy of the READ_REG header -> UNSUPPORTED_COMMAND, nothing left over', { skip: tracesSkip }, async () => {
   const { outcomes, transport, link } = await replay('esp32-rom-security-info');
   assert.equal(transport.hostBytesLeft, 0);
   const last = outcomes[outcomes.length - 1]!;
@@ -104,7 +105,7 @@ test('ESP32 ROM: GET_SECURITY_INFO after READ_REG gets one copy of the READ_REG 
   assert.deepEqual(got, values.slice(0, got.length));
 });
 
-test('ESP32 ROM: 4 status bytes whose reserved half is not zero (39 30) still read as success', async () => {
+test('ESP32 ROM: 4 status bytes whose reserved half is not zero (39 30) still read as success', { skip: tracesSkip }, async () => {
   const { outcomes } = await replay('esp32-rom-verify');
   const syncReply = readTraceFrameRecords('esp32-rom-verify').find((r) => r.dir === 'chip')!;
   assert.ok(syncReply.hex.endsWith('00003930'), 'the recording has the stray bytes');
@@ -114,7 +115,7 @@ test('ESP32 ROM: 4 status bytes whose reserved half is not zero (39 30) still re
   }
 });
 
-test('ESP8266 ROM: 2 status bytes; the value field of non-READ_REG replies is stale and is not taken as a result', async () => {
+test('ESP8266 ROM: 2 status bytes; the value field of non-READ_REG replies is stale and is not taken as a result', { skip: tracesSkip }, async () => {
   const { outcomes, transport } = await replay('esp8266-rom-chip-id');
   assert.equal(transport.hostBytesLeft, 0);
   assert.equal(outcomes.find((o) => o.op === 'READ_REG')?.reply?.value, ESP8266.magicValues[0]);
@@ -127,7 +128,7 @@ test('ESP8266 ROM: 2 status bytes; the value field of non-READ_REG replies is st
   assert.deepEqual(outcomes.filter((o) => o.error), []);
 });
 
-test('ESP8266 ROM answers GET_SECURITY_INFO like the ESP32 ROM (SYNC header, 2 status bytes 1/5); the stub then says OHAI', async () => {
+test('ESP8266 ROM answers GET_SECURITY_INFO like the ESP32 ROM (SYNC header, 2 status bytes 1/5); the stub then says OHAI', { skip: tracesSkip }, async () => {
   const { outcomes, transport } = await replay('esp8266-ejsstub-write');
   assert.equal(transport.hostBytesLeft, 0);
   assert.equal(outcomes.find((o) => o.op === 'GET_SECURITY_INFO')?.error?.kind, 'UNSUPPORTED_COMMAND');
@@ -135,7 +136,7 @@ test('ESP8266 ROM answers GET_SECURITY_INFO like the ESP32 ROM (SYNC header, 2 s
   assert.equal(outcomes.filter((o) => o.error).length, 1);
 });
 
-test('SPI_FLASH_MD5: the ROM sends 32 hex characters, the stub 16 raw bytes, for the same flash contents', async () => {
+test('SPI_FLASH_MD5: the ROM sends 32 hex characters, the stub 16 raw bytes, for the same flash contents', { skip: tracesSkip }, async () => {
   const rom = (await replay('esp32-rom-verify')).outcomes.find((o) => o.op === 'SPI_FLASH_MD5')!.reply!;
   const stub = (await replay('esp32-stub-write-921600')).outcomes.find((o) => o.op === 'SPI_FLASH_MD5')!.reply!;
   assert.equal(rom.data.length, 32);
@@ -156,7 +157,7 @@ test('SPI_FLASH_MD5: the ROM sends 32 hex characters, the stub 16 raw bytes, for
   }
 });
 
-test('stub upload: MEM_END acknowledged by the ROM, then OHAI; after it replies have 2 status bytes (CHANGE_BAUDRATE)', async () => {
+test('stub upload: MEM_END acknowledged by the ROM, then OHAI; after it replies have 2 status bytes (CHANGE_BAUDRATE)', { skip: tracesSkip }, async () => {
   const { outcomes, transport } = await replay('esp32-stub-write-921600');
   assert.equal(transport.hostBytesLeft, 0);
   const memEnd = outcomes.findIndex((o) => o.op === 'MEM_END');
@@ -167,7 +168,7 @@ test('stub upload: MEM_END acknowledged by the ROM, then OHAI; after it replies 
   assert.deepEqual(outcomes.filter((o) => o.error).map((o) => o.op), ['GET_SECURITY_INFO']);
 });
 
-test('stub: GET_SECURITY_INFO answered "ff 00" (error code first) -> UNSUPPORTED_COMMAND; READ_FLASH frames, acks and MD5', async () => {
+test('stub: GET_SECURITY_INFO answered "ff 00" (error code first) -> UNSUPPORTED_COMMAND; READ_FLASH frames, acks and MD5', { skip: tracesSkip }, async () => {
   const { outcomes, transport } = await replay('esp32-stub-read-flash');
   // The transport compared every ack we wrote (total received so far) with esptool's.
   assert.equal(transport.hostBytesLeft, 0);
@@ -180,7 +181,7 @@ test('stub: GET_SECURITY_INFO answered "ff 00" (error code first) -> UNSUPPORTED
   assert.equal(toHex(md5(read.readData!)), digest.hex, 'the data matches the MD5 frame the stub sent');
 });
 
-test('ESP32-C3 ROM: GET_SECURITY_INFO is supported; its 20 bytes precede the 4 status bytes', async () => {
+test('ESP32-C3 ROM: GET_SECURITY_INFO is supported; its 20 bytes precede the 4 status bytes', { skip: tracesSkip }, async () => {
   const { outcomes } = await replay('esp32c3-rom-chip-id');
   const info = outcomes.find((o) => o.op === 'GET_SECURITY_INFO')!.reply!;
   assert.equal(info.data.length, 20);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SLIP_END, SLIP_ESC, SlipDecoder, slipEncode, type SlipItem } from '../../src/protocol/slip.js';
 import { readTraceChunks, readTraceFrameRecords, traceFrames } from '../../harness/recorded-trace.js';
+import { tracesSkip } from '../../harness/paths.js';
 
 const TRACES = [
   'esp32-rom-chip-id',
@@ -37,7 +38,7 @@ test('encode escapes C0 as DB DC and DB as DB DD, and wraps the packet in C0', (
   assert.deepEqual(slipEncode(bytes(0xdb, 0xdc)), bytes(0xc0, 0xdb, 0xdd, 0xdc, 0xc0));
 });
 
-test('every host chunk esptool sent is exactly slipEncode of the frame inside it', () => {
+test('every host chunk esptool sent is exactly slipEncode of the frame inside it', { skip: tracesSkip }, () => {
   for (const name of TRACES) {
     const frames = traceFrames(name, 'host');
     const wire = Buffer.concat(readTraceChunks(name).filter((c) => c.dir === 'host').map((c) => c.bytes));
@@ -46,7 +47,7 @@ test('every host chunk esptool sent is exactly slipEncode of the frame inside it
   }
 });
 
-test('the chip side of every recording decodes to the frames listed in frames.jsonl', () => {
+test('the chip side of every recording decodes to the frames listed in frames.jsonl', { skip: tracesSkip }, () => {
   for (const name of TRACES) {
     const decoder = new SlipDecoder();
     const frames: string[] = [];
@@ -67,7 +68,7 @@ test('the chip side of every recording decodes to the frames listed in frames.js
   }
 });
 
-test('a frame split at every byte position decodes to the same frame, escapes included', () => {
+test('a frame split at every byte position decodes to the same frame, escapes included', { skip: tracesSkip }, () => {
   // The stub's MD5 reply and a READ_FLASH data packet hold C0/DB bytes that travel escaped.
   const samples = [...traceFrames('esp32-stub-read-flash', 'chip'), ...traceFrames('esp32-stub-write-921600', 'chip')].filter((f) =>
     f.some((b) => b === SLIP_END || b === SLIP_ESC),
@@ -86,7 +87,7 @@ test('a frame split at every byte position decodes to the same frame, escapes in
   assert.deepEqual(framesOf(oneByOne), [hex(frame)]);
 });
 
-test('the recorded chip stream cut into 1..7-byte reads gives the same frames as the recorded chunks', () => {
+test('the recorded chip stream cut into 1..7-byte reads gives the same frames as the recorded chunks', { skip: tracesSkip }, () => {
   const name = 'esp32-stub-read-flash';
   const wire = Buffer.concat(readTraceChunks(name).filter((c) => c.dir === 'chip').map((c) => c.bytes));
   const want = traceFrames(name, 'chip').map(hex);
@@ -98,7 +99,7 @@ test('the recorded chip stream cut into 1..7-byte reads gives the same frames as
   }
 });
 
-test('several frames in one read: the ESP32 ROM sends its SYNC answers back to back', () => {
+test('several frames in one read: the ESP32 ROM sends its SYNC answers back to back', { skip: tracesSkip }, () => {
   const d = new SlipDecoder();
   let most: string[] = [];
   for (const c of readTraceChunks('esp32-rom-chip-id')) {
@@ -112,7 +113,7 @@ test('several frames in one read: the ESP32 ROM sends its SYNC answers back to b
   assert.ok(most.every((f) => f.startsWith('01080400070712200')), 'all are SYNC answers');
 });
 
-test('bytes outside frames come out as noise, in order, between the frames', () => {
+test('bytes outside frames come out as noise, in order, between the frames', { skip: tracesSkip }, () => {
   const boot = 'ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n';
   const sync = traceFrames('esp32-rom-chip-id', 'chip')[0]!;
   const d = new SlipDecoder();
