@@ -9,8 +9,10 @@ export const API_PREFIX = '/api';
 export const ROUTES = {
   /** GET -> HealthReply. The page calls it to learn whether a local server (and so the catalog) is there. */
   health: `${API_PREFIX}/health`,
-  /** GET ?chip=<id> -> FirmwareListReply: the firmware published for that chip's generic board, newest first. */
+  /** GET ?chip=<id>[&board=<board id>] -> FirmwareListReply: the firmware published for that board (default: the chip's generic board), newest first. */
   firmwareList: `${API_PREFIX}/firmware`,
+  /** GET ?chip=<id>&search=<words> -> BoardSearchReply: the chip's boards on micropython.org whose id, name or vendor hold every word. */
+  boardSearch: `${API_PREFIX}/boards`,
   /** GET ?file=<file name> -> the image bytes (application/octet-stream), from the cache or downloaded. */
   firmwareFile: `${API_PREFIX}/firmware/file`,
   /** GET <prefix><index path> -> the package index's file (index.json, package/..., file/...), through the CLI's cache. */
@@ -49,6 +51,19 @@ export interface FirmwareListReply {
   readonly choices: readonly FirmwareChoice[];
   /** True when the list came from the cache because the site could not be reached. */
   readonly offline: boolean;
+}
+
+/** A board micropython.org lists for a chip, as the page's search shows it. */
+export interface BoardChoice {
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly vendor: string | undefined;
+}
+
+export interface BoardSearchReply {
+  readonly ok: true;
+  readonly chip: string;
+  readonly boards: readonly BoardChoice[];
 }
 
 /** Failures travel as the library's error JSON so the page shows the same code and hint as the CLI. */

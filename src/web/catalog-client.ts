@@ -1,5 +1,5 @@
 import { ERRORS, UpyflashError, type ErrorKind } from '../errors.js';
-import { ROUTES, SOURCE_HEADER, type ErrorReply, type FirmwareListReply, type HealthReply } from './api.js';
+import { ROUTES, SOURCE_HEADER, type BoardChoice, type BoardSearchReply, type ErrorReply, type FirmwareListReply, type HealthReply } from './api.js';
 
 /**
  * The page's side of the local server's API (see api.ts). Uses only `fetch`, so it runs in the browser
@@ -20,9 +20,17 @@ export class CatalogClient {
     }
   }
 
-  async list(chip: string): Promise<FirmwareListReply> {
-    const res = await this.get(`${ROUTES.firmwareList}?chip=${encodeURIComponent(chip)}`);
+  /** The images of `board`, or of the chip's generic board when none is named. */
+  async list(chip: string, board?: string): Promise<FirmwareListReply> {
+    const query = new URLSearchParams({ chip, ...(board !== undefined ? { board } : {}) });
+    const res = await this.get(`${ROUTES.firmwareList}?${query}`);
     return (await res.json()) as FirmwareListReply;
+  }
+
+  /** The chip's boards on micropython.org whose id, name or vendor hold every word of `search`. */
+  async searchBoards(chip: string, search: string): Promise<readonly BoardChoice[]> {
+    const res = await this.get(`${ROUTES.boardSearch}?${new URLSearchParams({ chip, search })}`);
+    return ((await res.json()) as BoardSearchReply).boards;
   }
 
   /** `onProgress` sees bytes received from the local server (which has the whole file by then). */

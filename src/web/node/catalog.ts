@@ -9,7 +9,8 @@ import { checkDownloadedFirmware } from '../../firmware/check-download.js';
 import { formatBuildDate, parseFirmwareFileName } from '../../firmware/file-name.js';
 import { openCatalog, type NodeCatalogOptions } from '../../firmware/node/resolve.js';
 import { newestFirst } from '../../firmware/select.js';
-import { firmwareFileUrl } from '../../firmware/site-urls.js';
+import { boardMatches } from '../../firmware/list.js';
+import { checkBoardId, firmwareFileUrl } from '../../firmware/site-urls.js';
 import type { FirmwareChoice } from '../api.js';
 import type { FirmwareCatalogPort } from '../catalog-port.js';
 
@@ -32,8 +33,8 @@ export function createNodeCatalogPort(opts: NodeCatalogPortOptions = {}): Firmwa
     opts.reporter ?? new Reporter(),
   );
   return {
-    async list(chip: ChipSpec) {
-      const board = chip.micropython.board;
+    async list(chip: ChipSpec, named?: string) {
+      const board = named === undefined ? chip.micropython.board : checkBoardId(named);
       const page = await catalog.boardPage(board);
       const cached = new Set(await catalog.cachedFileUrls());
       // Full images only: an .app-bin or .elf is not something a beginner's one-click flash should offer.
@@ -51,6 +52,12 @@ export function createNodeCatalogPort(opts: NodeCatalogPortOptions = {}): Firmwa
         cached: cached.has(e.url),
       }));
       return { board, choices, offline: page.source === 'cache' };
+    },
+
+    async searchBoards(chip: ChipSpec, search: string) {
+      // The site's mcu filter spells chips as our ids do (esp32s3), as `firmware list --chip X --search` uses it.
+      const boards = (await catalog.boardList(chip.id)).value.filter((b) => boardMatches(b, search));
+      return boards.map((b) => ({ id: b.id, name: b.name, vendor: b.vendor }));
     },
 
     async fetch(file: string) {

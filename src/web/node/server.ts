@@ -11,7 +11,8 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UpyflashError, asUpyflashError } from '../../errors.js';
 import { chipById } from '../../chips/index.js';
-import { FIRMWARE_FILE_PATTERN, MIP_PATH_PATTERN, ROUTES, SOURCE_HEADER, type ErrorReply, type FirmwareListReply, type HealthReply } from '../api.js';
+import type { ChipSpec } from '../../chips/types.js';
+import { FIRMWARE_FILE_PATTERN, MIP_PATH_PATTERN, ROUTES, SOURCE_HEADER, type BoardSearchReply, type ErrorReply, type FirmwareListReply, type HealthReply } from '../api.js';
 import type { FirmwareCatalogPort } from '../catalog-port.js';
 import { isNotFound } from '../../firmware/http.js';
 import type { MipSource } from '../../mip/source.js';
@@ -112,7 +113,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   }
   const url = new URL(req.url ?? '/', `http://${HOST}`);
   if (url.pathname === ROUTES.health) return sendHealth(res, ctx);
-  if (url.pathname === ROUTES.firmwareList) return sendFirmwareList(res, ctx, url.searchParams.get('chip'));
+  if (url.pathname === ROUTES.firmwareList) return sendFirmwareList(res, ctx, url.searchParams);
+  if (url.pathname === ROUTES.boardSearch) return sendBoardSearch(res, ctx, url.searchParams);
   if (url.pathname === ROUTES.firmwareFile) return sendFirmwareFile(res, ctx, url.searchParams.get('file'));
   if (url.pathname.startsWith(ROUTES.mip)) return sendMipFile(res, ctx, url.pathname.slice(ROUTES.mip.length));
   if (url.pathname.startsWith('/api/')) {
@@ -127,16 +129,29 @@ function sendHealth(res: ServerResponse, ctx: Context): void {
   sendJson(res, 200, body);
 }
 
-async function sendFirmwareList(res: ServerResponse, ctx: Context, chipName: string | null): Promise<void> {
-  const chip = chipName ? chipById(chipName) : undefined;
-  if (!chip) {
-    sendError(res, new UpyflashError('BAD_ARGUMENT', `Unknown chip "${chipName ?? ''}"`), 400);
-    return;
-  }
+async function sendFirmwareList(res: ServerResponse, ctx: Context, params: URLSearchParams): Promise<void> {
+  const chip = chipParam(res, params);
+  if (!chip) return;
   const catalog = requireCatalog(ctx);
-  const list = await catalog.list(chip);
+  const list = await catalog.list(chip, params.get('board') ?? undefined);
   const body: FirmwareListReply = { ok: true, chip: chip.id, board: list.board, choices: list.choices, offline: list.offline };
   sendJson(res, 200, body);
+}
+
+async function sendBoardSearch(res: ServerResponse, ctx: Context, params: URLSearchParams): Promise<void> {
+  const chip = chipParam(res, params);
+  if (!chip) return;
+  const boards = await requireCatalog(ctx).searchBoards(chip, params.get('search') ?? '');
+  const body: BoardSearchReply = { ok: true, chip: chip.id, boards };
+  sendJson(res, 200, body);
+}
+
+/** The `chip` query parameter as a chip, or undefined after answering 400. */
+function chipParam(res: ServerResponse, params: URLSearchParams): ChipSpec | undefined {
+  const name = params.get('chip');
+  const chip = name ? chipById(name) : undefined;
+  if (!chip) sendError(res, new UpyflashError('BAD_ARGUMENT', `Unknown chip "${name ?? ''}"`), 400);
+  return chip;
 }
 
 async function sendFirmwareFile(res: ServerResponse, ctx: Context, file: string | null): Promise<void> {

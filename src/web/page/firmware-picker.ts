@@ -5,7 +5,7 @@ import { analyzeFirmware, type FirmwareFile } from '../../image/firmware-file.js
 import { buildSampleFirmware } from '../../image/sample.js';
 import { formatBytes } from '../progress-view.js';
 import type { CatalogClient } from '../catalog-client.js';
-import type { FirmwareChoice } from '../api.js';
+import type { BoardChoice, FirmwareChoice } from '../api.js';
 import { type DetectedBoard, preferredFirmware } from '../firmware-choice.js';
 import { byId } from './dom.js';
 
@@ -31,6 +31,9 @@ export class FirmwarePicker {
   private readonly sampleLabel = byId('source-sample-label', HTMLLabelElement);
   private readonly catalogSelect = byId('catalog-select', HTMLSelectElement);
   private readonly catalogNote = byId('catalog-note', HTMLParagraphElement);
+  private readonly boardSearch = byId('board-search', HTMLInputElement);
+  private readonly boardResults = byId('board-results', HTMLUListElement);
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly fileInput = byId('file-input', HTMLInputElement);
   private readonly summary = byId('image-summary', HTMLParagraphElement);
   private choices: readonly FirmwareChoice[] = [];
@@ -47,6 +50,7 @@ export class FirmwarePicker {
       radio.addEventListener('change', () => this.changed());
     }
     this.catalogSelect.addEventListener('change', () => this.changed());
+    this.boardSearch.addEventListener('input', () => this.searchSoon());
     this.fileInput.addEventListener('change', () => void this.readLocalFile());
     this.fileInput.addEventListener('click', () => {
       this.fileRadio.checked = true;
@@ -89,6 +93,9 @@ export class FirmwarePicker {
     else if (this.sampleRadio.checked) (this.catalog ? this.catalogRadio : this.fileRadio).checked = true;
     this.choices = [];
     this.fillSelect([]);
+    this.boardSearch.value = '';
+    this.boardSearch.disabled = !(chip && this.catalog);
+    this.showBoards([]);
     if (chip && this.catalog) await this.loadCatalog(chip);
     this.changed();
   }
@@ -118,17 +125,18 @@ export class FirmwarePicker {
     }
   }
 
-  private async loadCatalog(chip: ChipSpec): Promise<void> {
+  /** `board`: one picked in the search; without it, the chip's generic board and the CLI's preferred build. */
+  private async loadCatalog(chip: ChipSpec, board?: string): Promise<void> {
     if (!this.catalog) return;
-    this.catalogNote.textContent = `Looking up MicroPython for ${chip.micropython.board}…`;
+    this.catalogNote.textContent = `Looking up MicroPython for ${board ?? chip.micropython.board}…`;
     try {
-      const list = await this.catalog.list(chip.id);
+      const list = await this.catalog.list(chip.id, board);
       if (this.chip !== chip) return;
       this.choices = list.choices;
       this.fillSelect(list.choices);
       const where = list.offline ? `Offline: showing the ${list.board} list from the cache.` : `${list.choices.length} images for ${list.board} on micropython.org.`;
       // The build the CLI would pick for these facts goes first, with its reason in one line.
-      const preferred = this.detected ? preferredFirmware(list.choices, chip, this.detected) : undefined;
+      const preferred = this.detected && !board ? preferredFirmware(list.choices, chip, this.detected) : undefined;
       if (preferred) this.catalogSelect.value = preferred.choice.file;
       this.catalogNote.textContent = preferred ? `${preferred.line} (${[...preferred.reasons, ...preferred.notes].join('; ')}). ${where}` : where;
     } catch (e) {
@@ -139,6 +147,58 @@ export class FirmwarePicker {
         : 'Firmware list unavailable; choose a local .bin file.';
       if (this.catalogRadio.checked) this.fileRadio.checked = true;
     }
+  }
+
+  private searchSoon(): void {
+    clearTimeout(this.searchTimer);
+    // Wait for a pause in typing: each search is a request to the local server (and maybe the site).
+    this.searchTimer = setTimeout(() => void this.searchBoards(), 250);
+  }
+
+  private async searchBoards(): Promise<void> {
+    const chip = this.chip;
+    const words = this.boardSearch.value.trim();
+    if (!chip || !this.catalog || words.length < 2) {
+      this.showBoards([]);
+      return;
+    }
+    try {
+      const boards = await this.catalog.searchBoards(chip.id, words);
+      if (this.chip !== chip || this.boardSearch.value.trim() !== words) return;
+      this.showBoards(boards, `No ${chip.name} board on micropython.org matches "${words}".`);
+    } catch (e) {
+      if (this.chip === chip) this.onError(e);
+    }
+  }
+
+  private showBoards(boards: readonly BoardChoice[], none?: string): void {
+    const items = boards.map((b) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.value = b.id;
+      button.textContent = [b.id, b.name, b.vendor && `(${b.vendor})`].filter(Boolean).join(' ');
+      button.addEventListener('click', () => void this.pickBoard(b.id));
+      const li = document.createElement('li');
+      li.append(button);
+      return li;
+    });
+    if (items.length === 0 && none) {
+      const li = document.createElement('li');
+      li.textContent = none;
+      items.push(li);
+    }
+    this.boardResults.replaceChildren(...items);
+    this.boardResults.hidden = items.length === 0;
+  }
+
+  private async pickBoard(board: string): Promise<void> {
+    const chip = this.chip;
+    if (!chip) return;
+    this.showBoards([]);
+    this.boardSearch.value = '';
+    this.catalogRadio.checked = true;
+    await this.loadCatalog(chip, board);
+    this.changed();
   }
 
   private fillSelect(choices: readonly FirmwareChoice[]): void {
