@@ -101,3 +101,45 @@ test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { sk
   assert.equal(overflow, 0);
   assert.deepEqual(pageErrors, []);
 });
+
+test('firmware step in Chromium: the detected choice first, another board found by search', { skip, timeout: 120_000 }, async () => {
+  await ensurePageBuilt({ whenStale: true });
+  const site = await startSiteServer();
+  cleanup(() => site.close());
+  const url = await startUiServer(cleanup, site.baseUrl);
+  const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: STEP_TIMEOUT_MS });
+
+  await page.goto(url);
+  await page.locator('#demo-chip').selectOption('esp32s3');
+  await page.locator('#connect-demo').click();
+  await page.locator('#board-info').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const select = page.locator('#catalog-select');
+  // The detected (generic) board's list comes first, with the CLI's pick and its reason.
+  await page.waitForFunction(() => (document.getElementById('catalog-select') as HTMLSelectElement).value.startsWith('ESP32_GENERIC_S3-'), undefined, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  assert.match(await page.locator('#catalog-note').innerText(), /images for ESP32_GENERIC_S3 on micropython\.org/);
+
+  await page.locator('#board-search').fill('lolin');
+  const results = page.locator('#board-results button');
+  await results.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  // Only the S3's boards: the stand-in site's other LOLIN boards (S2 mini, D32) belong to other chips.
+  assert.deepEqual(await results.evaluateAll((bs) => bs.map((b) => (b as HTMLButtonElement).value)), ['LOLIN_S3', 'LOLIN_S3_MINI']);
+
+  await page.locator('#board-search').fill('no such board');
+  await page.locator('#board-results li', { hasText: 'matches "no such board"' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+
+  await page.locator('#board-search').fill('lolin s3');
+  await page.locator('#board-results button[value="LOLIN_S3"]').click();
+  await page.waitForFunction(() => (document.getElementById('catalog-select') as HTMLSelectElement).value.startsWith('LOLIN_S3-'), undefined, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  const files = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  assert.deepEqual(files, ['LOLIN_S3-20251209-v1.27.0.bin', 'LOLIN_S3-20250911-v1.26.1.bin']);
+  assert.match(await page.locator('#catalog-note').innerText(), /^2 images for LOLIN_S3 on micropython\.org\.$/);
+  assert.equal(await page.locator('#source-catalog').isChecked(), true);
+  assert.match(await page.locator('#image-summary').innerText(), /^LOLIN_S3-20251209-v1\.27\.0\.bin/);
+  assert.equal(await page.locator('#board-results').isHidden(), true);
+  assert.equal(await page.locator('#flash').isDisabled(), false);
+  assert.deepEqual(pageErrors, []);
+});
