@@ -72,6 +72,20 @@ test('a download that is not firmware reaches the page as the CLI error with cod
   await assert.rejects(client.download('notes.txt'), (e: unknown) => isUpyflashError(e, 'BAD_ARGUMENT'));
 });
 
+test('the page searches the chip\'s boards and lists a picked board\'s images; a bad board id is refused', async () => {
+  const found = await client.searchBoards('esp32s2', 'S2 mini');
+  assert.deepEqual(found, [{ id: 'LOLIN_S2_MINI', name: 'S2 mini', vendor: 'Wemos' }]);
+  assert.deepEqual(await client.searchBoards('esp32s2', 'tinypico'), [], 'an ESP32 board is not offered for an S2');
+  const list = await client.list('esp32s2', 'LOLIN_S2_MINI');
+  assert.equal(list.board, 'LOLIN_S2_MINI');
+  assert.deepEqual(
+    list.choices.map((c) => c.file),
+    ['LOLIN_S2_MINI-20251209-v1.27.0.bin', 'LOLIN_S2_MINI-20250911-v1.26.1.bin', 'LOLIN_S2_MINI-20241129-v1.24.1.bin'],
+  );
+  await assert.rejects(client.list('esp32s2', '../etc'), (e: unknown) => isUpyflashError(e, 'BAD_ARGUMENT') && e.hint.length > 0);
+  await assert.rejects(client.searchBoards('esp99', 'lolin'), (e: unknown) => isUpyflashError(e, 'BAD_ARGUMENT'));
+});
+
 test('when the site is gone the list comes from the cache and says so', async () => {
   await client.list('esp32');
   await site.close();
