@@ -119,12 +119,16 @@ test('firmware step in Chromium: the detected choice first, another board found 
     timeout: STEP_TIMEOUT_MS,
   });
   assert.match(await page.locator('#catalog-note').innerText(), /images for ESP32_GENERIC_S3 on micropython\.org/);
+  const preferred = await select.inputValue();
+  const preferredNote = await page.locator('#catalog-note').innerText();
 
   await page.locator('#board-search').fill('lolin');
   const results = page.locator('#board-results button');
   await results.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   // Only the S3's boards: the stand-in site's other LOLIN boards (S2 mini, D32) belong to other chips.
   assert.deepEqual(await results.evaluateAll((bs) => bs.map((b) => (b as HTMLButtonElement).value)), ['LOLIN_S3', 'LOLIN_S3_MINI']);
+  await page.locator('#firmware-step').screenshot({ path: join(outDir, 'firmware-search-phone.png') });
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
 
   await page.locator('#board-search').fill('no such board');
   await page.locator('#board-results li', { hasText: 'matches "no such board"' }).waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -136,10 +140,18 @@ test('firmware step in Chromium: the detected choice first, another board found 
   });
   const files = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
   assert.deepEqual(files, ['LOLIN_S3-20251209-v1.27.0.bin', 'LOLIN_S3-20250911-v1.26.1.bin']);
-  assert.match(await page.locator('#catalog-note').innerText(), /^2 images for LOLIN_S3 on micropython\.org\.$/);
+  assert.match(await page.locator('#catalog-note').innerText(), /^2 images for LOLIN_S3 on micropython\.org\. Not the detected board: search ESP32_GENERIC_S3 to go back\.$/);
   assert.equal(await page.locator('#source-catalog').isChecked(), true);
   assert.match(await page.locator('#image-summary').innerText(), /^LOLIN_S3-20251209-v1\.27\.0\.bin/);
   assert.equal(await page.locator('#board-results').isHidden(), true);
   assert.equal(await page.locator('#flash').isDisabled(), false);
+
+  // Searching the detected board brings its list back with the CLI's pick first.
+  await page.locator('#board-search').fill('generic s3');
+  await page.locator('#board-results button[value="ESP32_GENERIC_S3"]').click();
+  await page.waitForFunction((want) => (document.getElementById('catalog-select') as HTMLSelectElement).value === want, preferred, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  assert.equal(await page.locator('#catalog-note').innerText(), preferredNote);
   assert.deepEqual(pageErrors, []);
 });

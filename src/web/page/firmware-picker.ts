@@ -138,7 +138,8 @@ export class FirmwarePicker {
       // The build the CLI would pick for these facts goes first, with its reason in one line.
       const preferred = this.detected && !board ? preferredFirmware(list.choices, chip, this.detected) : undefined;
       if (preferred) this.catalogSelect.value = preferred.choice.file;
-      this.catalogNote.textContent = preferred ? `${preferred.line} (${[...preferred.reasons, ...preferred.notes].join('; ')}). ${where}` : where;
+      const back = board ? ` Not the detected board: search ${chip.micropython.board} to go back.` : '';
+      this.catalogNote.textContent = preferred ? `${preferred.line} (${[...preferred.reasons, ...preferred.notes].join('; ')}). ${where}` : where + back;
     } catch (e) {
       if (this.chip !== chip) return;
       const err = e instanceof UpyflashError ? e : undefined;
@@ -197,7 +198,8 @@ export class FirmwarePicker {
     this.showBoards([]);
     this.boardSearch.value = '';
     this.catalogRadio.checked = true;
-    await this.loadCatalog(chip, board);
+    // Back on the detected board: its list comes with the CLI's pick and reason again.
+    await this.loadCatalog(chip, board === chip.micropython.board ? undefined : board);
     this.changed();
   }
 
