@@ -9,7 +9,7 @@
 import { UpyflashError } from '../errors.js';
 import type { Reporter } from '../progress.js';
 import type { Range } from './md5.js';
-import { type FlashPart, partRange } from './parts.js';
+import { type FlashPart, partRange, sumRanges } from './parts.js';
 import { formatSize } from './spi-flash.js';
 
 /** What the final check needs from the session: the chip's MD5s, a compare and a write. */
@@ -39,14 +39,10 @@ export interface CheckedPart {
  */
 export async function finalCheck(steps: FinalCheckSteps, parts: readonly FlashPart[], current: readonly Range[] = []): Promise<CheckedPart[]> {
   const toAsk = parts.filter((p) => !covered(partRange(p), current));
-  if (toAsk.length) steps.reporter.phase('verify', `Checking all ${formatSize(sumLength(toAsk))} on the chip after the last write...`);
+  if (toAsk.length) steps.reporter.phase('verify', `Checking all ${formatSize(sumRanges(toAsk.map(partRange)))} on the chip after the last write...`);
   const bad = await mismatches(steps, toAsk);
   if (bad.length) {
-    const spans: Range[] = [];
-    for (const { part, flashMd5 } of bad) {
-      const span = hull(await steps.differing(part, flashMd5)) ?? partRange(part);
-      spans.push(span);
-    }
+    const spans = await failingSpans(steps, bad);
     steps.reporter.warn(
       `The flash did not hold the image after the last write (${spans.map(describeSpan).join(', ')}: bytes landed outside the regions written); writing ${spans.length === 1 ? 'that span' : 'those spans'} again as one region each.`,
     );
@@ -54,8 +50,7 @@ export async function finalCheck(steps: FinalCheckSteps, parts: readonly FlashPa
     steps.reporter.phase('verify', 'Checking the whole image on the chip again...');
     const still = await mismatches(steps, parts);
     if (still.length) {
-      const failed = [];
-      for (const { part, flashMd5 } of still) failed.push(hull(await steps.differing(part, flashMd5)) ?? partRange(part));
+      const failed = await failingSpans(steps, still);
       throw new UpyflashError('VERIFY_FAILED', `The flash still differs from the image at ${failed.map(describeSpan).join(', ')} after it was written again`, {
         details: { failed },
       });
@@ -64,13 +59,25 @@ export async function finalCheck(steps: FinalCheckSteps, parts: readonly FlashPa
   return parts.map((p) => ({ address: p.address, length: p.bytes.length, md5: steps.fileMd5(p) }));
 }
 
-async function mismatches(steps: FinalCheckSteps, parts: readonly FlashPart[]): Promise<{ part: FlashPart; flashMd5: string }[]> {
-  const out: { part: FlashPart; flashMd5: string }[] = [];
+interface Mismatch {
+  readonly part: FlashPart;
+  readonly flashMd5: string;
+}
+
+async function mismatches(steps: FinalCheckSteps, parts: readonly FlashPart[]): Promise<Mismatch[]> {
+  const out: Mismatch[] = [];
   for (const part of parts) {
     const flashMd5 = await steps.chipMd5(partRange(part));
     if (flashMd5 !== steps.fileMd5(part)) out.push({ part, flashMd5 });
   }
   return out;
+}
+
+/** Per mismatching part, the span that differs (the whole part when the compare finds nothing narrower). */
+async function failingSpans(steps: FinalCheckSteps, bad: readonly Mismatch[]): Promise<Range[]> {
+  const spans: Range[] = [];
+  for (const { part, flashMd5 } of bad) spans.push(hull(await steps.differing(part, flashMd5)) ?? partRange(part));
+  return spans;
 }
 
 /** `r` lies inside one of `spans`. */
@@ -84,10 +91,6 @@ function hull(ranges: readonly Range[]): Range | undefined {
   const start = Math.min(...ranges.map((r) => r.offset));
   const end = Math.max(...ranges.map((r) => r.offset + r.length));
   return { offset: start, length: end - start };
-}
-
-function sumLength(parts: readonly FlashPart[]): number {
-  return parts.reduce((n, p) => n + p.bytes.length, 0);
 }
 
 export function describeSpan(r: Range): string {

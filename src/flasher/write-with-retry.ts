@@ -146,8 +146,6 @@ async function writePass(
       s.streak.succeeded();
       s.streaks = 0;
     } catch (e) {
-      // The failed region may have been partly written: no earlier check still holds.
-      s.checked = [];
       if (!isRetryable(e)) throw e;
       lastError = e;
       failed.push(r);
@@ -198,6 +196,8 @@ async function writeAndVerify(o: RetryWriteOptions, r: Range, slice: Uint8Array,
   // Said before BEGIN, so the phase meter counts this region's BEGIN and first block as writing, not as
   // the previous region's verify.
   onProgress(0);
+  // This write may change any span checked before it (even when it fails part-way): none holds any more.
+  s.checked = [];
   const stats = await writeRegion(o.link, r, slice, {
     deflate: o.deflate,
     maxInFlight: o.maxInFlight,
@@ -208,7 +208,6 @@ async function writeAndVerify(o: RetryWriteOptions, r: Range, slice: Uint8Array,
   });
   s.wireBytes += stats.wireBytes;
   s.compressedBytes += stats.compressedBytes;
-  s.checked = [];
   if (!o.canVerify) return;
   o.reporter.progress('verify', 0, r.length);
   const got = await flashMd5(o.link, r);

@@ -20,14 +20,19 @@ import { ensurePageBuilt } from './page-build.js';
 const STEP_TIMEOUT_MS = 60_000;
 const cleanup = cleanupAfterAll();
 
-test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { skip, timeout: 180_000 }, async () => {
+/** The built page served by `upyflash ui` against the stand-in site, open at phone size. */
+async function openDemoPage() {
   await ensurePageBuilt({ whenStale: true });
   const site = await startSiteServer();
   cleanup(() => site.close());
   const url = await startUiServer(cleanup, site.baseUrl);
-  const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: STEP_TIMEOUT_MS });
+  const opened = await openPhonePage(cleanup, { stepMs: STEP_TIMEOUT_MS });
+  await opened.page.goto(url);
+  return opened;
+}
 
-  await page.goto(url);
+test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { skip, timeout: 180_000 }, async () => {
+  const { page, pageErrors } = await openDemoPage();
   await page.locator('#demo-chip').selectOption('esp32');
 
   // Keyboard only: focus moves Connect -> Flash -> console input by itself along the happy path.
@@ -103,13 +108,7 @@ test('demo flow in Chromium: connect, detect, flash, verify, banner, REPL', { sk
 });
 
 test('firmware step in Chromium: the detected choice first, another board found by search', { skip, timeout: 120_000 }, async () => {
-  await ensurePageBuilt({ whenStale: true });
-  const site = await startSiteServer();
-  cleanup(() => site.close());
-  const url = await startUiServer(cleanup, site.baseUrl);
-  const { page, pageErrors } = await openPhonePage(cleanup, { stepMs: STEP_TIMEOUT_MS });
-
-  await page.goto(url);
+  const { page, pageErrors } = await openDemoPage();
   await page.locator('#demo-chip').selectOption('esp32s3');
   await page.locator('#connect-demo').click();
   await page.locator('#board-info').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
